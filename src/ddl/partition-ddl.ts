@@ -1,0 +1,136 @@
+/**
+ * The one place partition DDL is rendered. The migration post-processor and the
+ * runtime both build their statements here; every name and value goes through
+ * the quoting module.
+ */
+import type { DeclaredPartition, PartitionBound, PartitionKey, PartitionLevel, Partitioning } from '../schema/resolved.js';
+import { columnDbName, type Casing } from './column-names.js';
+import { renderExpression } from './expression.js';
+import { boundClause } from './literals.js';
+import { quoteIdent, quoteQualified, type QualifiedName } from './quote.js';
+
+/** Options that change how names are rendered. */
+export interface RenderOptions {
+  /** drizzle's `casing` option, as in drizzle.config.ts. */
+  casing?: Casing;
+}
+
+function keySql(key: PartitionKey, opts: RenderOptions): string {
+  if (key.kind === 'column') return quoteIdent(columnDbName(key.column, opts.casing));
+  return `(${renderExpression(key.sql, (c) => columnDbName(c, opts.casing))})`;
+}
+
+/**
+ * `PARTITION BY RANGE ("created_at")`, `PARTITION BY LIST ("region")`, `PARTITION BY HASH ("a", "b")`.
+ *
+ * @example
+ * ```ts
+ * partitionByClause(getPartitioning(events)!); // 'PARTITION BY RANGE ("created_at")'
+ * ```
+ */
+export function partitionByClause(level: PartitionLevel, opts: RenderOptions = {}): string {
+  return `PARTITION BY ${level.method.toUpperCase()} (${level.keys.map((k) => keySql(k, opts)).join(', ')})`;
+}
+
+/** Arguments of {@link createPartitionSql}. */
+export interface CreatePartitionArgs {
+  parent: QualifiedName;
+  partition: QualifiedName;
+  bound: PartitionBound;
+  /** Makes the new partition itself partitioned. */
+  partitionBy?: PartitionLevel | undefined;
+  tablespace?: string | undefined;
+}
+
+/**
+ * `CREATE TABLE child PARTITION OF parent FOR VALUES ... [PARTITION BY ...] [TABLESPACE ...];`
+ *
+ * @example
+ * ```ts
+ * createPartitionSql({ parent: { name: 'events' }, partition: { name: 'events_default' }, bound: { kind: 'default' } });
+ * // 'CREATE TABLE "events_default" PARTITION OF "events" DEFAULT;'
+ * ```
+ */
+export function createPartitionSql(args: CreatePartitionArgs, opts: RenderOptions = {}): string {
+  const parts = [`CREATE TABLE ${quoteQualified(args.partition)} PARTITION OF ${quoteQualified(args.parent)} ${boundClause(args.bound)}`];
+  if (args.partitionBy) parts.push(partitionByClause(args.partitionBy, opts));
+  if (args.tablespace !== undefined) parts.push(`TABLESPACE ${quoteIdent(args.tablespace)}`);
+  return `${parts.join(' ')};`;
+}
+
+/**
+ * `ALTER TABLE parent ATTACH PARTITION child FOR VALUES ...;`
+ *
+ * @example
+ * ```ts
+ * attachPartitionSql({ parent: { name: 'events' }, partition: { name: 'events_p20260101' }, bound });
+ * ```
+ */
+export function attachPartitionSql(args: { parent: QualifiedName; partition: QualifiedName; bound: PartitionBound }): string {
+  return `ALTER TABLE ${quoteQualified(args.parent)} ATTACH PARTITION ${quoteQualified(args.partition)} ${boundClause(args.bound)};`;
+}
+
+/**
+ * `ALTER TABLE parent DETACH PARTITION child [CONCURRENTLY | FINALIZE];` —
+ * CONCURRENTLY (PostgreSQL 14+) cannot run inside a transaction block or while the
+ * parent has a default partition; FINALIZE completes an interrupted CONCURRENTLY.
+ *
+ * @example
+ * ```ts
+ * detachPartitionSql({ parent: { name: 'events' }, partition: { name: 'events_p20250101' }, mode: 'concurrently' });
+ * // 'ALTER TABLE "events" DETACH PARTITION "events_p20250101" CONCURRENTLY;'
+ * ```
+ */
+export function detachPartitionSql(args: { parent: QualifiedName; partition: QualifiedName; mode?: 'concurrently' | 'finalize' | undefined }): string {
+  const suffix = args.mode === 'concurrently' ? ' CONCURRENTLY' : args.mode === 'finalize' ? ' FINALIZE' : '';
+  return `ALTER TABLE ${quoteQualified(args.parent)} DETACH PARTITION ${quoteQualified(args.partition)}${suffix};`;
+}
+
+/**
+ * `DROP TABLE [IF EXISTS] name;` (never CASCADE: dependent objects stop the drop).
+ *
+ * @example
+ * ```ts
+ * dropTableSql({ table: { schema: 'archive', name: 'events_p20250101' } }); // 'DROP TABLE "archive"."events_p20250101";'
+ * ```
+ */
+export function dropTableSql(args: { table: QualifiedName; ifExists?: boolean }): string {
+  return `DROP TABLE ${args.ifExists ? 'IF EXISTS ' : ''}${quoteQualified(args.table)};`;
+}
+
+/** A partition in the tree with its parent, in creation order (parents first). */
+export interface PartitionNode {
+  parent: QualifiedName;
+  partition: DeclaredPartition;
+  qualified: QualifiedName;
+}
+
+/** Walks the declared partitions of a table, parents before their sub-partitions. */
+export function declaredPartitionTree(p: Partitioning): PartitionNode[] {
+  const out: PartitionNode[] = [];
+  const walk = (parent: QualifiedName, level: PartitionLevel) => {
+    for (const partition of level.partitions) {
+      const qualified = { schema: p.table.schema, name: partition.name };
+      out.push({ parent, partition, qualified });
+      if (partition.partitionBy) walk(qualified, partition.partitionBy);
+    }
+  };
+  walk(p.table, p);
+  return out;
+}
+
+/**
+ * The statements that create every declared partition of a table (and the
+ * default partitions), parents first.
+ *
+ * @example
+ * ```ts
+ * declaredPartitionsSql(getPartitioning(events)!);
+ * // ['CREATE TABLE "events_p20260101" PARTITION OF "events" FOR VALUES FROM (...) TO (...);', ..., 'CREATE TABLE "events_default" PARTITION OF "events" DEFAULT;']
+ * ```
+ */
+export function declaredPartitionsSql(p: Partitioning, opts: RenderOptions = {}): string[] {
+  return declaredPartitionTree(p).map((n) =>
+    createPartitionSql({ parent: n.parent, partition: n.qualified, bound: n.partition.bound, partitionBy: n.partition.partitionBy, tablespace: n.partition.tablespace }, opts),
+  );
+}

@@ -1,0 +1,42 @@
+/**
+ * drizzle-partitions: PostgreSQL table partitioning for Drizzle ORM.
+ *
+ * @example
+ * ```ts
+ * import { pgPartitionedTable, range, getPartitioning } from 'drizzle-partitions';
+ * ```
+ */
+export { pgPartitionedTable, partitioned, getPartitioning, isPartitionedTable } from './schema/partitioned-table.js';
+export { range, list, hash, expression } from './schema/methods.js';
+export { MINVALUE, MAXVALUE } from './schema/bound-values.js';
+export type { BoundValue, BoundInput, RangeLimit } from './schema/bound-values.js';
+export type { KeyType } from './schema/key-type.js';
+export type {
+  PartitionSpec,
+  PartitionMethod,
+  RangeOptions,
+  ListOptions,
+  HashOptions,
+  RangePartitionDef,
+  ListPartitionDef,
+  HashPartitionDef,
+  DefaultPartitionDef,
+  KeyExpression,
+} from './schema/spec.js';
+export type { Partitioning, PartitionLevel, DeclaredPartition, PartitionBound, PartitionKey } from './schema/resolved.js';
+export type { MaintenancePolicyInput, MaintenancePolicy, TimeInterval, IntervalUnit, RetentionAction } from './schema/policy.js';
+export {
+  partitionByClause,
+  createPartitionSql,
+  attachPartitionSql,
+  detachPartitionSql,
+  dropTableSql,
+  declaredPartitionsSql,
+  declaredPartitionTree,
+} from './ddl/partition-ddl.js';
+export type { RenderOptions, CreatePartitionArgs, PartitionNode } from './ddl/partition-ddl.js';
+export { quoteIdent, quoteQualified, quoteLiteral } from './ddl/quote.js';
+export type { QualifiedName } from './ddl/quote.js';
+export { boundClause, boundLiteral } from './ddl/literals.js';
+export { DrizzlePartitionsError, PartitionDefinitionError, QuotingError } from './errors.js';
+export type { DefinitionErrorCode } from './errors.js';

@@ -1,0 +1,64 @@
+/**
+ * The checked, resolved form of a partitioning definition: what the DDL module
+ * renders, the migration post-processor records and the runtime maintains.
+ */
+import type { SQL } from 'drizzle-orm';
+import type { PgColumn } from 'drizzle-orm/pg-core';
+import type { QualifiedName } from '../ddl/quote.js';
+import type { BoundValue } from './bound-values.js';
+import type { KeyType } from './key-type.js';
+import type { MaintenancePolicy } from './policy.js';
+import type { PartitionMethod } from './spec.js';
+
+/** A key element that is a column of the table. `name` is drizzle's name, before `casing`. */
+export interface ColumnKey {
+  kind: 'column';
+  column: PgColumn;
+  name: string;
+  type: KeyType;
+  enumLabels?: readonly string[] | undefined;
+}
+
+/** A key element that is an expression. */
+export interface ExpressionKey {
+  kind: 'expression';
+  sql: SQL;
+  type: KeyType;
+  enumLabels?: readonly string[] | undefined;
+}
+
+export type PartitionKey = ColumnKey | ExpressionKey;
+
+/** A partition's bound, by method; values are normalised for the key's types. */
+export type PartitionBound =
+  | { kind: 'range'; from: readonly BoundValue[]; to: readonly BoundValue[] }
+  | { kind: 'list'; values: readonly BoundValue[] }
+  | { kind: 'hash'; modulus: number; remainder: number }
+  | { kind: 'default' };
+
+/** One level of partitioning: a method, a key, and the partitions declared at it. */
+export interface PartitionLevel {
+  method: PartitionMethod;
+  keys: readonly PartitionKey[];
+  /** Declared partitions in creation order; the default partition, if any, last. */
+  partitions: readonly DeclaredPartition[];
+}
+
+/** A partition the schema declares. Partitions live in their parent's schema. */
+export interface DeclaredPartition {
+  name: string;
+  bound: PartitionBound;
+  tablespace?: string | undefined;
+  /** Set when this partition is itself partitioned. */
+  partitionBy?: PartitionLevel | undefined;
+}
+
+/**
+ * Everything this package knows about a partitioned table, as `getPartitioning()`
+ * returns it.
+ */
+export interface Partitioning extends PartitionLevel {
+  /** The partitioned table's schema (undefined: the search path, normally `public`) and name. */
+  table: QualifiedName;
+  policy?: MaintenancePolicy | undefined;
+}

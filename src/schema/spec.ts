@@ -1,0 +1,137 @@
+/**
+ * The user-facing shape of a partitioning definition: what `range()`, `list()` and
+ * `hash()` return, typed against the table's own columns. These objects are inert;
+ * {@link resolvePartitioning} checks them and turns them into a `Partitioning`.
+ */
+import type { SQL } from 'drizzle-orm';
+import type { PgColumn } from 'drizzle-orm/pg-core';
+import type { BoundInput, RangeLimit } from './bound-values.js';
+import type { KeyType } from './key-type.js';
+import type { MaintenancePolicyInput } from './policy.js';
+
+/** @internal brand of partition specs */
+export const SPEC_BRAND = Symbol.for('drizzle-partitions:PartitionSpec');
+/** @internal brand of typed key expressions */
+export const EXPRESSION_BRAND = Symbol.for('drizzle-partitions:KeyExpression');
+
+/** PostgreSQL's three partitioning methods. */
+export type PartitionMethod = 'range' | 'list' | 'hash';
+
+/** A partition key expression with the type of the values it yields. */
+export interface KeyExpression {
+  readonly [EXPRESSION_BRAND]: true;
+  readonly sql: SQL;
+  readonly type: KeyType;
+  readonly enumLabels?: readonly string[] | undefined;
+}
+
+/** One element of a partition key: a column of the table, or an expression. */
+export type KeyInput = PgColumn | SQL | KeyExpression;
+
+type ColumnData<C> = C extends PgColumn<infer Cfg> ? Cfg['data'] : never;
+type ColumnEnum<C> = C extends PgColumn<infer Cfg> ? Cfg['enumValues'] : never;
+
+/** The values a user may write for one key element, by the column's data type. */
+export type KeyValue<K> = K extends PgColumn
+  ? ColumnData<K> extends Date
+    ? Date | string
+    : ColumnData<K> extends string
+      ? ColumnEnum<K> extends readonly [string, ...string[]]
+        ? string extends ColumnEnum<K>[number]
+          ? string | number
+          : ColumnEnum<K>[number]
+        : string | number
+      : ColumnData<K> extends number | bigint
+        ? number | bigint
+        : ColumnData<K> extends boolean
+          ? boolean
+          : Exclude<BoundInput, null | RangeLimit>
+  : Exclude<BoundInput, null | RangeLimit>;
+
+/** A range bound: one value per key element, or MINVALUE / MAXVALUE. */
+export type RangeBound<K> = K extends readonly unknown[]
+  ? { [I in keyof K]: KeyValue<K[I]> | RangeLimit }
+  : KeyValue<K> | RangeLimit | readonly [KeyValue<K> | RangeLimit];
+
+/** What every declared partition may carry besides its bound. */
+export interface PartitionCommon {
+  /** Explicit name; otherwise a deterministic one is derived from the bound. */
+  name?: string;
+  /** Tablespace for this partition. */
+  tablespace?: string;
+  /** Makes this partition itself partitioned (sub-partitioning). */
+  partitionBy?: AnyPartitionSpec;
+}
+
+/** A declared RANGE partition: `FOR VALUES FROM (from) TO (to)`, `to` exclusive. */
+export interface RangePartitionDef<K> extends PartitionCommon {
+  from: RangeBound<K>;
+  to: RangeBound<K>;
+}
+
+/** A declared LIST partition: `FOR VALUES IN (values)`; `null` allowed. */
+export interface ListPartitionDef<K> extends PartitionCommon {
+  values: readonly (KeyValue<K extends readonly [infer F] ? F : K> | null)[];
+}
+
+/** A declared HASH partition: `FOR VALUES WITH (MODULUS m, REMAINDER r)`. */
+export interface HashPartitionDef extends PartitionCommon {
+  modulus: number;
+  remainder: number;
+}
+
+/** The default partition, written as an entry of `partitions`. */
+export interface DefaultPartitionDef extends PartitionCommon {
+  default: true;
+}
+
+/** Options of the default partition when given through the `default` option. */
+export type DefaultOption = boolean | Omit<DefaultPartitionDef, 'default'>;
+
+export interface RangeOptions<K> {
+  /** Declared partitions, created by the migration that creates the table. */
+  partitions?: readonly (RangePartitionDef<K> | DefaultPartitionDef)[];
+  /** The default partition: on unless `false`. */
+  default?: DefaultOption;
+  /** Maintenance policy read by the runtime (premake, retention). */
+  maintenance?: MaintenancePolicyInput;
+}
+
+export interface ListOptions<K> {
+  partitions?: readonly (ListPartitionDef<K> | DefaultPartitionDef)[];
+  /** The default partition: on unless `false`. */
+  default?: DefaultOption;
+  maintenance?: MaintenancePolicyInput;
+}
+
+export interface HashOptions {
+  /** `N` declares all N partitions (modulus N, remainders 0..N-1); or list them. */
+  partitions: number | readonly HashPartitionDef[];
+  /** HASH tables cannot have a default partition. */
+  default?: false;
+  maintenance?: MaintenancePolicyInput;
+}
+
+/** A partitioning definition for a table named `TTable`. */
+export interface PartitionSpec<TTable extends string = string, M extends PartitionMethod = PartitionMethod> {
+  readonly [SPEC_BRAND]: true;
+  readonly method: M;
+  readonly keys: readonly KeyInput[];
+  readonly options: RangeOptions<any> | ListOptions<any> | HashOptions;
+  /** @internal type-level only: the table the key columns belong to */
+  readonly _table?: TTable;
+}
+
+/** Any partition spec, whatever table it names. */
+export type AnyPartitionSpec = PartitionSpec<string, PartitionMethod>;
+
+/** Table name a key element belongs to (string for expressions). */
+export type KeyTable<K> = K extends PgColumn<infer Cfg> ? Cfg['tableName'] : K extends readonly (infer E)[] ? KeyTable<E> : string;
+
+export function isPartitionSpec(x: unknown): x is AnyPartitionSpec {
+  return typeof x === 'object' && x !== null && SPEC_BRAND in x;
+}
+
+export function isKeyExpression(x: unknown): x is KeyExpression {
+  return typeof x === 'object' && x !== null && EXPRESSION_BRAND in x;
+}
