@@ -74,6 +74,8 @@ export interface DefinitionErrorContext {
   column?: string | undefined;
   /** Partition name (or a description of the entry, e.g. `partitions[2]`). */
   partition?: string | undefined;
+  /** The sub-partitioned partition whose own partitioning holds the mistake. */
+  under?: string | undefined;
 }
 
 /**
@@ -87,11 +89,12 @@ export class PartitionDefinitionError extends DrizzlePartitionsError {
   readonly partition: string | undefined;
 
   constructor(code: DefinitionErrorCode, ctx: DefinitionErrorContext, message: string, hint?: string) {
-    const where = ctx.partition ? `${ctx.table}, partition ${ctx.partition}` : ctx.table;
-    super(code, `[${code}] partitioned table "${where}": ${message}`, hint);
+    const entry = ctx.partition && ctx.partition !== ctx.under ? `, partition "${ctx.partition}"` : '';
+    const under = ctx.under ? `, in the sub-partitioning of partition "${ctx.under}"` : '';
+    super(code, `[${code}] partitioned table "${ctx.table}"${entry}${under}: ${message}`, hint);
     this.table = ctx.table;
     this.column = ctx.column;
-    this.partition = ctx.partition;
+    this.partition = ctx.partition ?? ctx.under;
   }
 }
 

@@ -33,10 +33,12 @@ export {
   dropTableSql,
   declaredPartitionsSql,
   declaredPartitionTree,
+  partitionedTableSql,
 } from './ddl/partition-ddl.js';
 export type { RenderOptions, CreatePartitionArgs, PartitionNode } from './ddl/partition-ddl.js';
 export { quoteIdent, quoteQualified, quoteLiteral } from './ddl/quote.js';
 export type { QualifiedName } from './ddl/quote.js';
 export { boundClause, boundLiteral } from './ddl/literals.js';
+export { createTableTarget, partitionedTablesOf, rewriteStatements } from './migrations/statements.js';
 export { DrizzlePartitionsError, PartitionDefinitionError, QuotingError } from './errors.js';
 export type { DefinitionErrorCode } from './errors.js';

@@ -8,6 +8,7 @@ import { columnDbName, type Casing } from './column-names.js';
 import { renderExpression } from './expression.js';
 import { boundClause } from './literals.js';
 import { quoteIdent, quoteQualified, type QualifiedName } from './quote.js';
+import { DrizzlePartitionsError } from '../errors.js';
 
 /** Options that change how names are rendered. */
 export interface RenderOptions {
@@ -133,4 +134,24 @@ export function declaredPartitionsSql(p: Partitioning, opts: RenderOptions = {})
   return declaredPartitionTree(p).map((n) =>
     createPartitionSql({ parent: n.parent, partition: n.qualified, bound: n.partition.bound, partitionBy: n.partition.partitionBy, tablespace: n.partition.tablespace }, opts),
   );
+}
+
+/**
+ * Turns drizzle-kit's `CREATE TABLE ... (\n ... \n);` for a partitioned table into
+ * partitioned DDL: `PARTITION BY` goes before the final `;`, then the declared
+ * partitions follow. The column list and constraints stay byte-for-byte.
+ *
+ * @example
+ * ```ts
+ * partitionedTableSql('CREATE TABLE "events" (\n\t"id" bigint\n);\n', getPartitioning(events)!);
+ * // ['CREATE TABLE "events" (\n\t"id" bigint\n) PARTITION BY RANGE ("created_at");\n', 'CREATE TABLE "events_default" ...']
+ * ```
+ */
+export function partitionedTableSql(createTableSql: string, p: Partitioning, opts: RenderOptions = {}): string[] {
+  const m = /\)\s*;(\s*)$/.exec(createTableSql);
+  if (!m) {
+    throw new DrizzlePartitionsError('CREATE_TABLE_UNRECOGNISED', `the CREATE TABLE statement for "${p.table.schema ?? 'public'}.${p.table.name}" does not end with ");", so PARTITION BY cannot be added: ${JSON.stringify(createTableSql.slice(-60))}`);
+  }
+  const head = createTableSql.slice(0, m.index + 1);
+  return [`${head} ${partitionByClause(p, opts)};${m[1]}`, ...declaredPartitionsSql(p, opts)];
 }

@@ -56,7 +56,7 @@ type PartitionedTable<TName extends string, TColumns extends Record<string, PgCo
   dialect: 'pg';
 }>;
 
-type PartitionBy<TName extends string, TColumns extends Record<string, PgColumnBuilderBase>> = (t: PartitionedTable<TName, TColumns>) => PartitionSpec<TName>;
+type PartitionBy<TName extends string, TColumns extends Record<string, PgColumnBuilderBase>> = (t: PartitionedTable<TName, TColumns>) => PartitionSpec<NoInfer<TName>>;
 type ExtraConfig<TName extends string, TColumns extends Record<string, PgColumnBuilderBase>> = (self: BuildExtraConfigColumns<TName, TColumns, 'pg'>) => PgTableExtraConfigValue[];
 
 /**

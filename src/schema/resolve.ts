@@ -34,8 +34,7 @@ interface LevelContext {
 }
 
 function fail(code: DefinitionErrorCode, ctx: LevelContext, message: string, hint?: string, extra: { column?: string; partition?: string } = {}): never {
-  const partition = extra.partition ?? ctx.under;
-  throw new PartitionDefinitionError(code, { table: ctx.tableLabel, column: extra.column, partition }, message, hint);
+  throw new PartitionDefinitionError(code, { table: ctx.tableLabel, column: extra.column, partition: extra.partition, under: ctx.under }, message, hint);
 }
 
 /** `public.events` style label of a drizzle table. */

@@ -30,11 +30,14 @@ export type KeyInput = PgColumn | SQL | KeyExpression;
 
 type ColumnData<C> = C extends PgColumn<infer Cfg> ? Cfg['data'] : never;
 type ColumnEnum<C> = C extends PgColumn<infer Cfg> ? Cfg['enumValues'] : never;
+type ColumnKind<C> = C extends PgColumn<infer Cfg> ? Cfg['columnType'] : never;
 
 /** The values a user may write for one key element, by the column's data type. */
 export type KeyValue<K> = K extends PgColumn
   ? ColumnData<K> extends Date
     ? Date | string
+    : ColumnKind<K> extends 'PgDateString' | 'PgTimestampString'
+      ? Date | string
     : ColumnData<K> extends string
       ? ColumnEnum<K> extends readonly [string, ...string[]]
         ? string extends ColumnEnum<K>[number]
@@ -126,7 +129,7 @@ export interface PartitionSpec<TTable extends string = string, M extends Partiti
 export type AnyPartitionSpec = PartitionSpec<string, PartitionMethod>;
 
 /** Table name a key element belongs to (string for expressions). */
-export type KeyTable<K> = K extends PgColumn<infer Cfg> ? Cfg['tableName'] : K extends readonly (infer E)[] ? KeyTable<E> : string;
+export type KeyTable<K> = K extends PgColumn<infer Cfg> ? Cfg['tableName'] : K extends readonly (infer E)[] ? KeyTable<E> : never;
 
 export function isPartitionSpec(x: unknown): x is AnyPartitionSpec {
   return typeof x === 'object' && x !== null && SPEC_BRAND in x;

@@ -1,0 +1,61 @@
+/**
+ * Reading drizzle-kit's generated statements: which table a `CREATE TABLE`
+ * creates, and rewriting the ones that create partitioned tables.
+ */
+import type { PgTable } from 'drizzle-orm/pg-core';
+import { partitionedTableSql, type RenderOptions } from '../ddl/partition-ddl.js';
+import type { QualifiedName } from '../ddl/quote.js';
+import { getPartitioning } from '../schema/partitioned-table.js';
+import type { Partitioning } from '../schema/resolved.js';
+
+const QUOTED = String.raw`"((?:[^"]|"")+)"`;
+const CREATE_TABLE = new RegExp(String.raw`^\s*CREATE TABLE (?:IF NOT EXISTS )?${QUOTED}(?:\.${QUOTED})?\s*\(`);
+
+/**
+ * The table a drizzle-kit `CREATE TABLE` statement creates, or undefined for any
+ * other statement. Names are unquoted (`""` becomes `"`); dots inside quotes stay.
+ *
+ * @example
+ * ```ts
+ * createTableTarget('CREATE TABLE "analytics"."events" (\n...'); // { schema: 'analytics', name: 'events' }
+ * ```
+ */
+export function createTableTarget(statement: string): QualifiedName | undefined {
+  const m = CREATE_TABLE.exec(statement);
+  if (!m) return undefined;
+  const unquote = (s: string) => s.replace(/""/g, '"');
+  return m[2] === undefined ? { schema: undefined, name: unquote(m[1]!) } : { schema: unquote(m[1]!), name: unquote(m[2]) };
+}
+
+function key(q: QualifiedName): string {
+  return JSON.stringify([q.schema ?? 'public', q.name]);
+}
+
+/** Indexes the partitioned tables among a schema module's exports by `schema.name`. */
+export function partitionedTablesOf(exports: Record<string, unknown>): Map<string, Partitioning> {
+  const out = new Map<string, Partitioning>();
+  for (const value of Object.values(exports)) {
+    const p = getPartitioning(value as PgTable);
+    if (p) out.set(key(p.table), p);
+  }
+  return out;
+}
+
+/**
+ * Rewrites a list of drizzle-kit statements: each `CREATE TABLE` of a
+ * partitioned table becomes partitioned DDL followed by its declared partitions.
+ * Every other statement is returned unchanged.
+ *
+ * @example
+ * ```ts
+ * const statements = await generateMigration(prev, cur); // drizzle-kit/api
+ * const rewritten = rewriteStatements(statements, partitionedTablesOf(schema), { casing: 'snake_case' });
+ * ```
+ */
+export function rewriteStatements(statements: readonly string[], tables: Map<string, Partitioning>, opts: RenderOptions = {}): string[] {
+  return statements.flatMap((s) => {
+    const target = createTableTarget(s);
+    const p = target && tables.get(key(target));
+    return p ? partitionedTableSql(s, p, opts) : [s];
+  });
+}
