@@ -201,6 +201,9 @@ function resolveBounds(spec: AnyPartitionSpec, keys: readonly PartitionKey[], ct
   if (options.default === true || typeof options.default === 'object') {
     defaults.push({ def: (typeof options.default === 'object' ? options.default : {}) as PartitionCommon, label: 'default' });
   }
+  if (options.default === false && defaults.length > 0) {
+    fail('DEFAULT_DUPLICATE', ctx, `"default: false" turns the default partition off, yet "${defaults[0]!.label}" declares one`, 'remove one of the two');
+  }
   if (defaults.length > 1) {
     fail('DEFAULT_DUPLICATE', ctx, `${defaults.length} default partitions are declared (${defaults.map((d) => d.label).join(', ')}); a table has at most one`, 'keep one: either a { default: true } entry or the default option');
   }
