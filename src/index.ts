@@ -40,5 +40,6 @@ export { quoteIdent, quoteQualified, quoteLiteral } from './ddl/quote.js';
 export type { QualifiedName } from './ddl/quote.js';
 export { boundClause, boundLiteral } from './ddl/literals.js';
 export { createTableTarget, partitionedTablesOf, rewriteStatements } from './migrations/statements.js';
+export { partitionsTablesFilter } from './migrations/push-filter.js';
 export { DrizzlePartitionsError, PartitionDefinitionError, QuotingError } from './errors.js';
 export type { DefinitionErrorCode } from './errors.js';

@@ -8,9 +8,10 @@
  * npx drizzle-partitions --help
  * ```
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { DrizzlePartitionsError } from '../errors.js';
+import { generate, postprocess, type PostprocessResult } from '../migrations/run.js';
 
 /** What a command returns: its exit code. Output goes through `out`/`err`. */
 export interface CliIo {
@@ -24,8 +25,11 @@ Usage:
   drizzle-partitions <command> [options]
 
 Commands:
-  (the commands arrive with the migration and runtime features:
-   generate, postprocess, status, plan, apply)
+  generate [drizzle-kit generate flags]
+      runs drizzle-kit generate, then postprocess; --config and --name are used by both
+  postprocess [--config <file>] [--name <name>] [--dry-run]
+      rewrites new migrations into partitioned DDL, writes a migration for
+      partition-only changes, and records the partitioning state beside each
 
 Options:
   -h, --help       show this help
@@ -58,19 +62,82 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return 0;
   }
   try {
-    io.err(`drizzle-partitions: unknown command "${first}"${rest.length ? ` (with ${rest.join(' ')})` : ''}. Run drizzle-partitions --help.`);
-    return 2;
+    if (first === 'postprocess') {
+      const flags = parseFlags(rest, ['config', 'name'], ['dry-run']);
+      if (typeof flags === 'string') return usage(io, flags);
+      const result = await postprocess({ config: str(flags.config), name: str(flags.name), dryRun: flags['dry-run'] === true });
+      printResult(result, io, flags['dry-run'] === true);
+      return 0;
+    }
+    if (first === 'generate') {
+      const flags = parseFlags(rest, ['config', 'name', 'out', 'schema', 'dialect', 'casing', 'prefix', 'breakpoints', 'driver'], ['custom'], true);
+      if (typeof flags === 'string') return usage(io, flags);
+      const result = await generate({ config: str(flags.config), name: str(flags.name), drizzleKitArgs: rest.filter((a, i) => a !== '--config' && rest[i - 1] !== '--config') });
+      printResult(result, io, false);
+      return 0;
+    }
+    return usage(io, `unknown command "${first}"`);
   } catch (e) {
     if (e instanceof DrizzlePartitionsError) {
       io.err(`drizzle-partitions: ${e.message}`);
-      return 2;
+      return 1;
     }
     throw e;
   }
 }
 
-const invokedDirectly = process.argv[1] !== undefined && fileURLToPath(import.meta.url).replace(/\.ts$/, '.js') === process.argv[1].replace(/\.ts$/, '.js');
-if (invokedDirectly || process.argv[1]?.endsWith('/drizzle-partitions')) {
+function usage(io: CliIo, problem: string): number {
+  io.err(`drizzle-partitions: ${problem}. Run drizzle-partitions --help.`);
+  return 2;
+}
+
+type Flags = Record<string, string | true | undefined>;
+
+const str = (v: string | true | undefined): string | undefined => (typeof v === 'string' ? v : undefined);
+
+/** Parses `--key value` and `--switch` flags; unknown flags are an error unless `passThrough`. */
+function parseFlags(args: readonly string[], valued: string[], switches: string[], passThrough = false): Flags | string {
+  const out: Flags = {};
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(a);
+    if (!m) {
+      if (passThrough) continue;
+      return `unexpected argument "${a}"`;
+    }
+    const [, key, inline] = m as unknown as [string, string, string | undefined];
+    if (valued.includes(key)) {
+      const value = inline ?? args[++i];
+      if (value === undefined) return `--${key} needs a value`;
+      out[key] = value;
+    } else if (switches.includes(key)) out[key] = true;
+    else if (!passThrough) return `unknown option --${key}`;
+  }
+  return out;
+}
+
+function printResult(result: PostprocessResult, io: CliIo, dryRun: boolean): void {
+  const changed = result.report.filter((r) => r.action !== 'recorded' || r.notes.length > 0);
+  if (result.report.length === 0) io.out('drizzle-partitions: nothing to do; migrations and partitioning state agree with the schema');
+  for (const r of result.report) {
+    io.out(`drizzle-partitions: ${r.id}: ${dryRun ? `would be ${r.action}` : r.action}`);
+    for (const n of r.notes) io.out(`  - ${n}`);
+  }
+  if (changed.length === 0 && result.report.length > 0) io.out('drizzle-partitions: no partitioning changes');
+  for (const w of result.warnings) io.err(`drizzle-partitions: warning: ${w}`);
+}
+
+function isMain(): boolean {
+  const script = process.argv[1];
+  if (!script) return false;
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isMain()) {
   runCli(process.argv.slice(2), { out: (l) => console.log(l), err: (l) => console.error(l) }).then(
     (code) => {
       process.exitCode = code;

@@ -53,10 +53,41 @@ export interface CreatePartitionArgs {
  * ```
  */
 export function createPartitionSql(args: CreatePartitionArgs, opts: RenderOptions = {}): string {
-  const parts = [`CREATE TABLE ${quoteQualified(args.partition)} PARTITION OF ${quoteQualified(args.parent)} ${boundClause(args.bound)}`];
-  if (args.partitionBy) parts.push(partitionByClause(args.partitionBy, opts));
+  return createPartitionFromClauses({
+    parent: args.parent,
+    partition: args.partition,
+    bound: boundClause(args.bound),
+    partitionBy: args.partitionBy ? partitionByClause(args.partitionBy, opts) : undefined,
+    tablespace: args.tablespace,
+  });
+}
+
+/**
+ * `CREATE TABLE ... PARTITION OF ...` from clauses this module rendered earlier
+ * (the migration state records them), e.g. `bound: "FOR VALUES IN ('eu')"`.
+ *
+ * @example
+ * ```ts
+ * createPartitionFromClauses({ parent: { name: 't' }, partition: { name: 't_eu' }, bound: "FOR VALUES IN ('eu')" });
+ * ```
+ */
+export function createPartitionFromClauses(args: { parent: QualifiedName; partition: QualifiedName; bound: string; partitionBy?: string | undefined; tablespace?: string | undefined }): string {
+  const parts = [`CREATE TABLE ${quoteQualified(args.partition)} PARTITION OF ${quoteQualified(args.parent)} ${args.bound}`];
+  if (args.partitionBy) parts.push(args.partitionBy);
   if (args.tablespace !== undefined) parts.push(`TABLESPACE ${quoteIdent(args.tablespace)}`);
   return `${parts.join(' ')};`;
+}
+
+/**
+ * `ALTER TABLE schema.from RENAME TO "to";` — a partition keeps its schema.
+ *
+ * @example
+ * ```ts
+ * renameTableSql({ schema: 'shop', name: 'orders_p1' }, 'sales_p1'); // 'ALTER TABLE "shop"."orders_p1" RENAME TO "sales_p1";'
+ * ```
+ */
+export function renameTableSql(from: QualifiedName, to: string): string {
+  return `ALTER TABLE ${quoteQualified(from)} RENAME TO ${quoteIdent(to)};`;
 }
 
 /**

@@ -331,9 +331,13 @@ export function resolvePartitioning(table: PgTable, spec: unknown): Partitioning
   checkName(name, ctx, 'table', 'table name', true);
   const names = new Map<string, string>([[name, 'the partitioned table itself']]);
   const level = resolveLevel(spec, ctx, names);
-  const policyInput = (spec as AnyPartitionSpec).options?.maintenance;
-  const policy = policyInput === undefined ? undefined : resolvePolicy(policyInput, level, (code, message, hint) => fail(code, ctx, message, hint));
-  return { table: { schema, name }, ...level, policy };
+  const options = (spec as AnyPartitionSpec).options ?? {};
+  const policy = options.maintenance === undefined ? undefined : resolvePolicy(options.maintenance, level, (code, message, hint) => fail(code, ctx, message, hint));
+  const onPartitionRemoved = options.onPartitionRemoved ?? 'detach';
+  if (onPartitionRemoved !== 'detach' && onPartitionRemoved !== 'drop') {
+    fail('SPEC_INVALID', ctx, `onPartitionRemoved ${JSON.stringify(onPartitionRemoved)} is not 'detach' or 'drop'`);
+  }
+  return { table: { schema, name }, ...level, policy, onPartitionRemoved };
 }
 
 /** Key columns of every level of a partitioning (for uniqueness checks). */

@@ -61,4 +61,6 @@ export interface Partitioning extends PartitionLevel {
   /** The partitioned table's schema (undefined: the search path, normally `public`) and name. */
   table: QualifiedName;
   policy?: MaintenancePolicy | undefined;
+  /** What a migration does with a declared partition removed from the schema. */
+  onPartitionRemoved: 'detach' | 'drop';
 }

@@ -98,6 +98,12 @@ export interface RangeOptions<K> {
   default?: DefaultOption;
   /** Maintenance policy read by the runtime (premake, retention). */
   maintenance?: MaintenancePolicyInput;
+  /**
+   * What a later migration does with a declared partition removed from the schema:
+   * `'detach'` (default; the table and its rows stay) or `'drop'` (explicit opt-in).
+   * The default partition is only ever detached.
+   */
+  onPartitionRemoved?: 'detach' | 'drop';
 }
 
 export interface ListOptions<K> {
@@ -105,6 +111,12 @@ export interface ListOptions<K> {
   /** The default partition: on unless `false`. */
   default?: DefaultOption;
   maintenance?: MaintenancePolicyInput;
+  /**
+   * What a later migration does with a declared partition removed from the schema:
+   * `'detach'` (default; the table and its rows stay) or `'drop'` (explicit opt-in).
+   * The default partition is only ever detached.
+   */
+  onPartitionRemoved?: 'detach' | 'drop';
 }
 
 export interface HashOptions {
@@ -113,6 +125,12 @@ export interface HashOptions {
   /** HASH tables cannot have a default partition. */
   default?: false;
   maintenance?: MaintenancePolicyInput;
+  /**
+   * What a later migration does with a declared partition removed from the schema:
+   * `'detach'` (default; the table and its rows stay) or `'drop'` (explicit opt-in).
+   * The default partition is only ever detached.
+   */
+  onPartitionRemoved?: 'detach' | 'drop';
 }
 
 /** A partitioning definition for a table named `TTable`. */

@@ -1,0 +1,198 @@
+/**
+ * Diffs the recorded partitioning state against the schema for one migration:
+ * what the migration's `CREATE TABLE`s need, what changed on tables that already
+ * exist, and which changes are refused (nothing is written then).
+ */
+import {
+  createPartitionFromClauses,
+  declaredPartitionsSql,
+  detachPartitionSql,
+  dropTableSql,
+  renameTableSql,
+  type RenderOptions,
+} from '../ddl/partition-ddl.js';
+import type { QualifiedName } from '../ddl/quote.js';
+import type { Partitioning } from '../schema/resolved.js';
+import { PostprocessError } from './errors.js';
+import type { CreateTableEdit, FileTables } from './sql-file.js';
+import { tableKey, type PartitionState, type TableState } from './state.js';
+
+/** A partitioned table of the schema, with its state rendered for this project's casing. */
+export interface CurrentTable {
+  partitioning: Partitioning;
+  state: TableState;
+}
+
+export interface DiffInput {
+  /** Migration id (journal tag or folder name), for messages. */
+  migration: string;
+  /** State recorded after the previous migration, keyed `schema.name`. */
+  prev: ReadonlyMap<string, TableState>;
+  /** The schema's partitioned tables now, keyed `schema.name`. */
+  current: ReadonlyMap<string, CurrentTable>;
+  /** What the migration's own statements do to tables. */
+  file: FileTables;
+  /** Tables drizzle-kit knew before this migration (its previous snapshot), when known. */
+  tablesBefore: ReadonlySet<string> | undefined;
+  opts: RenderOptions;
+  /**
+   * The file already holds its partitioned DDL (a rerun after an interrupted
+   * write, or a migration the user froze): work out the state only.
+   */
+  recordOnly?: boolean;
+}
+
+export interface DiffResult {
+  edits: CreateTableEdit[];
+  /** Statements appended at the end of the migration (changes to existing tables). */
+  trailing: string[];
+  /** The state after this migration. */
+  next: Map<string, TableState>;
+  /** One line per change, for the report. */
+  notes: string[];
+}
+
+const k = (q: QualifiedName) => tableKey(q);
+
+interface LevelOps {
+  renames: string[];
+  detaches: string[];
+  creates: string[];
+  notes: string[];
+}
+
+function createSubtree(parent: QualifiedName, p: PartitionState, schema: string | undefined, out: string[]): void {
+  out.push(createPartitionFromClauses({ parent, partition: { schema, name: p.name }, bound: p.bound, partitionBy: p.partitionBy, tablespace: p.tablespace }));
+  for (const c of p.partitions ?? []) createSubtree({ schema, name: p.name }, c, schema, out);
+}
+
+function diffLevel(
+  ctx: { migration: string; table: string; onRemove: 'detach' | 'drop'; schema: string | undefined },
+  parent: QualifiedName,
+  prevList: readonly PartitionState[],
+  curList: readonly PartitionState[],
+  ops: LevelOps,
+): void {
+  const unmatched = [...prevList];
+  const pairs: [PartitionState, PartitionState][] = [];
+  const fresh: PartitionState[] = [];
+  for (const c of curList) {
+    const i = unmatched.findIndex((p) => p.name === c.name);
+    if (i < 0) {
+      fresh.push(c);
+      continue;
+    }
+    const [p] = unmatched.splice(i, 1) as [PartitionState];
+    if (p.bound !== c.bound) {
+      throw new PostprocessError('BOUND_CHANGED', ctx.migration, `partition "${c.name}" of "${ctx.table}" changes its bound from ${p.bound} to ${c.bound}; PostgreSQL cannot alter a bound in place, and detaching and re-attaching may fail on existing rows`, `keep the old bound, or declare a partition with a new name (the old one is then detached)`);
+    }
+    pairs.push([p, c]);
+  }
+  const created: PartitionState[] = [];
+  for (const c of fresh) {
+    const i = unmatched.findIndex((p) => p.bound === c.bound);
+    if (i < 0) {
+      created.push(c);
+      continue;
+    }
+    const [p] = unmatched.splice(i, 1) as [PartitionState];
+    ops.renames.push(renameTableSql({ schema: ctx.schema, name: p.name }, c.name));
+    ops.notes.push(`rename partition ${p.name} -> ${c.name} (${c.bound})`);
+    pairs.push([p, c]);
+  }
+  for (const [p, c] of pairs) {
+    if ((p.partitionBy ?? '') !== (c.partitionBy ?? '')) {
+      throw new PostprocessError('SUBPARTITION_CHANGED', ctx.migration, `partition "${c.name}" of "${ctx.table}" changes its sub-partitioning from ${p.partitionBy ?? 'none'} to ${c.partitionBy ?? 'none'}; an existing partition cannot be re-partitioned in place`, 'declare a new partition for the new layout and let the old one be detached');
+    }
+    if ((p.tablespace ?? '') !== (c.tablespace ?? '')) {
+      throw new PostprocessError('TABLESPACE_CHANGED', ctx.migration, `partition "${c.name}" of "${ctx.table}" moves from tablespace ${p.tablespace ?? '(default)'} to ${c.tablespace ?? '(default)'}; moving rewrites the table under an exclusive lock, which a migration should not do silently`, 'keep the tablespace here and move the partition with ALTER TABLE ... SET TABLESPACE in a maintenance window');
+    }
+    if (c.partitionBy) diffLevel(ctx, { schema: ctx.schema, name: c.name }, p.partitions ?? [], c.partitions ?? [], ops);
+  }
+  const keptNames = new Set<string>();
+  for (const p of unmatched) {
+    ops.detaches.push(detachPartitionSql({ parent, partition: { schema: ctx.schema, name: p.name } }));
+    const drop = ctx.onRemove === 'drop' && p.bound !== 'DEFAULT';
+    if (drop) ops.detaches.push(dropTableSql({ table: { schema: ctx.schema, name: p.name } }));
+    else keptNames.add(p.name);
+    ops.notes.push(`${drop ? 'detach and drop' : 'detach (table kept)'} partition ${p.name} (${p.bound})`);
+  }
+  for (const c of created) {
+    if (keptNames.has(c.name)) {
+      throw new PostprocessError('NAME_REUSED', ctx.migration, `partition "${c.name}" of "${ctx.table}" is re-declared with bound ${c.bound}, but the detached partition of that name stays as a table`, "give the new partition another name, or opt in to dropping removed partitions with onPartitionRemoved: 'drop'");
+    }
+    createSubtree(parent, c, ctx.schema, ops.creates);
+    ops.notes.push(`create partition ${c.name} (${c.bound})`);
+  }
+}
+
+/**
+ * Works out what one migration must gain. Throws a {@link PostprocessError} on a
+ * change this package refuses.
+ */
+export function diffMigration(input: DiffInput): DiffResult {
+  const { migration, file, current, opts } = input;
+  const next = new Map(input.prev);
+  const notes: string[] = [];
+
+  for (const d of file.dropped) {
+    if (next.delete(k(d))) notes.push(`table ${k(d)} dropped (its partitions go with it)`);
+  }
+  for (const r of file.renamed) {
+    const st = next.get(k(r.from));
+    if (!st) continue;
+    next.delete(k(r.from));
+    next.set(k(r.to), { ...st, schema: r.to.schema ?? null, name: r.to.name });
+    notes.push(`table ${k(r.from)} renamed to ${k(r.to)}; its partitioning state goes with it`);
+  }
+
+  const edits: CreateTableEdit[] = [];
+  const createdKeys = new Set<string>();
+  for (const c of file.created) {
+    const key = k(c.table);
+    createdKeys.add(key);
+    const cur = current.get(key);
+    if (!cur) {
+      next.delete(key);
+      continue;
+    }
+    if (c.close < 0 && !input.recordOnly) {
+      throw new PostprocessError('CREATE_TABLE_UNRECOGNISED', migration, `the CREATE TABLE of "${key}" does not end with "\\n);" as drizzle-kit writes it, so PARTITION BY cannot be added`, 'regenerate the migration with drizzle-kit, or write the partitioned DDL by hand and mark the file "-- drizzle-partitions: frozen"');
+    }
+    const after = declaredPartitionsSql(cur.partitioning, opts);
+    edits.push({ at: c, partitionBy: cur.state.partitionBy, after });
+    next.set(key, cur.state);
+    notes.push(`create ${key} ${cur.state.partitionBy} with ${after.length} partition(s)`);
+  }
+
+  const ops: LevelOps = { renames: [], detaches: [], creates: [], notes: [] };
+  for (const [key, cur] of current) {
+    if (createdKeys.has(key)) continue;
+    const before = next.get(key);
+    if (!before) {
+      if (input.tablesBefore?.has(key)) {
+        throw new PostprocessError('CONVERT_TO_PARTITIONED', migration, `table "${key}" already exists as a plain table; turning it into a partitioned table needs its rows copied into a new table`, 'keep it plain for now (online conversion is planned), or create a new partitioned table and move the data yourself');
+      }
+      throw new PostprocessError('TABLE_MISSING_FROM_MIGRATION', migration, `partitioned table "${key}" is neither created by this migration nor recorded by an earlier one`, 'check that drizzle-kit sees the same schema files (and tablesFilter/schemaFilter) as drizzle-partitions, then generate again');
+    }
+    if (before.partitionBy !== cur.state.partitionBy) {
+      throw new PostprocessError('KEY_CHANGED', migration, `table "${key}" changes its partitioning from ${before.partitionBy} to ${cur.state.partitionBy}; PostgreSQL cannot change a partition key or method in place`, 'keep the old key, or create a new table with the new key and move the data (a rebuild operation is planned)');
+    }
+    const schema = cur.partitioning.table.schema;
+    diffLevel({ migration, table: key, onRemove: cur.partitioning.onPartitionRemoved, schema }, cur.partitioning.table, before.partitions, cur.state.partitions, ops);
+    next.set(key, cur.state);
+  }
+  for (const key of next.keys()) {
+    if (!current.has(key)) {
+      throw new PostprocessError('CONVERT_TO_PLAIN', migration, `table "${key}" was created partitioned, but the schema no longer declares it partitioned and this migration does not drop it`, 'declare it with pgPartitionedTable()/partitioned() again; turning a partitioned table into a plain one needs a rebuild');
+    }
+  }
+  for (const t of file.concurrentIndexes) {
+    if (next.has(k(t))) {
+      throw new PostprocessError('CONCURRENT_INDEX_ON_PARTITIONED', migration, `CREATE INDEX CONCURRENTLY on partitioned table "${k(t)}": PostgreSQL cannot build an index concurrently on a partitioned table, and drizzle's migrator runs migrations in a transaction`, 'remove .concurrently() from the index (it is built on every partition)');
+    }
+  }
+  notes.push(...ops.notes);
+  if (input.recordOnly) return { edits: [], trailing: [], next, notes };
+  return { edits, trailing: [...ops.renames, ...ops.detaches, ...ops.creates], next, notes };
+}

@@ -1,0 +1,36 @@
+/**
+ * A drizzle-kit migrations folder, whatever its layout: the migrations in order,
+ * where each one's SQL and partitioning state live, and how to add one.
+ */
+
+/** One migration of the folder. */
+export interface Migration {
+  /** Journal tag (0.31) or folder name (1.0). */
+  id: string;
+  sqlPath: string;
+  /** Where this package records the partitioning state after this migration. */
+  statePath: string;
+}
+
+/** A file to write; written to a temporary name, then renamed over the target. */
+export interface FileWrite {
+  path: string;
+  content: string;
+}
+
+/** What the post-processor needs from a migrations folder. */
+export interface MigrationsLayout {
+  kind: 'journal' | 'folders';
+  outDir: string;
+  migrations: readonly Migration[];
+  /** `schema.name` keys of the tables drizzle-kit knew before migration `index` (its previous snapshot). */
+  tablesBefore(index: number): ReadonlySet<string> | undefined;
+  /**
+   * Whether migration `index` changed nothing in drizzle-kit's schema (a
+   * `generate --custom` migration, or one written by hand): such a file is the
+   * user's, and is never rewritten.
+   */
+  isCustom(index: number): boolean;
+  /** Plans the files of a new migration that holds `sql` and copies the latest snapshot. */
+  planNewMigration(name: string, sql: string, now: Date): { migration: Migration; writes: FileWrite[] };
+}

@@ -1,0 +1,135 @@
+/**
+ * The migration post-processor: after `drizzle-kit generate`, it turns the new
+ * migrations' `CREATE TABLE`s of partitioned tables into partitioned DDL, adds
+ * partition changes of existing tables, writes a migration of its own when only
+ * partitioning changed, and records the partitioning state beside each migration.
+ *
+ * The rule for rewriting: a migration is rewritten once, when it has no state
+ * file yet, and never again. Never rewritten at all: migrations marked
+ * `-- drizzle-partitions: frozen` (their state is recorded as if they held the
+ * DDL) and custom migrations, which change nothing in drizzle's schema (their
+ * state is the previous one; partition changes then get a migration of their own).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import type { RenderOptions } from '../ddl/partition-ddl.js';
+import type { Partitioning } from '../schema/resolved.js';
+import { diffMigration, type CurrentTable } from './diff.js';
+import type { FileWrite, MigrationsLayout } from './layout.js';
+import { PostprocessError } from './errors.js';
+import { editMigration, fileTables, isFrozen, isProcessed, type FileTables } from './sql-file.js';
+import { migrationState, parseState, sameState, serializeState, tableKey, tableState, type MigrationState, type TableState } from './state.js';
+
+/** What happened to one migration. */
+export interface MigrationReport {
+  id: string;
+  /** rewritten: SQL changed; recorded: only state written; frozen: left alone; created: a new migration. */
+  action: 'rewritten' | 'recorded' | 'frozen' | 'created';
+  notes: string[];
+}
+
+/** What the post-processor will do: the files to write and a report. */
+export interface PostprocessPlan {
+  writes: FileWrite[];
+  report: MigrationReport[];
+  warnings: string[];
+}
+
+export interface PlanInput {
+  layout: MigrationsLayout;
+  /** The schema's partitioned tables. */
+  tables: readonly Partitioning[];
+  /** drizzle's `casing` and friends, as in the drizzle config. */
+  render?: RenderOptions;
+  /** drizzle-kit's `breakpoints` setting (default true). */
+  breakpoints?: boolean;
+  /** Name of a migration written for partition-only changes (default `partitions`). */
+  name?: string;
+  now?: Date;
+}
+
+const EMPTY_FILE: FileTables = { created: [], dropped: [], renamed: [], concurrentIndexes: [] };
+
+function readState(path: string): MigrationState {
+  const parsed = parseState(readFileSync(path, 'utf8'));
+  if (typeof parsed === 'string') throw new PostprocessError('STATE_MALFORMED', path, parsed, 'restore it from version control');
+  return parsed;
+}
+
+function toMap(tables: readonly TableState[]): Map<string, TableState> {
+  return new Map(tables.map((t) => [tableKey(t), t]));
+}
+
+/**
+ * Plans the post-processing of a migrations folder; writes nothing.
+ *
+ * @example
+ * ```ts
+ * const plan = planPostprocess({ layout: openJournalLayout('drizzle', { prefix: 'index', breakpoints: true }), tables: [getPartitioning(events)!] });
+ * commitWrites(plan.writes);
+ * ```
+ */
+export function planPostprocess(input: PlanInput): PostprocessPlan {
+  const { layout } = input;
+  const render = input.render ?? {};
+  const breakpoints = input.breakpoints ?? true;
+  const current = new Map<string, CurrentTable>(input.tables.map((p) => [tableKey(p.table), { partitioning: p, state: tableState(p, render) }]));
+  const writes: FileWrite[] = [];
+  const report: MigrationReport[] = [];
+  const warnings: string[] = [];
+
+  const migrations = layout.migrations;
+  if (migrations.length === 0) {
+    if (current.size === 0) return { writes, report, warnings };
+    throw new PostprocessError('NO_MIGRATIONS', layout.outDir, 'holds no migration yet', 'run drizzle-kit generate (or drizzle-partitions generate) first');
+  }
+  let last = -1;
+  for (let i = migrations.length - 1; i >= 0; i--) {
+    if (existsSync(migrations[i]!.statePath)) {
+      last = i;
+      break;
+    }
+  }
+  let state = last >= 0 ? toMap(readState(migrations[last]!.statePath).tables) : new Map<string, TableState>();
+
+  for (let i = last + 1; i < migrations.length; i++) {
+    const m = migrations[i]!;
+    if (!existsSync(m.sqlPath)) throw new PostprocessError('MIGRATION_FILE_MISSING', m.sqlPath, `migration ${m.id} has no SQL file`);
+    const text = readFileSync(m.sqlPath, 'utf8');
+    if (layout.isCustom(i) && !isProcessed(text)) {
+      // drizzle's schema did not change: a custom migration, the user's to write.
+      report.push({ id: m.id, action: 'recorded', notes: ['custom migration: left as written'] });
+      writes.push({ path: m.statePath, content: serializeState(migrationState(state.values())) });
+      continue;
+    }
+    const frozen = isFrozen(text);
+    const recordOnly = frozen || isProcessed(text);
+    const diff = diffMigration({ migration: m.id, prev: state, current, file: fileTables(text), tablesBefore: layout.tablesBefore(i), opts: render, recordOnly });
+    if (frozen) {
+      if (diff.notes.length > 0) warnings.push(`${m.id} is frozen and was not rewritten; its state assumes it already does: ${diff.notes.join('; ')}`);
+      report.push({ id: m.id, action: 'frozen', notes: diff.notes });
+    } else if (diff.edits.length > 0 || diff.trailing.length > 0) {
+      writes.push({ path: m.sqlPath, content: editMigration(text, diff.edits, diff.trailing, breakpoints) });
+      report.push({ id: m.id, action: 'rewritten', notes: diff.notes });
+    } else {
+      report.push({ id: m.id, action: 'recorded', notes: diff.notes });
+    }
+    state = diff.next;
+    writes.push({ path: m.statePath, content: serializeState(migrationState(state.values())) });
+  }
+
+  // Partitioning changed without any other schema change: drizzle-kit wrote no
+  // migration ("No schema changes"), so write one.
+  const wanted = migrationState([...current.values()].map((c) => c.state));
+  if (!sameState(migrationState(state.values()), wanted)) {
+    const lastId = migrations[migrations.length - 1]!.id;
+    const diff = diffMigration({ migration: `(new migration after ${lastId})`, prev: state, current, file: EMPTY_FILE, tablesBefore: layout.tablesBefore(migrations.length), opts: render });
+    if (diff.trailing.length > 0) {
+      const sql = editMigration('', [], diff.trailing, breakpoints);
+      const { migration, writes: files } = layout.planNewMigration(input.name ?? 'partitions', sql, input.now ?? new Date());
+      writes.push(...files, { path: migration.statePath, content: serializeState(migrationState(diff.next.values())) });
+      report.push({ id: migration.id, action: 'created', notes: diff.notes });
+    }
+  }
+  return { writes, report, warnings };
+}
+

@@ -1,0 +1,130 @@
+/**
+ * `postprocess()` and `generate()`: the post-processor and the drizzle-kit
+ * workflow, for code and for the CLI. Both read the drizzle config as drizzle-kit
+ * does and report what they changed.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { loadDrizzleConfig, type DrizzleProjectConfig } from './config.js';
+import { loadSchema } from './load-schema.js';
+import { openLayout } from './open-layout.js';
+import { planPostprocess, type PostprocessPlan } from './postprocess.js';
+import { PostprocessError } from './errors.js';
+import { partitionedTablesOf } from './statements.js';
+import { commitWrites } from './write-files.js';
+import { pushWarnings } from './push-filter.js';
+
+export interface PostprocessOptions {
+  /** Working directory (default `process.cwd()`); config and paths are relative to it. */
+  cwd?: string;
+  /** `--config`: the drizzle config file (default: drizzle.config.ts, .js, .json). */
+  config?: string;
+  /** Name of a migration written for partition-only changes (default `partitions`). */
+  name?: string;
+  /** Plan only: write nothing. */
+  dryRun?: boolean;
+  now?: Date;
+}
+
+export interface PostprocessResult extends PostprocessPlan {
+  config: DrizzleProjectConfig;
+  layout: 'journal' | 'folders';
+  /** Absolute paths written (empty on a dry run or when nothing changed). */
+  written: string[];
+}
+
+/**
+ * Post-processes the migrations folder of the drizzle project in `cwd`.
+ *
+ * @example
+ * ```ts
+ * const result = await postprocess({ config: 'drizzle.config.ts' });
+ * for (const m of result.report) console.log(m.id, m.action, m.notes.join('; '));
+ * ```
+ */
+export async function postprocess(opts: PostprocessOptions = {}): Promise<PostprocessResult> {
+  const config = await loadDrizzleConfig({ cwd: opts.cwd, config: opts.config });
+  const schema = await loadSchema({ schema: config.schema, cwd: config.cwd });
+  const tables = [...partitionedTablesOf(schema.exports).values()];
+  const layout = openLayout(config.out, { prefix: config.prefix, breakpoints: config.breakpoints });
+  const plan = planPostprocess({ layout, tables, render: { casing: config.casing }, breakpoints: config.breakpoints, name: opts.name, now: opts.now });
+  plan.warnings.push(...pushWarnings(config, tables));
+  if (!opts.dryRun) commitWrites(plan.writes);
+  return { ...plan, config, layout: layout.kind, written: opts.dryRun ? [] : plan.writes.map((w) => w.path) };
+}
+
+export interface GenerateOptions extends PostprocessOptions {
+  /** Arguments passed to `drizzle-kit generate` as they are (e.g. `['--name', 'init']`). */
+  drizzleKitArgs?: string[];
+  /** Where drizzle-kit's output goes (default: inherited when on a terminal, else captured and echoed). */
+  stdio?: 'inherit' | 'pipe';
+  /** Called with drizzle-kit's captured output lines when stdio is 'pipe'. */
+  onOutput?: (chunk: string) => void;
+}
+
+/** The drizzle-kit CLI script of the project in `cwd`. */
+export function drizzleKitBin(cwd: string): string {
+  const req = createRequire(join(resolve(cwd), 'package.json'));
+  let entry: string;
+  try {
+    entry = req.resolve('drizzle-kit');
+  } catch {
+    throw new PostprocessError('DRIZZLE_KIT_FAILED', cwd, 'drizzle-kit is not installed in this project', 'npm install -D drizzle-kit');
+  }
+  const bin = join(dirname(entry), 'bin.cjs');
+  if (!existsSync(bin)) throw new PostprocessError('DRIZZLE_KIT_FAILED', bin, 'drizzle-kit has no bin.cjs beside its entry point');
+  return bin;
+}
+
+function run(bin: string, args: string[], cwd: string, stdio: 'inherit' | 'pipe', onOutput?: (s: string) => void): Promise<{ code: number; output: string }> {
+  return new Promise((res, rej) => {
+    const child = spawn(process.execPath, [bin, ...args], { cwd, stdio: stdio === 'inherit' ? 'inherit' : ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    const take = (b: Buffer) => {
+      const s = b.toString();
+      output += s;
+      onOutput?.(s);
+    };
+    child.stdout?.on('data', take);
+    child.stderr?.on('data', take);
+    child.on('error', rej);
+    child.on('close', (code) => res({ code: code ?? 1, output }));
+  });
+}
+
+/**
+ * Runs `drizzle-kit generate` with the same arguments, then the post-processor.
+ * drizzle-kit's silent failures (a malformed snapshot, a rename prompt without a
+ * terminal: it exits 0 having written nothing) become errors.
+ *
+ * @example
+ * ```ts
+ * await generate({ drizzleKitArgs: ['--name', 'add_events'] });
+ * ```
+ */
+export async function generate(opts: GenerateOptions = {}): Promise<PostprocessResult> {
+  const cwd = resolve(opts.cwd ?? process.cwd());
+  const config = await loadDrizzleConfig({ cwd, config: opts.config });
+  // Check the folder first: drizzle-kit skips a malformed snapshot silently.
+  if (existsSync(config.out)) {
+    try {
+      openLayout(config.out, { prefix: config.prefix, breakpoints: config.breakpoints });
+    } catch (e) {
+      if (!(e instanceof PostprocessError && e.code === 'NO_MIGRATIONS')) throw e;
+    }
+  }
+  const args = ['generate', ...(opts.drizzleKitArgs ?? [])];
+  if (opts.config && !args.includes('--config')) args.push('--config', opts.config);
+  const stdio = opts.stdio ?? (process.stdin.isTTY && process.stdout.isTTY ? 'inherit' : 'pipe');
+  const { code, output } = await run(drizzleKitBin(cwd), args, cwd, stdio, opts.onOutput);
+  if (code !== 0) throw new PostprocessError('DRIZZLE_KIT_FAILED', config.configFile, `drizzle-kit generate exited with code ${code}`);
+  if (/Interactive prompts require a TTY/i.test(output)) {
+    throw new PostprocessError('DRIZZLE_KIT_FAILED', config.configFile, 'drizzle-kit needs to ask whether a table or column was renamed, and cannot without a terminal; it wrote nothing', 'run drizzle-partitions generate in a terminal');
+  }
+  if (/malformed/i.test(output)) {
+    throw new PostprocessError('DRIZZLE_KIT_FAILED', config.configFile, `drizzle-kit reports malformed data and wrote nothing:\n${output.trim()}`);
+  }
+  return postprocess({ ...opts, cwd, config: opts.config });
+}

@@ -1,0 +1,126 @@
+/**
+ * A drizzle-kit migration file as text: which tables it creates, drops and
+ * renames, and the edits the post-processor makes to it. Edits touch only the
+ * end of a partitioned table's `CREATE TABLE` and insert whole statements, so
+ * every statement drizzle-kit wrote stays byte-for-byte.
+ */
+import type { QualifiedName } from '../ddl/quote.js';
+
+/** drizzle-kit's statement separator. */
+export const BREAKPOINT = '--> statement-breakpoint';
+
+/** First line of a file this package has rewritten. */
+export const PROCESSED_MARKER = '-- drizzle-partitions: partitioned DDL added';
+/** A line a user adds to a migration this package must never rewrite. */
+export const FROZEN_MARKER = '-- drizzle-partitions: frozen';
+
+const ID = String.raw`"((?:[^"]|"")+)"`;
+const QNAME = String.raw`${ID}(?:\.${ID})?`;
+
+function qualified(a: string | undefined, b: string | undefined): QualifiedName {
+  const unquote = (s: string) => s.replace(/""/g, '"');
+  return b === undefined ? { schema: undefined, name: unquote(a!) } : { schema: unquote(a!), name: unquote(b) };
+}
+
+function all(re: RegExp, text: string): RegExpExecArray[] {
+  return [...text.matchAll(new RegExp(re.source, 'gm'))];
+}
+
+/** A `CREATE TABLE` statement located in a file. */
+export interface CreateTableAt {
+  table: QualifiedName;
+  /** Offset of `CREATE`. */
+  start: number;
+  /** Offset of the `)` that closes the column list. */
+  close: number;
+  /** Offset just past the statement's `;` and the newline after it, if any. */
+  end: number;
+}
+
+/** What a migration file does to tables, read from its statements. */
+export interface FileTables {
+  created: CreateTableAt[];
+  dropped: QualifiedName[];
+  renamed: { from: QualifiedName; to: QualifiedName }[];
+  /** Tables that get `CREATE INDEX CONCURRENTLY`. */
+  concurrentIndexes: QualifiedName[];
+}
+
+/**
+ * Reads which tables a migration creates, drops and renames.
+ *
+ * @example
+ * ```ts
+ * fileTables('ALTER TABLE "logs" RENAME TO "app_logs";').renamed; // [{ from: { name: 'logs' }, to: { name: 'app_logs' } }]
+ * ```
+ */
+export function fileTables(text: string): FileTables {
+  const created = all(new RegExp(String.raw`^CREATE TABLE (?:IF NOT EXISTS )?${QNAME}\s*\(`), text).map((m): CreateTableAt => {
+    const start = m.index!;
+    const closeNl = text.indexOf('\n);', start);
+    const close = closeNl < 0 ? -1 : closeNl + 1;
+    let end = close < 0 ? -1 : close + 2;
+    if (end > 0 && text[end] === '\n') end += 1;
+    return { table: qualified(m[1], m[2]), start, close, end };
+  });
+  const dropped = all(new RegExp(String.raw`^DROP TABLE (?:IF EXISTS )?${QNAME}`), text).map((m) => qualified(m[1], m[2]));
+  const renamed = all(new RegExp(String.raw`^ALTER TABLE (?:IF EXISTS )?${QNAME} RENAME TO ${ID}`), text).map((m) => {
+    const from = qualified(m[1], m[2]);
+    return { from, to: { schema: from.schema, name: m[3]!.replace(/""/g, '"') } };
+  });
+  const concurrentIndexes = all(new RegExp(String.raw`^CREATE (?:UNIQUE )?INDEX CONCURRENTLY (?:IF NOT EXISTS )?${ID} ON (?:ONLY )?${QNAME}`), text).map((m) => qualified(m[2], m[3]));
+  return { created, dropped, renamed, concurrentIndexes };
+}
+
+/** Joins statements the way drizzle-kit does for this file's `breakpoints` setting. */
+export function joinStatements(statements: readonly string[], breakpoints: boolean): string {
+  return statements.join(breakpoints ? `${BREAKPOINT}\n` : '\n');
+}
+
+/** An edit: the `CREATE TABLE` at `at` gets `partitionBy`, then `after` statements follow it. */
+export interface CreateTableEdit {
+  at: CreateTableAt;
+  partitionBy: string;
+  after: readonly string[];
+}
+
+/**
+ * Applies edits to a migration's text: appends `PARTITION BY` to partitioned
+ * tables' `CREATE TABLE`, inserts their partitions right after, and appends
+ * `trailing` statements at the end. Marks the file as processed.
+ *
+ * @example
+ * ```ts
+ * editMigration(text, [{ at, partitionBy: 'PARTITION BY RANGE ("at")', after: ['CREATE TABLE ...;'] }], [], true);
+ * ```
+ */
+export function editMigration(text: string, edits: readonly CreateTableEdit[], trailing: readonly string[], breakpoints: boolean): string {
+  const sep = breakpoints ? `${BREAKPOINT}\n` : '\n';
+  let out = '';
+  let pos = 0;
+  for (const e of [...edits].sort((a, b) => a.at.start - b.at.start)) {
+    out += text.slice(pos, e.at.close + 1);
+    out += ` ${e.partitionBy};`;
+    // keep drizzle-kit's own line ending after the statement
+    out += text.slice(e.at.close + 2, e.at.end);
+    if (e.after.length > 0) out += breakpoints ? `${sep}${e.after.join(sep)}` : `${e.after.join('\n')}\n`;
+    pos = e.at.end;
+  }
+  out += text.slice(pos);
+  if (trailing.length > 0) {
+    if (out.trim() === '') out = trailing.join(sep);
+    else if (breakpoints) out = `${out}${sep}${trailing.join(sep)}`;
+    else out = `${out.endsWith('\n') ? out : `${out}\n`}${trailing.join('\n')}`;
+  }
+  return `${PROCESSED_MARKER}\n${out}`;
+}
+
+/** Whether a file carries the processed marker. */
+export function isProcessed(text: string): boolean {
+  return text.startsWith(PROCESSED_MARKER);
+}
+
+/** Whether the user froze a file. */
+export function isFrozen(text: string): boolean {
+  return text.split('\n').some((l) => l.trim() === FROZEN_MARKER);
+}

@@ -1,0 +1,474 @@
+/**
+ * End-to-end kit: throwaway projects that drive the REAL drizzle-kit CLI (and our CLI).
+ *
+ *   const project = await createProject({
+ *     files: { 'drizzle.config.ts': pgConfig(), 'src/schema.ts': SCHEMA },
+ *   });
+ *   await project.drizzleKit(['generate', '--name', 'init']);
+ *   await project.migrateWithDrizzleKit(db.url);        // drizzle-kit migrate
+ *   await project.migrateWithOrm(other.url);            // drizzle-orm migrate(), in-process
+ *   await project.remove();
+ *
+ * The project lives in `os.tmpdir()/dp-e2e-<name>-XXXXXX`. Its `node_modules` is a real
+ * directory of symlinks to every entry of this repo's `node_modules` (scoped `@x` dirs
+ * linked whole), plus `node_modules/drizzle-partitions` -> the repo root, so
+ * `import ... from 'drizzle-partitions'` resolves to the BUILT package (`dist/`, through
+ * package.json `exports`: ESM for `import`, CommonJS for drizzle-kit's `require`). The
+ * test command builds first (`npm test` = build + vitest); run `npm run build` after
+ * changing src/ when running a single e2e file.
+ *
+ * Database URL: child processes never inherit the runner's `DATABASE_URL` (that is the
+ * harness server's admin database). They get `DATABASE_URL` only from `createProject({
+ * databaseUrl })`, `opts.env`, or `migrateWithDrizzleKit(url)`. The project's
+ * drizzle.config.ts must read it: `dbCredentials: { url: process.env.DATABASE_URL! }`
+ * (what `pgConfig()` writes). `drizzle-kit migrate` uses the `pg` driver (installed
+ * here; it falls back to `postgres` only when `pg` is missing).
+ *
+ * Prompts: drizzle-kit 0.31 asks "Is b table created or renamed from another table?"
+ * (a select list: '+ b create table' first, then one '~ old › b rename table' line per
+ * dropped table) and refuses to prompt without a TTY: it prints the error, writes NOTHING
+ * and exits 0. `drizzleKit(args, { answers })` runs it under a pseudo-terminal
+ * (util-linux `script`) and answers each prompt only once drizzle-kit has drawn it; see
+ * `Answer` and `renameAnswer()`.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, realpath, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stripVTControlCharacters } from 'node:util';
+import { drizzle } from 'drizzle-orm/postgres-js';
+import { migrate } from 'drizzle-orm/postgres-js/migrator';
+import { connect } from '../harness/client.js';
+
+/** The repository root (the package `drizzle-partitions`), two levels above this file. */
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url)).replace(/[\\/]$/, '');
+
+export interface RunResult {
+  /** Exit code (a signal counts as 128 + its number; never null). */
+  code: number;
+  /** Standard output. Under a pseudo-terminal (`answers`): the terminal output, stderr
+   * included, ANSI sequences removed and CRLF turned into LF. */
+  stdout: string;
+  /** Standard error ('' under a pseudo-terminal: it goes to the terminal, see stdout). */
+  stderr: string;
+}
+
+export interface RunOptions {
+  /** Extra environment for the child (merged over the project's). */
+  env?: Record<string, string | undefined>;
+  /** Kill the child and reject after this long (default 60 s). */
+  timeoutMs?: number;
+}
+
+/** A key sent to an interactive prompt. `{ text }` sends raw characters. */
+export type Key = 'up' | 'down' | 'enter' | 'escape' | 'space' | 'tab' | 'ctrl-c' | { text: string };
+
+/**
+ * One answer to a drizzle-kit prompt: when the prompt on screen matches `wait`, send `keys`.
+ *
+ * drizzle-kit's prompts (hanji) hide the cursor when they open (ESC[?25l) and show it when
+ * they close (ESC[?25h), after switching the terminal to raw mode and listening to keys.
+ * An answer fires only while a prompt is open and its text (ANSI removed) matches `wait`,
+ * so keys are never typed before drizzle-kit can read them, and never into the wrong
+ * prompt: after an answer, the next one is matched only against output that arrived
+ * after those keys were sent (a redraw of the same prompt, or the next prompt).
+ * Answers are used in order; each must match within `timeoutMs` (default 15 s).
+ * A prompt that opens when no answers are left fails the run at once.
+ */
+export interface Answer {
+  wait: RegExp | string;
+  keys: Key[];
+  timeoutMs?: number;
+}
+
+export interface DrizzleKitOptions extends RunOptions {
+  /** Run under a pseudo-terminal and answer prompts (an empty list: fail on any prompt). */
+  answers?: Answer[];
+}
+
+/**
+ * The answer "table `to` was renamed" for the prompt about `to`. `choice` is the line to
+ * pick: 0 is '+ create', 1 the first '~ old › to rename' line (dropped tables in
+ * drizzle-kit's order), and so on. `entity` is the word drizzle-kit prints ('table',
+ * 'enum', 'sequence', 'view', 'policy', 'role'; columns use `columnRenameAnswer`).
+ */
+export function renameAnswer(to: string, choice = 1, entity = 'table'): Answer {
+  return {
+    wait: new RegExp(`Is ${escapeRegExp(to)} ${escapeRegExp(entity)} created or renamed from another`),
+    keys: [...Array<Key>(choice).fill('down'), 'enter'],
+  };
+}
+
+/** The answer "column `to` of `table` was renamed" (`choice` as in `renameAnswer`). */
+export function columnRenameAnswer(table: string, to: string, choice = 1): Answer {
+  return {
+    wait: new RegExp(
+      `Is ${escapeRegExp(to)} column in ${escapeRegExp(table)} table created or renamed from another column`,
+    ),
+    keys: [...Array<Key>(choice).fill('down'), 'enter'],
+  };
+}
+
+export interface Project {
+  /** Absolute path of the project directory. */
+  readonly dir: string;
+  /** Environment given to every child process (DATABASE_URL only if you set it). */
+  readonly env: Record<string, string | undefined>;
+  /** Absolute path of `rel` inside the project. */
+  path(rel: string): string;
+  /** Write a file (parent directories created). */
+  write(rel: string, content: string): Promise<void>;
+  /** Read a UTF-8 file. */
+  read(rel: string): Promise<string>;
+  /** Read and parse a JSON file (e.g. 'drizzle/meta/_journal.json'). */
+  readJson<T = unknown>(rel: string): Promise<T>;
+  /** Whether a file or directory exists. */
+  exists(rel: string): boolean;
+  /** Sorted entry names of a directory, [] if it does not exist. */
+  list(rel?: string): Promise<string[]>;
+  /** Run `node <args>` with cwd = dir. */
+  node(args: string[], opts?: RunOptions): Promise<RunResult>;
+  /** Run `node node_modules/drizzle-kit/bin.cjs <args>` with cwd = dir (see `Answer`). */
+  drizzleKit(args: string[], opts?: DrizzleKitOptions): Promise<RunResult>;
+  /** Run our CLI, `node <repo>/dist/esm/cli/main.js <args>`, with cwd = dir. */
+  cli(args: string[], opts?: RunOptions): Promise<RunResult>;
+  /** `drizzle-kit migrate` with DATABASE_URL=url (plus `args`, e.g. ['--config', 'x.ts']). */
+  migrateWithDrizzleKit(url: string, args?: string[]): Promise<RunResult>;
+  /** Apply `<dir>/<migrationsFolder>` with drizzle-orm's postgres-js `migrate()`, in-process. */
+  migrateWithOrm(url: string, migrationsFolder?: string): Promise<void>;
+  /** Delete the project directory (the node_modules symlinks, not their targets). */
+  remove(): Promise<void>;
+}
+
+export interface CreateProjectOptions {
+  /** Files to write, by project-relative path. A minimal package.json is added if absent. */
+  files: Record<string, string>;
+  /** Part of the directory name (`dp-e2e-<name>-XXXXXX`). */
+  name?: string;
+  /** DATABASE_URL for every child process (e.g. `db.url`). */
+  databaseUrl?: string;
+  /** Extra environment for every child process. */
+  env?: Record<string, string>;
+}
+
+export async function createProject(opts: CreateProjectOptions): Promise<Project> {
+  for (const f of ['dist/esm/index.js', 'dist/cjs/index.js', 'dist/esm/cli/main.js']) {
+    if (!existsSync(join(REPO_ROOT, f))) {
+      throw new Error(`[e2e] ${join(REPO_ROOT, f)} is missing: run \`npm run build\` first (npm test does).`);
+    }
+  }
+  const label = (opts.name ?? 'project').replace(/[^A-Za-z0-9_.-]+/g, '-');
+  const dir = await realpath(await mkdtemp(join(tmpdir(), `dp-e2e-${label}-`)));
+  try {
+    await linkNodeModules(dir);
+    const files = { ...opts.files };
+    if (!('package.json' in files)) {
+      files['package.json'] = `${JSON.stringify({ name: `dp-e2e-${label}`.toLowerCase(), private: true }, null, 2)}\n`;
+    }
+    for (const [rel, content] of Object.entries(files)) await writeIn(dir, rel, content);
+  } catch (err) {
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
+  const env: Record<string, string | undefined> = { ...opts.env };
+  if (opts.databaseUrl !== undefined) env.DATABASE_URL = opts.databaseUrl;
+  return makeProject(dir, env);
+}
+
+/**
+ * drizzle.config.ts text for PostgreSQL. Paths are relative to the project directory
+ * (drizzle-kit resolves them against its cwd). The URL comes from DATABASE_URL.
+ */
+export function pgConfig(
+  opts: {
+    out?: string;
+    schema?: string | string[];
+    casing?: 'snake_case' | 'camelCase';
+    prefix?: 'index' | 'timestamp' | 'supabase' | 'unix' | 'none';
+  } = {},
+): string {
+  const lines = [
+    `  dialect: 'postgresql',`,
+    `  schema: ${JSON.stringify(opts.schema ?? './src/schema.ts')},`,
+    `  out: ${JSON.stringify(opts.out ?? './drizzle')},`,
+  ];
+  if (opts.casing) lines.push(`  casing: ${JSON.stringify(opts.casing)},`);
+  if (opts.prefix) lines.push(`  migrations: { prefix: ${JSON.stringify(opts.prefix)} },`);
+  lines.push(`  dbCredentials: { url: process.env.DATABASE_URL! },`);
+  return `import { defineConfig } from 'drizzle-kit';\n\nexport default defineConfig({\n${lines.join('\n')}\n});\n`;
+}
+
+// ---------------------------------------------------------------------------
+
+async function linkNodeModules(dir: string): Promise<void> {
+  const source = join(REPO_ROOT, 'node_modules');
+  const target = join(dir, 'node_modules');
+  await mkdir(target);
+  const entries = await readdir(source, { withFileTypes: true });
+  await Promise.all(
+    entries
+      .filter((e) => e.name !== 'drizzle-partitions')
+      .map((e) => symlink(join(source, e.name), join(target, e.name), e.isDirectory() ? 'dir' : 'file')),
+  );
+  await symlink(REPO_ROOT, join(target, 'drizzle-partitions'), 'dir');
+}
+
+function inside(dir: string, rel: string): string {
+  const abs = resolve(dir, rel);
+  const r = relative(dir, abs);
+  if (r.startsWith('..') || isAbsolute(r)) throw new Error(`[e2e] path escapes the project: ${rel}`);
+  return abs;
+}
+
+async function writeIn(dir: string, rel: string, content: string): Promise<void> {
+  const abs = inside(dir, rel);
+  await mkdir(dirname(abs), { recursive: true });
+  await writeFile(abs, content);
+}
+
+function makeProject(dir: string, env: Record<string, string | undefined>): Project {
+  const childEnv = (extra?: Record<string, string | undefined>): NodeJS.ProcessEnv => {
+    const merged: NodeJS.ProcessEnv = { ...process.env };
+    delete merged.DATABASE_URL; // the runner's admin URL must not leak into projects
+    for (const [k, v] of Object.entries({ ...env, ...extra })) {
+      if (v === undefined) delete merged[k];
+      else merged[k] = v;
+    }
+    return merged;
+  };
+  const drizzleKitBin = join(dir, 'node_modules', 'drizzle-kit', 'bin.cjs');
+
+  const project: Project = {
+    dir,
+    env,
+    path: (rel) => inside(dir, rel),
+    write: (rel, content) => writeIn(dir, rel, content),
+    read: (rel) => readFile(inside(dir, rel), 'utf8'),
+    readJson: async (rel) => JSON.parse(await readFile(inside(dir, rel), 'utf8')),
+    exists: (rel) => existsSync(inside(dir, rel)),
+    async list(rel = '.') {
+      try {
+        return (await readdir(inside(dir, rel))).sort();
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+        throw err;
+      }
+    },
+    node: (args, opts = {}) =>
+      runPiped(process.execPath, args, { cwd: dir, env: childEnv(opts.env), timeoutMs: opts.timeoutMs }),
+    drizzleKit(args, opts = {}) {
+      const argv = [drizzleKitBin, ...args];
+      if (opts.answers === undefined) {
+        return runPiped(process.execPath, argv, { cwd: dir, env: childEnv(opts.env), timeoutMs: opts.timeoutMs });
+      }
+      return runInPty(process.execPath, argv, opts.answers, {
+        cwd: dir,
+        env: childEnv(opts.env),
+        timeoutMs: opts.timeoutMs,
+      });
+    },
+    cli: (args, opts = {}) =>
+      runPiped(process.execPath, [join(REPO_ROOT, 'dist', 'esm', 'cli', 'main.js'), ...args], {
+        cwd: dir,
+        env: childEnv(opts.env),
+        timeoutMs: opts.timeoutMs,
+      }),
+    migrateWithDrizzleKit: (url, args = []) =>
+      project.drizzleKit(['migrate', ...args], { env: { DATABASE_URL: url } }),
+    async migrateWithOrm(url, migrationsFolder = 'drizzle') {
+      const sql = connect(url, { max: 1 });
+      try {
+        await migrate(drizzle(sql), { migrationsFolder: inside(dir, migrationsFolder) });
+      } finally {
+        await sql.end({ timeout: 5 }).catch(() => {});
+      }
+    },
+    remove: () => rm(dir, { recursive: true, force: true }),
+  };
+  return project;
+}
+
+interface SpawnOptions {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  timeoutMs?: number | undefined;
+}
+
+const DEFAULT_TIMEOUT_MS = 60_000;
+
+function exitCode(code: number | null, signal: NodeJS.Signals | null): number {
+  if (code !== null) return code;
+  const signals: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
+  return 128 + (signal ? (signals[signal] ?? 0) : 0);
+}
+
+/** Run without a terminal: stdin ignored (so `process.stdin.isTTY` is false). */
+function runPiped(command: string, args: string[], opts: SpawnOptions): Promise<RunResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(command, args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(
+        new Error(
+          `[e2e] timed out after ${timeoutMs} ms: ${commandLine(command, args)}\n--- stdout ---\n${tail(stdout)}\n--- stderr ---\n${tail(stderr)}`,
+        ),
+      );
+    }, timeoutMs);
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolvePromise({ code: exitCode(code, signal), stdout, stderr });
+    });
+  });
+}
+
+const CURSOR_HIDE = '\x1b[?25l'; // hanji: a prompt opened (view attached)
+const CURSOR_SHOW = '\x1b[?25h'; // hanji: a prompt closed (tearDown)
+
+const KEY_BYTES: Record<Exclude<Key, { text: string }>, string> = {
+  up: '\x1b[A',
+  down: '\x1b[B',
+  enter: '\r',
+  escape: '\x1b',
+  space: ' ',
+  tab: '\t',
+  'ctrl-c': '\x03',
+};
+
+function keyBytes(key: Key): string {
+  return typeof key === 'string' ? KEY_BYTES[key] : key.text;
+}
+
+function clean(raw: string): string {
+  return stripVTControlCharacters(raw).replace(/\r\n?/g, '\n');
+}
+
+/**
+ * Run under a pseudo-terminal: `script -qec "<cmd>" /dev/null` (util-linux), keys written
+ * to script's stdin, which it forwards to the terminal. See `Answer`.
+ */
+function runInPty(command: string, args: string[], answers: Answer[], opts: SpawnOptions): Promise<RunResult> {
+  const shellCommand = `stty cols 200 rows 50 2>/dev/null; exec ${[command, ...args].map(shellQuote).join(' ')}`;
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn('script', ['-qec', shellCommand, '/dev/null'], {
+      cwd: opts.cwd,
+      env: { ...opts.env, SHELL: '/bin/sh' }, // script -c runs "$SHELL -c"
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    child.stdin.on('error', () => {}); // EPIPE if it exits while keys are in flight
+    let raw = '';
+    let scriptErr = '';
+    let next = 0; // index of the next answer
+    let searchFrom = 0; // raw offset: output before this was seen by the previous answer
+    let promptOpen = false;
+    let promptStart = 0; // raw offset of the open prompt's ESC[?25l
+    let settled = false;
+    let stepTimer: NodeJS.Timeout | undefined;
+
+    const fail = (message: string) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(totalTimer);
+      clearTimeout(stepTimer);
+      child.kill('SIGTERM'); // script forwards it to drizzle-kit
+      setTimeout(() => child.kill('SIGKILL'), 2000).unref();
+      reject(
+        new Error(
+          `[e2e] ${message}\n  command: ${commandLine(command, args)}\n--- terminal output ---\n${tail(clean(raw))}${scriptErr ? `\n--- script stderr ---\n${tail(scriptErr)}` : ''}`,
+        ),
+      );
+    };
+
+    const armStep = () => {
+      clearTimeout(stepTimer);
+      const answer = answers[next];
+      if (!answer) return;
+      const index = next;
+      stepTimer = setTimeout(
+        () => fail(`answer #${index + 1} timed out: no open prompt matched ${String(answer.wait)} within ${answer.timeoutMs ?? 15_000} ms`),
+        answer.timeoutMs ?? 15_000,
+      );
+    };
+
+    const check = () => {
+      if (settled) return;
+      if (!promptOpen) return;
+      const answer = answers[next];
+      const from = Math.max(searchFrom, promptStart);
+      const screen = clean(raw.slice(from));
+      if (!answer) {
+        // Only a prompt opened after the last keys counts (the answered one redraws itself);
+        // wait for its text (it follows ESC[?25l in a separate write) for the message.
+        if (promptStart >= searchFrom && screen.trim()) fail(`drizzle-kit opened a prompt that no answer covers:\n${screen.trim()}`);
+        return;
+      }
+      const matched = typeof answer.wait === 'string' ? screen.includes(answer.wait) : answer.wait.test(screen);
+      if (!matched) return;
+      child.stdin.write(answer.keys.map(keyBytes).join(''));
+      searchFrom = raw.length;
+      next += 1;
+      armStep();
+    };
+
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      const before = raw.length;
+      raw += d;
+      // Track prompt open/close from the cursor toggles in this chunk (a sequence split
+      // across chunks is found by scanning a few characters back).
+      const scanFrom = Math.max(0, before - CURSOR_HIDE.length);
+      const hide = raw.lastIndexOf(CURSOR_HIDE);
+      const show = raw.lastIndexOf(CURSOR_SHOW);
+      if (hide >= scanFrom || show >= scanFrom) {
+        promptOpen = hide > show;
+        if (promptOpen) promptStart = hide;
+      }
+      check();
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (scriptErr += d));
+
+    const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const totalTimer = setTimeout(() => fail(`timed out after ${timeoutMs} ms`), timeoutMs);
+    armStep();
+
+    child.on('error', (err) => fail(`could not run util-linux \`script\`: ${err.message}`));
+    child.on('close', (code, signal) => {
+      clearTimeout(totalTimer);
+      clearTimeout(stepTimer);
+      child.stdin.destroy();
+      if (settled) return;
+      if (next < answers.length) {
+        const answer = answers[next]!;
+        fail(`drizzle-kit exited (code ${exitCode(code, signal)}) before answer #${next + 1} (${String(answer.wait)}) could be given`);
+        return;
+      }
+      settled = true;
+      resolvePromise({ code: exitCode(code, signal), stdout: clean(raw), stderr: '' });
+    });
+  });
+}
+
+function shellQuote(s: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+function commandLine(command: string, args: string[]): string {
+  return [command, ...args].map(shellQuote).join(' ');
+}
+
+function tail(s: string, max = 4000): string {
+  return s.length > max ? `…${s.slice(-max)}` : s;
+}
