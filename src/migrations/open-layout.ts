@@ -22,5 +22,9 @@ export function openLayout(outDir: string, opts: { prefix: string; breakpoints: 
   if (existsSync(join(outDir, 'meta', '_journal.json'))) return openJournalLayout(outDir, opts);
   const folders = existsSync(outDir) ? readdirSync(outDir, { withFileTypes: true }).filter((d) => d.isDirectory() && existsSync(join(outDir, d.name, 'snapshot.json'))) : [];
   if (folders.length > 0) return openFolderLayout(outDir);
+  const stray = existsSync(outDir) ? readdirSync(outDir).filter((f) => f.endsWith('.sql') || f === 'meta') : [];
+  if (stray.length > 0) {
+    throw new PostprocessError('JOURNAL_MISSING', join(outDir, 'meta', '_journal.json'), `does not exist, yet ${outDir} holds ${stray.join(', ')}`, 'restore meta/_journal.json from version control; drizzle-kit cannot run the migrations without it');
+  }
   throw new PostprocessError('NO_MIGRATIONS', outDir, 'holds no drizzle-kit migrations (neither meta/_journal.json nor <folder>/snapshot.json)', 'run drizzle-kit generate (or drizzle-partitions generate) first');
 }

@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { loadDrizzleConfig, type DrizzleProjectConfig } from './config.js';
 import { loadSchema } from './load-schema.js';
+import { openJournalLayout } from './layout-journal.js';
 import { openLayout } from './open-layout.js';
 import { planPostprocess, type PostprocessPlan } from './postprocess.js';
 import { PostprocessError } from './errors.js';
@@ -107,6 +108,10 @@ function run(bin: string, args: string[], cwd: string, stdio: 'inherit' | 'pipe'
 export async function generate(opts: GenerateOptions = {}): Promise<PostprocessResult> {
   const cwd = resolve(opts.cwd ?? process.cwd());
   const config = await loadDrizzleConfig({ cwd, config: opts.config });
+  if (config.prefix === 'none') {
+    // refuse before drizzle-kit writes anything (openJournalLayout says why)
+    openJournalLayout(config.out, { prefix: config.prefix, breakpoints: config.breakpoints });
+  }
   // Check the folder first: drizzle-kit skips a malformed snapshot silently.
   if (existsSync(config.out)) {
     try {

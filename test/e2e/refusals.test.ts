@@ -1,0 +1,167 @@
+/**
+ * Bad input and refused changes: each ends with a clear error naming the file or
+ * table, a non-zero exit code, and not one byte changed under drizzle/.
+ */
+import { createHash } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createProject, pgConfig, type Project } from './project.js';
+
+const base = (extra = '') => `import { index, integer, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
+import { hash, pgPartitionedTable, range } from 'drizzle-partitions';
+
+export const users = pgTable('users', { id: integer().primaryKey(), name: text() });
+export const events = pgPartitionedTable(
+  'events',
+  { id: integer().notNull(), at: timestamp({ withTimezone: true }).notNull(), kind: text() },
+  (t) => [primaryKey({ columns: [t.id, t.at] })],
+  (t) => range(t.at, { partitions: [{ from: '2026-01-01', to: '2026-02-01' }] }),
+);
+${extra}`;
+
+const projects: Project[] = [];
+afterEach(async () => {
+  while (projects.length) await projects.pop()!.remove();
+});
+
+/** A project with one processed migration (0000_init). */
+async function baseline(extra = ''): Promise<Project> {
+  const p = await createProject({ name: 'refuse', files: { 'drizzle.config.ts': pgConfig({ schema: './src/schema.ts' }), 'src/schema.ts': base(extra) } });
+  projects.push(p);
+  const r = await p.cli(['generate', '--name', 'init']);
+  if (r.code !== 0) throw new Error(`baseline failed:\n${r.stdout}\n${r.stderr}`);
+  return p;
+}
+
+async function fingerprint(p: Project): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  const walk = async (dir: string) => {
+    for (const f of await p.list(dir)) {
+      const rel = `${dir}/${f}`;
+      if (['meta', '_partitions'].includes(f)) await walk(rel);
+      else out[rel] = createHash('sha256').update(await p.read(rel)).digest('hex');
+    }
+  };
+  await walk('drizzle');
+  return out;
+}
+
+/** Runs `args`, expects exit code 1 with every `mentions` in stderr, and nothing written. */
+async function refused(p: Project, args: string[], mentions: string[]): Promise<string> {
+  const before = await fingerprint(p);
+  const r = await p.cli(args);
+  expect(r.code, r.stdout + r.stderr).toBe(1);
+  for (const m of mentions) expect(r.stderr).toContain(m);
+  expect(r.stderr).not.toMatch(/\n\s+at /); // a sentence, not a stack trace
+  expect(await fingerprint(p)).toEqual(before);
+  return r.stderr;
+}
+
+describe('refusals and bad input (journal layout)', () => {
+  it('a malformed snapshot stops generate before drizzle-kit silently writes nothing', async () => {
+    const p = await baseline();
+    const snap = await p.readJson<{ tables: Record<string, Record<string, unknown>> }>('drizzle/meta/0000_snapshot.json');
+    snap.tables['public.events']!.partitions = 'oops';
+    await p.write('drizzle/meta/0000_snapshot.json', JSON.stringify(snap, null, 2));
+    await p.write('src/schema.ts', base(`export const extra = pgTable('extra', { id: integer() });`));
+    await refused(p, ['generate', '--name', 'next'], ['[SNAPSHOT_MALFORMED]', '0000_snapshot.json', 'public.events', 'partitions']);
+  });
+
+  it('a missing journal', async () => {
+    const p = await baseline();
+    await (await import('node:fs/promises')).rm(p.path('drizzle/meta/_journal.json'));
+    await refused(p, ['postprocess'], ['[JOURNAL_MISSING]', '_journal.json']);
+  });
+
+  it('a schema file that throws', async () => {
+    const p = await baseline();
+    await p.write('src/schema.ts', `${base()}\nthrow new Error('schema exploded');\n`);
+    await refused(p, ['postprocess'], ['schema.ts', 'schema exploded']);
+  });
+
+  it('a definition mistake in the schema names table and column', async () => {
+    const p = await baseline();
+    await p.write('src/schema.ts', base(`export const bad = pgPartitionedTable('bad', { id: integer().primaryKey(), at: timestamp().notNull() }, (t) => range(t.at, {}));`));
+    await refused(p, ['postprocess'], ['[PRIMARY_KEY_MISSING_KEY_COLUMN]', 'public.bad', '"at"']);
+  });
+
+  it('turning a plain table into a partitioned one', async () => {
+    const p = await baseline();
+    await p.write('src/schema.ts', base().replace("export const users = pgTable('users', { id: integer().primaryKey(), name: text() });", "export const users = pgPartitionedTable('users', { id: integer().notNull(), name: text() }, (t) => hash(t.id, { partitions: 2 }));"));
+    const kit = await p.drizzleKit(['generate', '--name', 'convert']);
+    expect(kit.code).toBe(0);
+    await refused(p, ['postprocess'], ['[CONVERT_TO_PARTITIONED]', 'public.users']);
+  });
+
+  it('turning a partitioned table into a plain one', async () => {
+    const p = await baseline();
+    await p.write('src/schema.ts', base().replace(/export const events = pgPartitionedTable\([\s\S]*?\n\);\n/, "export const events = pgTable('events', { id: integer().notNull(), at: timestamp({ withTimezone: true }).notNull(), kind: text() }, (t) => [primaryKey({ columns: [t.id, t.at] })]);\n"));
+    await refused(p, ['postprocess'], ['[CONVERT_TO_PLAIN]', 'public.events']);
+  });
+
+  it('a partitioned table that no migration creates', async () => {
+    const p = await baseline();
+    await p.write('src/schema.ts', base(`export const late = pgPartitionedTable('late', { id: integer().notNull() }, (t) => hash(t.id, { partitions: 2 }));`));
+    await refused(p, ['postprocess'], ['[TABLE_MISSING_FROM_MIGRATION]', 'public.late']);
+  });
+
+  it('a changed bound of an existing partition', async () => {
+    const p = await baseline();
+    await p.write('src/schema.ts', base().replace("{ from: '2026-01-01', to: '2026-02-01' }", "{ from: '2026-01-01', to: '2026-03-01', name: 'events_p20260101' }"));
+    await refused(p, ['postprocess'], ['[BOUND_CHANGED]', '"events_p20260101"', 'public.events']);
+  });
+
+  it('a concurrent index on a partitioned table', async () => {
+    const p = await baseline();
+    await p.write('src/schema.ts', base().replace('(t) => [primaryKey({ columns: [t.id, t.at] })]', "(t) => [primaryKey({ columns: [t.id, t.at] }), index('events_kind_idx').on(t.kind).concurrently()]"));
+    const kit = await p.drizzleKit(['generate', '--name', 'idx']);
+    expect(kit.code).toBe(0);
+    const before = await p.read('drizzle/0001_idx.sql');
+    const r = await p.cli(['postprocess']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('[CONCURRENT_INDEX_ON_PARTITIONED]');
+    expect(await p.read('drizzle/0001_idx.sql')).toBe(before);
+    expect(await p.exists('drizzle/meta/_partitions/0001_idx.json')).toBe(false);
+  });
+
+  it('a rename prompt without a terminal is reported, not swallowed', async () => {
+    const p = await baseline();
+    await p.write('src/schema.ts', base().replace("pgTable('users'", "pgTable('people'"));
+    await refused(p, ['generate', '--name', 'rename'], ['[DRIZZLE_KIT_FAILED]', 'renamed', 'terminal']);
+  });
+
+  it('migrations.prefix "none" is refused with the reason', async () => {
+    const p = await createProject({ name: 'refuse-none', files: { 'drizzle.config.ts': pgConfig({ schema: './src/schema.ts', prefix: 'none' }), 'src/schema.ts': base() } });
+    projects.push(p);
+    const r = await p.cli(['generate', '--name', 'init']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('[PREFIX_UNSUPPORTED]');
+    expect(await p.list('drizzle')).toEqual([]); // refused before drizzle-kit ran
+  });
+});
+
+describe('rules that protect written migrations', () => {
+  it('a frozen migration is never rewritten; its state is recorded', async () => {
+    const p = await createProject({ name: 'frozen', files: { 'drizzle.config.ts': pgConfig({ schema: './src/schema.ts' }), 'src/schema.ts': base() } });
+    projects.push(p);
+    expect((await p.drizzleKit(['generate', '--name', 'init'])).code).toBe(0);
+    const original = await p.read('drizzle/0000_init.sql');
+    const frozen = `-- drizzle-partitions: frozen\n${original.replace('\n);', '\n) PARTITION BY RANGE ("at");')}`;
+    await p.write('drizzle/0000_init.sql', frozen);
+    const r = await p.cli(['postprocess']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('0000_init: frozen');
+    expect(await p.read('drizzle/0000_init.sql')).toBe(frozen);
+    expect(await p.exists('drizzle/meta/_partitions/0000_init.json')).toBe(true);
+  });
+
+  it('an interrupted run (SQL rewritten, state not yet written) converges without rewriting twice', async () => {
+    const p = await baseline();
+    const sql = await p.read('drizzle/0000_init.sql');
+    const state = await p.read('drizzle/meta/_partitions/0000_init.json');
+    await (await import('node:fs/promises')).rm(p.path('drizzle/meta/_partitions/0000_init.json'));
+    const r = await p.cli(['postprocess']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(await p.read('drizzle/0000_init.sql')).toBe(sql);
+    expect(await p.read('drizzle/meta/_partitions/0000_init.json')).toBe(state);
+  });
+});
