@@ -12,6 +12,8 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { DrizzlePartitionsError } from '../errors.js';
 import { generate, postprocess, type PostprocessResult } from '../migrations/run.js';
+import { parseFlags, str } from './args.js';
+import { runMaintenance } from './maintenance.js';
 
 /** What a command returns: its exit code. Output goes through `out`/`err`. */
 export interface CliIo {
@@ -30,6 +32,15 @@ Commands:
   postprocess [--config <file>] [--name <name>] [--dry-run]
       rewrites new migrations into partitioned DDL, writes a migration for
       partition-only changes, and records the partitioning state beside each
+  status [--json] [--table <name>]
+      partitions, bounds, rows and sizes, and the problems found (exit 1 if any)
+  plan [--json] [--backfill <n>]
+      what apply would do: partitions to create ahead (or behind), to retire
+  apply [--yes] [--wait] [--lock-timeout <ms>] [--batch-size <rows>] [--json]
+      does it; retiring partitions needs --yes (or a yes on a terminal)
+
+  status, plan and apply read the drizzle config (--config) for the schema and
+  connect to --url, else DATABASE_URL, else dbCredentials.url.
 
 Options:
   -h, --help       show this help
@@ -76,6 +87,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       printResult(result, io, false);
       return 0;
     }
+    if (first === 'status' || first === 'plan' || first === 'apply') return await runMaintenance(first, rest, io);
     return usage(io, `unknown command "${first}"`);
   } catch (e) {
     if (e instanceof DrizzlePartitionsError) {
@@ -89,31 +101,6 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
 function usage(io: CliIo, problem: string): number {
   io.err(`drizzle-partitions: ${problem}. Run drizzle-partitions --help.`);
   return 2;
-}
-
-type Flags = Record<string, string | true | undefined>;
-
-const str = (v: string | true | undefined): string | undefined => (typeof v === 'string' ? v : undefined);
-
-/** Parses `--key value` and `--switch` flags; unknown flags are an error unless `passThrough`. */
-function parseFlags(args: readonly string[], valued: string[], switches: string[], passThrough = false): Flags | string {
-  const out: Flags = {};
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(a);
-    if (!m) {
-      if (passThrough) continue;
-      return `unexpected argument "${a}"`;
-    }
-    const [, key, inline] = m as unknown as [string, string, string | undefined];
-    if (valued.includes(key)) {
-      const value = inline ?? args[++i];
-      if (value === undefined) return `--${key} needs a value`;
-      out[key] = value;
-    } else if (switches.includes(key)) out[key] = true;
-    else if (!passThrough) return `unknown option --${key}`;
-  }
-  return out;
 }
 
 function printResult(result: PostprocessResult, io: CliIo, dryRun: boolean): void {

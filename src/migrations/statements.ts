@@ -31,14 +31,22 @@ function key(q: QualifiedName): string {
   return JSON.stringify([q.schema ?? 'public', q.name]);
 }
 
-/** Indexes the partitioned tables among a schema module's exports by `schema.name`. */
-export function partitionedTablesOf(exports: Record<string, unknown>): Map<string, Partitioning> {
-  const out = new Map<string, Partitioning>();
+/** The partitioned tables among a schema module's exports (each once). */
+export function partitionedTableObjects(exports: Record<string, unknown>): PgTable[] {
+  const seen = new Set<string>();
+  const out: PgTable[] = [];
   for (const value of Object.values(exports)) {
     const p = getPartitioning(value as PgTable);
-    if (p) out.set(key(p.table), p);
+    if (!p || seen.has(key(p.table))) continue;
+    seen.add(key(p.table));
+    out.push(value as PgTable);
   }
   return out;
+}
+
+/** Indexes the partitioned tables among a schema module's exports by `schema.name`. */
+export function partitionedTablesOf(exports: Record<string, unknown>): Map<string, Partitioning> {
+  return new Map(partitionedTableObjects(exports).map((t) => [key(getPartitioning(t)!.table), getPartitioning(t)!]));
 }
 
 /**

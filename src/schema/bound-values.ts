@@ -59,8 +59,10 @@ function describe(v: unknown): string {
 
 /** Microseconds since the epoch, UTC, for a civil date and time. */
 function civilToMicros(y: number, mo: number, d: number, h: number, mi: number, s: number, us: number): bigint | undefined {
-  const ms = Date.UTC(y, mo - 1, d, h, mi, s);
-  const check = new Date(ms);
+  // Date.UTC maps years 0-99 to 1900-1999: set the full year explicitly.
+  const check = new Date(Date.UTC(2000, mo - 1, d, h, mi, s));
+  check.setUTCFullYear(y, mo - 1, d);
+  const ms = check.getTime();
   if (check.getUTCFullYear() !== y || check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d) return undefined;
   if (y < 1 || y > 9999) return undefined;
   return BigInt(ms) * 1000n + BigInt(us);

@@ -1,0 +1,172 @@
+/**
+ * `status`, `plan` and `apply`: maintenance from the command line, on the tables
+ * of the drizzle config's schema. Exit codes: 0 healthy / done, 1 a problem found
+ * or a step failed, 2 usage or connection errors.
+ */
+import { createInterface } from 'node:readline/promises';
+import { loadDrizzleConfig } from '../migrations/config.js';
+import { loadSchema } from '../migrations/load-schema.js';
+import { partitionedTableObjects } from '../migrations/statements.js';
+import { getPartitioning } from '../schema/partitioned-table.js';
+import { apply, type ApplyResult, type ProgressEvent } from '../runtime/apply.js';
+import { plan, type MaintenancePlan, type MaintenanceOp } from '../runtime/plan.js';
+import type { PartitionInfo } from '../runtime/introspect.js';
+import type { Partitioning } from '../schema/resolved.js';
+import { formatInterval } from '../schema/policy.js';
+import { parseFlags, str, toJson } from './args.js';
+import { openDatabase, resolveUrl } from './connect.js';
+import type { CliIo } from './main.js';
+
+const VALUED = ['config', 'url', 'table', 'lock-timeout', 'batch-size', 'backfill', 'now'];
+
+function human(bytes: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+  let v = bytes;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`;
+}
+
+function policyText(p: Partitioning['policy']): string {
+  if (!p) return 'no maintenance policy';
+  const interval = p.kind === 'time' ? formatInterval(p.interval) : `${p.interval} key values`;
+  const keep = p.retention ? `, keep ${p.kind === 'time' ? formatInterval(p.retention.keep as never) : String(p.retention.keep)} then ${p.retention.action.kind}` : '';
+  return `every ${interval}, premake ${p.premake}${keep}`;
+}
+
+function opText(op: MaintenanceOp): string {
+  switch (op.kind) {
+    case 'create':
+      return `create ${op.partition.name} (${op.reason}${op.resume ? ', resume' : ''})${op.defaultRows > 0 ? ` moving ${op.defaultRows} row(s) out of ${op.default?.name}` : ''}`;
+    case 'retire':
+      return `retire ${op.partition.name} (${op.action.kind})`;
+    case 'finalize-detach':
+      return `finish detaching ${op.partition.name}`;
+  }
+}
+
+function table(rows: string[][]): string[] {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd());
+}
+
+function flatten(parts: PartitionInfo[], depth = 0): { p: PartitionInfo; depth: number }[] {
+  return parts.flatMap((p) => [{ p, depth }, ...flatten(p.children, depth + 1)]);
+}
+
+async function load(flags: Record<string, string | true | undefined>) {
+  const config = await loadDrizzleConfig({ config: str(flags.config) });
+  const schema = await loadSchema({ schema: config.schema, cwd: config.cwd });
+  const only = str(flags.table);
+  const tableObjects = partitionedTableObjects(schema.exports).filter((t) => {
+    const p = getPartitioning(t)!.table;
+    return !only || p.name === only || `${p.schema ?? 'public'}.${p.name}` === only;
+  });
+  return { config, tableObjects, tables: tableObjects.map((t) => getPartitioning(t)!) };
+}
+
+/** Runs `status`, `plan` or `apply`; returns the exit code. */
+export async function runMaintenance(command: 'status' | 'plan' | 'apply', args: readonly string[], io: CliIo): Promise<number> {
+  const flags = parseFlags(args, VALUED, ['json', 'yes', 'wait']);
+  if (typeof flags === 'string') {
+    io.err(`drizzle-partitions: ${flags}. Run drizzle-partitions --help.`);
+    return 2;
+  }
+  const { config, tables, tableObjects } = await load(flags);
+  if (tables.length === 0) {
+    io.err(`drizzle-partitions: no partitioned table in ${config.schema.join(', ')}${str(flags.table) ? ` named ${str(flags.table)}` : ''}`);
+    return 2;
+  }
+  let database;
+  try {
+    database = await openDatabase(resolveUrl(str(flags.url), process.env, config.dbCredentials), config.cwd);
+  } catch (e) {
+    io.err(`drizzle-partitions: ${(e as Error).message}`);
+    return 2;
+  }
+  try {
+    const now = str(flags.now) ? new Date(str(flags.now)!) : new Date();
+    let p: MaintenancePlan;
+    try {
+      p = await plan(database.db, tableObjects, { now, backfill: Number(str(flags.backfill) ?? 0) });
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === '28P01' || code === '3D000') {
+        io.err(`drizzle-partitions: cannot connect: ${(e as Error).message}`);
+        return 2;
+      }
+      throw e;
+    }
+    if (command === 'status') return status(p, tables, flags.json === true, io);
+    if (command === 'plan') {
+      if (flags.json === true) io.out(toJson(p.tables.map((t) => ({ table: t.table, ops: t.ops, problems: t.problems }))));
+      else for (const t of p.tables) {
+        io.out(`${t.table.schema}.${t.table.name}: ${t.ops.length === 0 ? 'nothing to do' : `${t.ops.length} step(s)`}`);
+        for (const op of t.ops) io.out(`  - ${opText(op)}`);
+      }
+      return 0;
+    }
+    return await applyCommand(database.db, p, flags, io);
+  } finally {
+    await database.close();
+  }
+}
+
+function status(p: MaintenancePlan, tables: Partitioning[], json: boolean, io: CliIo): number {
+  const problems = p.tables.flatMap((t) => t.problems).filter((x) => x.code !== 'no-policy');
+  if (json) {
+    io.out(toJson({ healthy: problems.length === 0, now: p.now, tables: p.tables.map((t) => ({ table: t.table, partitionBy: t.tree.partitionBy, policy: t.policy, partitions: t.tree.partitions, problems: t.problems, pending: t.ops })) }));
+    return problems.length === 0 ? 0 : 1;
+  }
+  for (const t of p.tables) {
+    const def = tables.find((x) => x.table.name === t.table.name);
+    io.out(`${t.table.schema}.${t.table.name}  ${t.tree.partitionBy}  (${policyText(def?.policy)})`);
+    const rows = [['  partition', 'bound', 'rows', 'size', 'origin']];
+    for (const { p: x, depth } of flatten(t.tree.partitions)) {
+      rows.push([`  ${'  '.repeat(depth)}${x.name}${x.detachPending ? ' (detach pending)' : ''}`, x.boundText.replace(/^FOR VALUES /, ''), String(x.estimatedRows), human(x.bytes), x.origin]);
+    }
+    for (const line of table(rows)) io.out(line);
+    for (const pr of t.problems) io.out(`  ${pr.code === 'no-policy' ? '·' : '!'} ${pr.code}: ${pr.message}`);
+    io.out('');
+  }
+  io.out(problems.length === 0 ? 'healthy' : `${problems.length} problem(s) found`);
+  return problems.length === 0 ? 0 : 1;
+}
+
+async function applyCommand(db: unknown, p: MaintenancePlan, flags: Record<string, string | true | undefined>, io: CliIo): Promise<number> {
+  const destructive = p.tables.flatMap((t) => t.ops).filter((o) => o.kind === 'retire');
+  let yes = flags.yes === true;
+  if (!yes && destructive.length > 0 && process.stdin.isTTY && process.stdout.isTTY) {
+    const rl = createInterface({ input: process.stdin, output: process.stdout });
+    const answer = await rl.question(`Retire ${destructive.length} partition(s) (${destructive.map((o) => o.partition.name).join(', ')})? [y/N] `);
+    rl.close();
+    yes = /^y(es)?$/i.test(answer.trim());
+  }
+  const tty = process.stdout.isTTY === true;
+  const progress = (e: ProgressEvent) => {
+    if (e.phase !== 'move-rows') return;
+    const line = `  moving rows into ${e.op.partition.name}: ${e.movedRows}${e.totalRows ? ` of ${e.totalRows}` : ''}`;
+    if (tty) process.stdout.write(`\r${line}`);
+    else io.out(line);
+  };
+  const result: ApplyResult = await apply(db, p, {
+    allowDestructive: yes,
+    lockTimeoutMs: str(flags['lock-timeout']) ? Number(str(flags['lock-timeout'])) : undefined,
+    batchSize: str(flags['batch-size']) ? Number(str(flags['batch-size'])) : undefined,
+    concurrentMaintainer: flags.wait === true ? 'wait' : 'skip',
+    onProgress: progress,
+  });
+  if (tty) process.stdout.write('\n');
+  if (flags.json === true) io.out(toJson(result));
+  else {
+    for (const r of result.results) {
+      const what = opText(r.op);
+      io.out(`${r.status === 'done' ? '✓' : r.status === 'skipped' ? '-' : '✗'} ${what}: ${r.status}${r.method ? ` — ${r.method}` : ''}${r.reason ? ` — ${r.reason}` : ''}${r.attempts > 1 ? ` (${r.attempts} lock attempts)` : ''}`);
+    }
+    if (result.results.length === 0) io.out('nothing to do');
+  }
+  return result.results.some((r) => r.status === 'failed') ? 1 : 0;
+}

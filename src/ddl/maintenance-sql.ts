@@ -1,0 +1,110 @@
+/**
+ * SQL the runtime maintenance runs besides plain partition DDL: building a new
+ * partition beside its parent with a CHECK that matches its bound (so ATTACH does
+ * not scan), moving rows out of the default partition in batches, marking,
+ * retiring. Rendered here, through the quoting module, like all partition SQL.
+ */
+import type { BoundValue } from '../schema/bound-values.js';
+import { boundLiteral } from './literals.js';
+import { quoteIdent, quoteLiteral, quoteQualified, type QualifiedName } from './quote.js';
+
+/**
+ * `CREATE TABLE child (LIKE parent INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE INCLUDING GENERATED);`
+ * — a table shaped like its parent, to be attached later. Indexes are not copied:
+ * ATTACH builds the parent's indexes on it (instantly, while it is empty).
+ *
+ * @example
+ * ```ts
+ * createLikeSql({ schema: 'public', name: 'events_p20260101' }, { schema: 'public', name: 'events' });
+ * ```
+ */
+export function createLikeSql(child: QualifiedName, parent: QualifiedName): string {
+  return `CREATE TABLE ${quoteQualified(child)} (LIKE ${quoteQualified(parent)} INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE INCLUDING GENERATED);`;
+}
+
+/** The predicate `"key" >= from AND "key" < to` (an open end is left out), NULLs excluded. */
+export function rangePredicate(keyColumn: string, from: BoundValue, to: BoundValue): string {
+  const k = quoteIdent(keyColumn);
+  const parts = [`${k} IS NOT NULL`];
+  if (from.kind !== 'minvalue') parts.push(`${k} >= ${boundLiteral(from)}`);
+  if (to.kind !== 'maxvalue') parts.push(`${k} < ${boundLiteral(to)}`);
+  return parts.join(' AND ');
+}
+
+/**
+ * `ALTER TABLE t ADD CONSTRAINT c CHECK (predicate) [NOT VALID];`
+ *
+ * @example
+ * ```ts
+ * addCheckSql({ name: 'events_p1' }, 'events_p1_bound', '"at" IS NOT NULL');
+ * ```
+ */
+export function addCheckSql(table: QualifiedName, constraint: string, predicate: string, notValid = false): string {
+  return `ALTER TABLE ${quoteQualified(table)} ADD CONSTRAINT ${quoteIdent(constraint)} CHECK (${predicate})${notValid ? ' NOT VALID' : ''};`;
+}
+
+/** `ALTER TABLE t DROP CONSTRAINT IF EXISTS c;` */
+export function dropConstraintSql(table: QualifiedName, constraint: string): string {
+  return `ALTER TABLE ${quoteQualified(table)} DROP CONSTRAINT IF EXISTS ${quoteIdent(constraint)};`;
+}
+
+/** `COMMENT ON TABLE t IS '...';` */
+export function commentOnTableSql(table: QualifiedName, comment: string): string {
+  return `COMMENT ON TABLE ${quoteQualified(table)} IS ${quoteLiteral(comment)};`;
+}
+
+/**
+ * Moves at most `limit` rows matching `predicate` from `from` into `to` in one
+ * statement (DELETE ... RETURNING feeding INSERT), so a batch is all-or-nothing;
+ * returns the count moved as `n`.
+ *
+ * @example
+ * ```ts
+ * moveRowsSql({ name: 'events_default' }, { name: 'events_p20260101' }, rangePredicate('at', from, to), 10000);
+ * ```
+ */
+export function moveRowsSql(from: QualifiedName, to: QualifiedName, predicate: string, limit: number): string {
+  if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`batch size ${limit} must be a positive whole number`);
+  const src = quoteQualified(from);
+  return `WITH moved AS (DELETE FROM ${src} WHERE ctid = ANY (ARRAY(SELECT ctid FROM ${src} WHERE ${predicate} LIMIT ${limit})) RETURNING *), ins AS (INSERT INTO ${quoteQualified(to)} SELECT * FROM moved RETURNING 1) SELECT count(*)::int AS n FROM ins`;
+}
+
+/** `SELECT count(*)::int8::text AS n FROM t WHERE predicate` (text: exact beyond 2^53). */
+export function countRowsSql(table: QualifiedName, predicate: string): string {
+  return `SELECT count(*)::int8::text AS n FROM ${quoteQualified(table)} WHERE ${predicate}`;
+}
+
+/** `ALTER TABLE t SET SCHEMA s;` */
+export function setSchemaSql(table: QualifiedName, schema: string): string {
+  return `ALTER TABLE ${quoteQualified(table)} SET SCHEMA ${quoteIdent(schema)};`;
+}
+
+/** `ALTER TABLE t SET TABLESPACE ts;` (rewrites the table under an exclusive lock on it). */
+export function setTablespaceSql(table: QualifiedName, tablespace: string): string {
+  return `ALTER TABLE ${quoteQualified(table)} SET TABLESPACE ${quoteIdent(tablespace)};`;
+}
+
+/** `CREATE SCHEMA IF NOT EXISTS s;` */
+export function createSchemaSql(schema: string): string {
+  return `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)};`;
+}
+
+/** `SELECT max("key")::text AS v FROM t` — the highest key, as text. */
+export function maxKeySql(table: QualifiedName, keyColumn: string): string {
+  return `SELECT max(${quoteIdent(keyColumn)})::text AS v FROM ${quoteQualified(table)}`;
+}
+
+/** The predicate `"key" IN (...)` for a LIST partition's values (NULL via IS NULL). */
+export function listPredicate(keyColumn: string, values: readonly BoundValue[]): string {
+  const k = quoteIdent(keyColumn);
+  const nonNull = values.filter((v) => v.kind !== 'null');
+  const parts: string[] = [];
+  if (nonNull.length > 0) parts.push(`${k} IN (${nonNull.map(boundLiteral).join(', ')})`);
+  if (nonNull.length < values.length) parts.push(`${k} IS NULL`);
+  return parts.length === 1 ? parts[0]! : `(${parts.join(' OR ')})`;
+}
+
+/** `SELECT EXISTS (SELECT 1 FROM t) AS any` */
+export function anyRowsSql(table: QualifiedName): string {
+  return `SELECT EXISTS (SELECT 1 FROM ${quoteQualified(table)}) AS any`;
+}

@@ -1,0 +1,246 @@
+/**
+ * Carries out a maintenance plan, one short transaction per step, and returns a
+ * result per operation (done / failed with the reason / skipped). It never throws
+ * halfway: a crash or a failed step leaves a state the next run converges from.
+ */
+import { attachPartitionSql, detachPartitionSql, dropTableSql } from '../ddl/partition-ddl.js';
+import {
+  addCheckSql,
+  commentOnTableSql,
+  createLikeSql,
+  createSchemaSql,
+  dropConstraintSql,
+  listPredicate,
+  moveRowsSql,
+  rangePredicate,
+  setSchemaSql,
+  setTablespaceSql,
+} from '../ddl/maintenance-sql.js';
+import type { QualifiedName } from '../ddl/quote.js';
+import { DrizzlePartitionsError } from '../errors.js';
+import { sqlState, type DatabaseLike, type Executor } from './executor.js';
+import { releaseMaintainerLock, takeMaintainerLock, withLockRetry, type LockOptions } from './lock.js';
+import { managedComment, retiredComment } from './marker.js';
+import type { CreateOp, FinalizeOp, MaintenanceOp, MaintenancePlan, RetireOp } from './plan.js';
+import { withSession } from './session.js';
+
+/** Progress of long work (moving rows out of the default partition). */
+export interface ProgressEvent {
+  op: MaintenanceOp;
+  phase: 'move-rows' | 'attach' | 'detach' | 'create';
+  movedRows?: number;
+  totalRows?: number;
+}
+
+export interface ApplyOptions extends LockOptions {
+  /** Rows moved per transaction out of the default partition (default 10,000). */
+  batchSize?: number;
+  /** Retire steps (detach, drop, move) only run with this (the CLI's --yes). */
+  allowDestructive?: boolean;
+  /** A second maintainer on the same table: wait for it, or skip the table (default skip). */
+  concurrentMaintainer?: 'wait' | 'skip';
+  /** How long `wait` waits, in ms (default 30,000). */
+  maintainerWaitMs?: number;
+  /** Use DETACH ... CONCURRENTLY where the server allows it (default true). */
+  detachConcurrently?: boolean;
+  onProgress?: (e: ProgressEvent) => void;
+  /** The clock, for the marks written on partitions. */
+  now?: Date;
+}
+
+/** What happened to one operation. */
+export interface OpResult {
+  op: MaintenanceOp;
+  status: 'done' | 'failed' | 'skipped';
+  /** Why it failed or was skipped, as a sentence. */
+  reason?: string;
+  /** Error code, when it failed with one (LOCK_TIMEOUT, a SQLSTATE, ...). */
+  code?: string;
+  /** Lock attempts used by the step that needed the most. */
+  attempts: number;
+  movedRows?: number;
+  /** How the step was done, e.g. 'detach concurrently' or 'detach (default partition present)'. */
+  method?: string;
+  ms: number;
+}
+
+export interface ApplyResult {
+  results: OpResult[];
+  /** Tables skipped because another maintainer held their lock. */
+  skippedTables: string[];
+}
+
+const BOUND_CONSTRAINT = 'drizzle_partitions_bound';
+const CHECK_VIOLATION = '23514';
+const label = (q: QualifiedName) => `${q.schema ?? 'public'}.${q.name}`;
+
+function predicateOf(op: CreateOp): string | undefined {
+  if (!op.keyColumn) return undefined;
+  if (op.bound.kind === 'range') return rangePredicate(op.keyColumn, op.bound.from[0]!, op.bound.to[0]!);
+  if (op.bound.kind === 'list') return listPredicate(op.keyColumn, op.bound.values);
+  return undefined;
+}
+
+async function moveOut(ex: Executor, op: CreateOp, predicate: string, opts: ApplyOptions): Promise<{ moved: number; attempts: number }> {
+  if (!op.default) return { moved: 0, attempts: 0 };
+  const batch = opts.batchSize ?? 10_000;
+  let moved = 0;
+  let attempts = 0;
+  for (;;) {
+    const r = await withLockRetry(ex, { what: `move rows of ${op.partition.name} out of ${op.default.name}`, relation: op.default }, opts, (tx) =>
+      tx.query<{ n: number }>(moveRowsSql(op.default!, op.partition, predicate, batch)),
+    );
+    attempts = Math.max(attempts, r.attempts);
+    const n = Number(r.value[0]?.n ?? 0);
+    moved += n;
+    if (n > 0) opts.onProgress?.({ op, phase: 'move-rows', movedRows: moved, totalRows: Math.max(op.defaultRows, moved) });
+    if (n < batch) return { moved, attempts };
+  }
+}
+
+async function applyCreate(ex: Executor, op: CreateOp, opts: ApplyOptions): Promise<Omit<OpResult, 'op' | 'ms'>> {
+  const predicate = predicateOf(op);
+  let attempts = 0;
+  if (!op.resume) {
+    opts.onProgress?.({ op, phase: 'create' });
+    const r = await withLockRetry(ex, { what: `create ${op.partition.name}`, relation: op.table }, opts, async (tx) => {
+      await tx.query(createLikeSql(op.partition, op.table));
+      if (predicate) await tx.query(addCheckSql(op.partition, BOUND_CONSTRAINT, predicate));
+      await tx.query(commentOnTableSql(op.partition, managedComment({ createdAt: opts.now ?? new Date(), reason: op.reason })));
+    });
+    attempts = r.attempts;
+  }
+  let movedRows = 0;
+  // Rows may reach the default partition between the move and the attach: move
+  // again and retry the attach when it reports them.
+  for (let round = 1; ; round++) {
+    if (predicate && op.default) {
+      const m = await moveOut(ex, op, predicate, opts);
+      movedRows += m.moved;
+      attempts = Math.max(attempts, m.attempts);
+    }
+    try {
+      opts.onProgress?.({ op, phase: 'attach' });
+      const r = await withLockRetry(ex, { what: `attach ${op.partition.name}`, relation: op.table }, opts, async (tx) => {
+        await tx.query(attachPartitionSql({ parent: op.table, partition: op.partition, bound: op.bound }));
+        if (predicate) await tx.query(dropConstraintSql(op.partition, BOUND_CONSTRAINT));
+      });
+      attempts = Math.max(attempts, r.attempts);
+      return { status: 'done', attempts, movedRows, method: op.resume ? 'resumed, attached' : 'created, attached' };
+    } catch (e) {
+      if (sqlState(e) !== CHECK_VIOLATION || round >= 5 || !predicate) throw e;
+    }
+  }
+}
+
+async function detach(ex: Executor, op: RetireOp | FinalizeOp, opts: ApplyOptions, finalize = false): Promise<{ attempts: number; method: string }> {
+  const version = await ex.serverVersionNum();
+  if (finalize) {
+    const r = await withLockRetry(ex, { what: `finish detaching ${op.partition.name}`, relation: op.table, transactional: false }, opts, (x) =>
+      x.query(detachPartitionSql({ parent: op.table, partition: op.partition, mode: 'finalize' })),
+    );
+    return { attempts: r.attempts, method: 'detach finalize' };
+  }
+  const retire = op as RetireOp;
+  const canConcurrently = version >= 140000 && !retire.parentHasDefault && ex.canOpenAnother && opts.detachConcurrently !== false;
+  if (canConcurrently) {
+    const r = await withLockRetry(ex, { what: `detach ${op.partition.name} concurrently`, relation: op.table, transactional: false }, opts, (x) =>
+      x.query(detachPartitionSql({ parent: op.table, partition: op.partition, mode: 'concurrently' })),
+    );
+    return { attempts: r.attempts, method: 'detach concurrently' };
+  }
+  const why = version < 140000 ? `PostgreSQL ${Math.floor(version / 10000)} has no DETACH CONCURRENTLY` : retire.parentHasDefault ? 'the table has a default partition, which DETACH CONCURRENTLY refuses' : !ex.canOpenAnother ? 'this driver has a single connection' : 'detachConcurrently: false';
+  const r = await withLockRetry(ex, { what: `detach ${op.partition.name}`, relation: op.table }, opts, (tx) => tx.query(detachPartitionSql({ parent: op.table, partition: op.partition })));
+  return { attempts: r.attempts, method: `detach with lock_timeout (${why})` };
+}
+
+async function applyRetire(ex: Executor, op: RetireOp, opts: ApplyOptions): Promise<Omit<OpResult, 'op' | 'ms'>> {
+  const at = opts.now ?? new Date();
+  if (op.action.kind === 'move-tablespace') {
+    const ts = op.action.tablespace;
+    const r = await withLockRetry(ex, { what: `move ${op.partition.name} to tablespace ${ts}`, relation: op.partition }, opts, (tx) => tx.query(setTablespaceSql(op.partition, ts)));
+    return { status: 'done', attempts: r.attempts, method: `moved to tablespace ${ts} (still attached)` };
+  }
+  opts.onProgress?.({ op, phase: 'detach' });
+  const d = await detach(ex, op, opts);
+  return finishRetire(ex, op, op.action, d, at, opts);
+}
+
+async function finishRetire(ex: Executor, op: RetireOp | FinalizeOp, action: RetireOp['action'] | undefined, d: { attempts: number; method: string }, at: Date, opts: ApplyOptions): Promise<Omit<OpResult, 'op' | 'ms'>> {
+  const from = label(op.table);
+  await ex.query(commentOnTableSql(op.partition, retiredComment({ at, action: action?.kind ?? 'detach', from })));
+  if (action?.kind === 'drop') {
+    const r = await withLockRetry(ex, { what: `drop ${op.partition.name}`, relation: op.partition }, opts, (tx) => tx.query(dropTableSql({ table: op.partition })));
+    return { status: 'done', attempts: Math.max(d.attempts, r.attempts), method: `${d.method}, dropped` };
+  }
+  if (action?.kind === 'move-schema') {
+    const schema = action.schema;
+    const r = await withLockRetry(ex, { what: `move ${op.partition.name} to schema ${schema}`, relation: op.partition }, opts, async (tx) => {
+      await tx.query(createSchemaSql(schema));
+      await tx.query(setSchemaSql(op.partition, schema));
+    });
+    return { status: 'done', attempts: Math.max(d.attempts, r.attempts), method: `${d.method}, moved to schema ${schema}` };
+  }
+  return { status: 'done', attempts: d.attempts, method: `${d.method}, table kept` };
+}
+
+async function applyOne(ex: Executor, op: MaintenanceOp, opts: ApplyOptions): Promise<Omit<OpResult, 'op' | 'ms'>> {
+  switch (op.kind) {
+    case 'create':
+      return applyCreate(ex, op, opts);
+    case 'retire':
+      if (!opts.allowDestructive) return { status: 'skipped', attempts: 0, reason: `retiring ${op.partition.name} (${op.action.kind}) needs allowDestructive (--yes)` };
+      return applyRetire(ex, op, opts);
+    case 'finalize-detach': {
+      const d = await detach(ex, op, opts, true);
+      // Finishing a detach that was already under way is not a new destructive step;
+      // dropping or moving the table afterwards is.
+      if (op.action && op.action.kind !== 'detach' && op.action.kind !== 'move-tablespace' && opts.allowDestructive) {
+        return finishRetire(ex, op, op.action, d, opts.now ?? new Date(), opts);
+      }
+      return { status: 'done', attempts: d.attempts, method: d.method };
+    }
+  }
+}
+
+/**
+ * Applies `plan`. Each table is maintained under its advisory lock; each step is
+ * its own short transaction with `lock_timeout` and retries.
+ *
+ * @example
+ * ```ts
+ * const result = await apply(db, await plan(db, [events]), { allowDestructive: true, onProgress: console.log });
+ * for (const r of result.results) console.log(r.op.kind, r.op.partition.name, r.status, r.reason ?? '');
+ * ```
+ */
+export async function apply(db: DatabaseLike, plan: MaintenancePlan, opts: ApplyOptions = {}): Promise<ApplyResult> {
+  return withSession(db, async (ex) => {
+    const results: OpResult[] = [];
+    const skippedTables: string[] = [];
+    for (const t of plan.tables) {
+      if (t.ops.length === 0) continue;
+      const locked = await takeMaintainerLock(ex, t.table, opts.concurrentMaintainer ?? 'skip', opts.maintainerWaitMs);
+      if (!locked) {
+        skippedTables.push(label(t.table));
+        const reason = `another maintainer holds the lock on ${label(t.table)} (${opts.concurrentMaintainer === 'wait' ? `waited ${opts.maintainerWaitMs ?? 30_000} ms` : 'skipped'})`;
+        for (const op of t.ops) results.push({ op, status: 'skipped', reason, attempts: 0, ms: 0 });
+        continue;
+      }
+      try {
+        for (const op of t.ops) {
+          const started = Date.now();
+          try {
+            const r = await applyOne(ex, op, { ...opts, now: opts.now ?? plan.now });
+            results.push({ op, ...r, ms: Date.now() - started });
+          } catch (e) {
+            const code = e instanceof DrizzlePartitionsError ? e.code : sqlState(e);
+            results.push({ op, status: 'failed', reason: (e as Error).message, code, attempts: (e as { attempts?: number }).attempts ?? 0, ms: Date.now() - started });
+          }
+        }
+      } finally {
+        await releaseMaintainerLock(ex, t.table).catch(() => undefined);
+      }
+    }
+    return { results, skippedTables };
+  });
+}

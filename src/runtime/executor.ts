@@ -1,0 +1,596 @@
+/**
+ * The runtime's one way to talk to PostgreSQL, over whatever the application has:
+ * a drizzle database (its `$client`) or the raw client of postgres.js, node-postgres
+ * or PGlite. Drivers are recognised by their shape, never with `instanceof`, since the
+ * application's copy of a driver is not ours.
+ *
+ * Maintenance needs one pinned connection (session advisory locks, `SET lock_timeout`,
+ * `SET TimeZone`, and statements such as `DETACH PARTITION ... CONCURRENTLY` that must
+ * run outside a transaction block), so {@link withExecutor} takes a dedicated
+ * connection from a pool for the duration of its callback and gives it back as it
+ * found it.
+ *
+ * Rows come back as the driver returns them:
+ * - `bigint` (int8, `count(*)`) and `numeric` arrive as strings from node-postgres and
+ *   postgres.js but int8 arrives as a number from PGlite; cast in SQL (`::int`,
+ *   `::text`) whenever the type matters.
+ * - Type parsers and postgres.js `transform`s the application configured apply to our
+ *   rows too (a camel-case column transform turns `max_key` into `maxKey`): alias
+ *   columns with single lower-case words (`as v`, `as name`), which no transform changes.
+ * - Parameters should be simple values: strings, finite numbers, booleans, `null`
+ *   (postgres.js refuses `undefined`); cast them in SQL (`$1::int`, `$2::text`).
+ *
+ * When a pinned connection fails (its backend terminated, the network gone), the
+ * Executor sends nothing more on it (`CONNECTION_LOST`) and gives it back to be
+ * discarded. postgres.js 3.4.9 may still crash the process with an uncaught
+ * `TypeError: Cannot read properties of null (reading 'write')` on the first statement
+ * written to a reserved connection whose backend is gone (porsager/postgres#1208,
+ * open); no caller of the driver can catch that.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { DrizzlePartitionsError } from '../errors.js';
+
+/**
+ * What {@link withExecutor} accepts: a drizzle database made by `drizzle(...)` from
+ * `drizzle-orm/postgres-js`, `drizzle-orm/node-postgres` or `drizzle-orm/pglite` (its
+ * `$client` is used), or the raw client itself: a postgres.js `Sql` (or a reserved one),
+ * a node-postgres `Pool`, `Client` or checked-out pool client, or a `PGlite`.
+ *
+ * @example
+ * ```ts
+ * import { drizzle } from 'drizzle-orm/node-postgres';
+ * const db: DatabaseLike = drizzle(process.env.DATABASE_URL!); // or new pg.Pool(...)
+ * ```
+ */
+export type DatabaseLike = unknown;
+
+/**
+ * The driver behind an {@link Executor}.
+ *
+ * @example
+ * ```ts
+ * const kind: ExecutorDriver = ex.driver; // 'postgres-js' | 'node-postgres' | 'pglite'
+ * ```
+ */
+export type ExecutorDriver = 'postgres-js' | 'node-postgres' | 'pglite';
+
+/**
+ * One pinned connection. Every statement runs on the same session, so session
+ * settings and session advisory locks hold from one `query` to the next.
+ *
+ * @example
+ * ```ts
+ * await withExecutor(db, async (ex) => {
+ *   await ex.query(`SET lock_timeout = '2s'`);
+ *   const [row] = await ex.query<{ ok: boolean }>('select pg_try_advisory_lock($1::int4) as ok', [42]);
+ *   await ex.transaction(async (tx) => {
+ *     await tx.query('insert into audit (what) values ($1::text)', ['maintenance']);
+ *   });
+ * });
+ * ```
+ */
+export interface Executor {
+  /**
+   * Runs one statement with `$1..` parameters; returns rows as plain objects. Without
+   * parameters node-postgres and postgres.js use the simple query protocol, so
+   * `CREATE INDEX CONCURRENTLY` / `DETACH PARTITION ... CONCURRENTLY` work here (outside
+   * {@link Executor.transaction}). Driver errors are rethrown as they are: read their
+   * SQLSTATE with {@link sqlState}.
+   */
+  query<R = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<R[]>;
+  /**
+   * Runs fn inside BEGIN/COMMIT on this connection (ROLLBACK on throw, rethrows). Not
+   * nestable. When a statement failed inside and fn returned anyway, COMMIT cannot
+   * commit: that throws `TRANSACTION_ABORTED` (SQLSTATE 25P02 reachable by
+   * {@link sqlState}).
+   */
+  transaction<T>(fn: (ex: Executor) => Promise<T>): Promise<T>;
+  /** Server `version_num`, e.g. 180004 (cached after the first call). */
+  serverVersionNum(): Promise<number>;
+  /**
+   * Whether a second connection can be opened while this one is pinned: false for
+   * PGlite, a single node-postgres `Client` or a reserved postgres.js connection, and a
+   * pool whose `max` is 1.
+   */
+  readonly canOpenAnother: boolean;
+  /** The driver in use. */
+  readonly driver: ExecutorDriver;
+}
+
+/**
+ * Pins one connection from `db` for the duration of fn, then releases it (always).
+ *
+ * - From a pool (postgres.js `Sql`, node-postgres `Pool`): a dedicated connection
+ *   (`sql.reserve()` / `pool.connect()`). Before it goes back, the session settings
+ *   fn changed are put back as they were when it was pinned (settings the application
+ *   made on its connections are kept) and session advisory locks are released
+ *   (`pg_advisory_unlock_all()`), so nothing leaks to the application's next query. A
+ *   connection that cannot be cleaned is destroyed (node-postgres) or left to the
+ *   driver (postgres.js).
+ * - A single connection the application owns (node-postgres `Client` or checked-out
+ *   client, reserved postgres.js connection, PGlite): used as it is and not released;
+ *   session settings are put back likewise, advisory locks are left alone. Calls for
+ *   the same connection wait for each other; calling `withExecutor` again for it
+ *   from inside fn throws `EXECUTOR_NESTED` (it would wait forever).
+ *
+ * A pool of `max: 1` cannot give a nested call a second connection: do not nest
+ * `withExecutor` for it. After a connection failure inside fn, the Executor refuses
+ * further statements with `CONNECTION_LOST`.
+ *
+ * @throws {DrizzlePartitionsError} `DATABASE_UNSUPPORTED` when `db` is none of the
+ *   accepted shapes (see {@link DatabaseLike}).
+ *
+ * @example
+ * ```ts
+ * import { drizzle } from 'drizzle-orm/postgres-js';
+ * const db = drizzle(process.env.DATABASE_URL!);
+ * const version = await withExecutor(db, (ex) => ex.serverVersionNum()); // e.g. 180004
+ * ```
+ */
+export async function withExecutor<T>(db: DatabaseLike, fn: (ex: Executor) => Promise<T>): Promise<T> {
+  const target = resolveTarget(db);
+  return target.pooled ? pinAndRun(target, fn) : exclusive(target.client, () => pinAndRun(target, fn));
+}
+
+/**
+ * PostgreSQL's SQLSTATE of a driver error (postgres.js `PostgresError`, node-postgres
+ * and PGlite `DatabaseError` all carry it as `code`), also when the error is wrapped
+ * (`cause`, as drizzle's query errors do); undefined for anything else, such as a
+ * network error (`ECONNREFUSED`).
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await ex.query('insert into t (id) values (1)');
+ * } catch (e) {
+ *   if (sqlState(e) === '23505') console.log('already there');
+ *   else throw e;
+ * }
+ * ```
+ */
+export function sqlState(err: unknown): string | undefined {
+  let e: unknown = err;
+  for (let depth = 0; depth < 8 && e !== null && typeof e === 'object'; depth++) {
+    const { code, errno, syscall } = e as { code?: unknown; errno?: unknown; syscall?: unknown };
+    const ours = e instanceof DrizzlePartitionsError;
+    // Node's system errors (EPIPE, EPERM) look like SQLSTATEs; they carry errno/syscall.
+    if (!ours && typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && errno === undefined && syscall === undefined) {
+      return code;
+    }
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------
+// Drivers
+
+interface RawResult {
+  rows: unknown[];
+  /** Command tag (`SELECT`, `BEGIN`, `ROLLBACK` ...) where the driver reports it. */
+  command: string | undefined;
+}
+
+type Run = (text: string, params?: readonly unknown[]) => Promise<RawResult>;
+
+/** One connection, pinned for a {@link withExecutor} call. */
+interface Pinned {
+  run: Run;
+  /** PGlite: its own transaction(), which keeps the application's queries out of ours. */
+  nativeTransaction?: <T>(fn: (run: Run) => Promise<T>) => Promise<T>;
+  /** Whether the session is inside a transaction block, where the driver can tell. */
+  inTransaction?: () => boolean;
+  /** Set when the driver reported the connection broken while pinned. */
+  readonly broken?: boolean;
+  /** Gives the connection back; `destroy` when it must not be reused. */
+  release(destroy: boolean): void;
+}
+
+interface Target {
+  driver: ExecutorDriver;
+  /** Connections come from a pool (pinned, cleaned and given back) rather than being one connection the application owns. */
+  pooled: boolean;
+  canOpenAnother: boolean;
+  client: object;
+  pin(): Promise<Pinned>;
+}
+
+interface PgJsResult extends Array<unknown> {
+  command?: string;
+}
+interface PgJsSql {
+  unsafe(text: string, params?: unknown[]): Promise<PgJsResult>;
+  reserve?: () => Promise<PgJsSql>;
+  release?: () => void;
+  options?: { max?: number };
+}
+
+interface PgResult {
+  rows?: unknown[];
+  command?: string | null;
+}
+interface PgClient {
+  query(text: string, params?: unknown[]): Promise<PgResult | PgResult[]>;
+  release?: (destroy?: boolean | Error) => void;
+  on?: (event: 'error', listener: (err: Error) => void) => unknown;
+  removeListener?: (event: 'error', listener: (err: Error) => void) => unknown;
+}
+interface PgPool {
+  connect(): Promise<PgClient>;
+  options?: { max?: number };
+}
+
+interface PgliteResults {
+  rows: unknown[];
+}
+interface PgliteLike {
+  query(text: string, params?: unknown[]): Promise<PgliteResults>;
+  transaction<T>(fn: (tx: { query(text: string, params?: unknown[]): Promise<PgliteResults> }) => Promise<T>): Promise<T>;
+  isInTransaction?: () => boolean;
+}
+
+const ACCEPTED =
+  'withExecutor accepts a drizzle database made by drizzle() from drizzle-orm/postgres-js, drizzle-orm/node-postgres or drizzle-orm/pglite, ' +
+  'or the raw client: a postgres.js sql (or a reserved one), a node-postgres Pool, Client or pool client, or a PGlite';
+
+function isFn(value: unknown): boolean {
+  return typeof value === 'function';
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'function') return `a function${value.name ? ` (${value.name})` : ''}`;
+  if (typeof value !== 'object') return `a ${typeof value}`;
+  const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
+  return typeof name === 'string' && name !== 'Object' ? `a ${name} object` : 'an object';
+}
+
+function resolveTarget(db: DatabaseLike): Target {
+  const holder = db as { $client?: unknown } | null | undefined;
+  const wrapped = (typeof holder === 'object' || typeof holder === 'function') && holder !== null && holder.$client != null;
+  const client: unknown = wrapped ? holder.$client : db;
+  const c = client as Record<string, unknown> | null;
+
+  if (typeof client === 'function' && c && isFn(c.unsafe)) {
+    const sql = client as unknown as PgJsSql;
+    if (isFn(c.reserve)) {
+      const max = sql.options?.max;
+      return {
+        driver: 'postgres-js',
+        pooled: true,
+        canOpenAnother: max === undefined || max > 1,
+        client,
+        pin: async () => {
+          const reserved = await sql.reserve!();
+          return { run: pgJsRun(reserved), release: () => reserved.release!() };
+        },
+      };
+    }
+    if (isFn(c.release)) {
+      return { driver: 'postgres-js', pooled: false, canOpenAnother: false, client, pin: async () => ({ run: pgJsRun(sql), release: () => {} }) };
+    }
+  }
+
+  if (typeof client === 'object' && client !== null && c && isFn(c.query)) {
+    if (isFn(c.exec) && isFn(c.transaction) && !isFn(c.connect)) {
+      const pglite = client as unknown as PgliteLike;
+      return {
+        driver: 'pglite',
+        pooled: false,
+        canOpenAnother: false,
+        client,
+        pin: async () => ({
+          run: pgliteRun(pglite),
+          nativeTransaction: (fn) => pglite.transaction((tx) => fn(pgliteRun(tx))),
+          ...(isFn(pglite.isInTransaction) ? { inTransaction: () => pglite.isInTransaction!() } : {}),
+          release: () => {},
+        }),
+      };
+    }
+    if (isFn(c.connect) && typeof c.totalCount === 'number') {
+      const pool = client as unknown as PgPool;
+      const max = pool.options?.max;
+      return {
+        driver: 'node-postgres',
+        pooled: true,
+        canOpenAnother: max === undefined || max > 1,
+        client,
+        pin: async () => {
+          const pc = await pool.connect();
+          // A checked-out client has no error listener of the pool's: without one, a
+          // connection lost while pinned would crash the process.
+          let broken = false;
+          const onError = (): void => {
+            broken = true;
+          };
+          pc.on?.('error', onError);
+          return {
+            run: pgRun(pc),
+            get broken() {
+              return broken;
+            },
+            release: (destroy) => {
+              pc.removeListener?.('error', onError);
+              pc.release?.(destroy || broken);
+            },
+          };
+        },
+      };
+    }
+    if (isFn(c.connect)) {
+      const pc = client as unknown as PgClient;
+      return { driver: 'node-postgres', pooled: false, canOpenAnother: false, client, pin: async () => ({ run: pgRun(pc), release: () => {} }) };
+    }
+  }
+
+  const what = wrapped ? `a drizzle database whose $client is ${describeValue(client)}` : describeValue(client);
+  throw new DrizzlePartitionsError(
+    'DATABASE_UNSUPPORTED',
+    `[DATABASE_UNSUPPORTED] cannot run statements on ${what}`,
+    `${ACCEPTED}; pass the database you made with drizzle(...) or its $client`,
+  );
+}
+
+function pgJsRun(sql: PgJsSql): Run {
+  return async (text, params) => {
+    const res = await sql.unsafe(text, params ? [...params] : []);
+    // Several statements (simple protocol) give one result per statement: keep the last.
+    const last = res.command === undefined && Array.isArray(res[res.length - 1]) ? (res[res.length - 1] as PgJsResult) : res;
+    return { rows: Array.from(last), command: last.command };
+  };
+}
+
+function pgRun(client: PgClient): Run {
+  return async (text, params) => {
+    const res = await client.query(text, params ? [...params] : undefined);
+    const last = Array.isArray(res) ? res[res.length - 1] : res;
+    return { rows: last?.rows ?? [], command: last?.command ?? undefined };
+  };
+}
+
+function pgliteRun(db: { query(text: string, params?: unknown[]): Promise<PgliteResults> }): Run {
+  return async (text, params) => {
+    const res = await db.query(text, params ? [...params] : undefined);
+    return { rows: res.rows, command: undefined };
+  };
+}
+
+// ---------------------------------------------------------------------------------
+// Single connections the application owns: one withExecutor at a time.
+
+const queues = new WeakMap<object, Promise<void>>();
+const holding = new AsyncLocalStorage<ReadonlySet<object>>();
+
+async function exclusive<T>(client: object, fn: () => Promise<T>): Promise<T> {
+  const held = holding.getStore();
+  if (held?.has(client)) {
+    throw new DrizzlePartitionsError(
+      'EXECUTOR_NESTED',
+      '[EXECUTOR_NESTED] withExecutor was called for a single connection (PGlite, a node-postgres Client or a reserved postgres.js connection) inside a withExecutor callback that already holds it',
+      'use the Executor the outer callback received',
+    );
+  }
+  const before = queues.get(client) ?? Promise.resolve();
+  let done!: () => void;
+  const mine = before.then(() => new Promise<void>((resolve) => (done = resolve)));
+  queues.set(client, mine);
+  await before;
+  try {
+    return await holding.run(new Set([...(held ?? []), client]), fn);
+  } finally {
+    done();
+    if (queues.get(client) === mine) queues.delete(client);
+  }
+}
+
+// ---------------------------------------------------------------------------------
+// Pinning, cleaning up
+
+/** The session's own settings (`SET` in this session), as JSON text. */
+const SESSION_SETTINGS_SQL = `select coalesce(pg_catalog.json_object_agg(s.name, s.setting)::text, '{}') as v from pg_catalog.pg_settings s where s.source = 'session'`;
+
+/** Puts every setting back to the value in $1 (JSON from SESSION_SETTINGS_SQL), or to its reset value when it had none. */
+const RESTORE_SETTINGS_SQL = `select count(pg_catalog.set_config(s.name, coalesce(b.setting, s.reset_val), false))::text as v
+from pg_catalog.pg_settings s
+left join pg_catalog.json_each_text(($1::text)::json) as b(name, setting) on b.name = s.name
+where (s.source = 'session' or b.name is not null)
+  and s.setting is distinct from coalesce(b.setting, s.reset_val)`;
+
+async function pinAndRun<T>(target: Target, fn: (ex: Executor) => Promise<T>): Promise<T> {
+  const pinned = await target.pin();
+  let reusable = false;
+  try {
+    const [row] = (await pinned.run(SESSION_SETTINGS_SQL)).rows as { v?: unknown }[];
+    const before = typeof row?.v === 'string' ? row.v : '{}';
+    const ex = new PinnedExecutor(target, pinned);
+    try {
+      return await fn(ex);
+    } finally {
+      ex.close();
+      reusable = !ex.broken && !pinned.broken && (await cleanUp(pinned, ex.openTransaction(), before, target.pooled));
+    }
+  } finally {
+    pinned.release(!reusable);
+  }
+}
+
+/** Leaves the session as it was pinned; false when that failed (the connection should not be reused). */
+async function cleanUp(pinned: Pinned, inTransaction: boolean, settings: string, pooled: boolean): Promise<boolean> {
+  try {
+    // Only a `BEGIN` sent through query() can leave a transaction open here.
+    if (inTransaction) await pinned.run('ROLLBACK');
+    await pinned.run(RESTORE_SETTINGS_SQL, [settings]);
+    if (pooled) await pinned.run('select pg_catalog.pg_advisory_unlock_all()');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+class PinnedExecutor implements Executor {
+  readonly driver: ExecutorDriver;
+  readonly canOpenAnother: boolean;
+  readonly #pinned: Pinned;
+  #closed = false;
+  /** The connection failed (lost, or a ROLLBACK did not go through): no more statements on it. */
+  #lost: { cause: unknown } | undefined;
+  #inTransaction = false;
+  /** A transaction block opened by a `BEGIN` sent through query(). */
+  #rawTransaction = false;
+  #txRun: Run | undefined;
+  #version: Promise<number> | undefined;
+
+  constructor(target: Target, pinned: Pinned) {
+    this.driver = target.driver;
+    this.canOpenAnother = target.canOpenAnother;
+    this.#pinned = pinned;
+  }
+
+  /** The connection must not be cleaned up and reused. */
+  get broken(): boolean {
+    return this.#lost !== undefined || this.#pinned.broken === true;
+  }
+
+  close(): void {
+    this.#closed = true;
+  }
+
+  openTransaction(): boolean {
+    return this.#pinned.inTransaction ? this.#pinned.inTransaction() : this.#rawTransaction;
+  }
+
+  async query<R = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<R[]> {
+    this.#usable();
+    const { rows, command } = await this.#run(text, params);
+    if (command === 'BEGIN') this.#rawTransaction = true;
+    else if (command === 'COMMIT' || command === 'ROLLBACK' || command === 'PREPARE TRANSACTION') this.#rawTransaction = false;
+    return rows as R[];
+  }
+
+  async transaction<T>(fn: (ex: Executor) => Promise<T>): Promise<T> {
+    this.#usable();
+    if (this.#inTransaction || this.openTransaction()) {
+      throw new DrizzlePartitionsError(
+        'TRANSACTION_NESTED',
+        '[TRANSACTION_NESTED] transaction() was called inside a transaction on the same connection',
+        'run the statements in the transaction you already have',
+      );
+    }
+    this.#inTransaction = true;
+    try {
+      return this.#pinned.nativeTransaction ? await this.#nativeTransaction(this.#pinned.nativeTransaction, fn) : await this.#blockTransaction(fn);
+    } finally {
+      this.#inTransaction = false;
+    }
+  }
+
+  serverVersionNum(): Promise<number> {
+    this.#usable();
+    this.#version ??= this.#run(`select pg_catalog.current_setting('server_version_num') as v`).then(({ rows }) => {
+      const v = Number.parseInt(String((rows[0] as { v?: unknown } | undefined)?.v), 10);
+      if (!Number.isInteger(v)) throw new DrizzlePartitionsError('SERVER_VERSION_UNKNOWN', '[SERVER_VERSION_UNKNOWN] the server did not report server_version_num');
+      return v;
+    });
+    this.#version.catch(() => (this.#version = undefined));
+    return this.#version;
+  }
+
+  /** Every statement goes through here: once the connection failed, none is sent again. */
+  async #run(text: string, params?: readonly unknown[]): Promise<RawResult> {
+    if (this.#lost) {
+      throw connectionLost(this.#lost.cause);
+    }
+    try {
+      return await (this.#txRun ?? this.#pinned.run)(text, params);
+    } catch (e) {
+      // postgres.js 3.4.9 crashes the process when a second statement is written to a
+      // reserved connection whose backend is gone (porsager/postgres#1208).
+      if (isConnectionFailure(e)) this.#lost ??= { cause: e };
+      throw e;
+    }
+  }
+
+  #usable(): void {
+    if (this.#closed) {
+      throw new DrizzlePartitionsError(
+        'EXECUTOR_RELEASED',
+        '[EXECUTOR_RELEASED] this Executor was used after its withExecutor callback returned; its connection is back in the pool',
+        'await every query inside the withExecutor callback',
+      );
+    }
+  }
+
+  async #blockTransaction<T>(fn: (ex: Executor) => Promise<T>): Promise<T> {
+    await this.#run('BEGIN');
+    let result: T;
+    try {
+      result = await fn(this);
+    } catch (e) {
+      try {
+        await this.#run('ROLLBACK');
+      } catch (rollbackError) {
+        this.#lost ??= { cause: rollbackError };
+      }
+      throw e;
+    }
+    // A COMMIT the server refuses (a deferred constraint) ends the transaction too.
+    const commit = await this.#run('COMMIT');
+    // COMMIT of a transaction in which a statement failed rolls back and says so only
+    // in its command tag.
+    if (commit.command === 'ROLLBACK') throw transactionAborted();
+    return result;
+  }
+
+  async #nativeTransaction<T>(native: NonNullable<Pinned['nativeTransaction']>, fn: (ex: Executor) => Promise<T>): Promise<T> {
+    let returned = false;
+    try {
+      return await native(async (run) => {
+        this.#txRun = run;
+        try {
+          const result = await fn(this);
+          returned = true;
+          return result;
+        } finally {
+          this.#txRun = undefined;
+        }
+      });
+    } catch (e) {
+      if (returned && sqlState(e) === '25P02') throw transactionAborted(e);
+      throw e;
+    }
+  }
+}
+
+/** postgres.js's own connection error codes. */
+const PGJS_CONNECTION_CODES = new Set(['CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT']);
+
+/** An error that means the connection itself failed (not a statement the server refused). */
+function isConnectionFailure(e: unknown): boolean {
+  if (sqlState(e) !== undefined || e === null || typeof e !== 'object' || e instanceof DrizzlePartitionsError) return false;
+  const { code, errno, syscall, message } = e as { code?: unknown; errno?: unknown; syscall?: unknown; message?: unknown };
+  if (errno !== undefined || syscall !== undefined) return true; // ECONNRESET, EPIPE ...
+  if (typeof code === 'string' && PGJS_CONNECTION_CODES.has(code)) return true;
+  // node-postgres: 'Connection terminated unexpectedly', 'Client has encountered a connection error and is not queryable'
+  return typeof message === 'string' && /connection terminated|not queryable/i.test(message);
+}
+
+function connectionLost(cause: unknown): DrizzlePartitionsError {
+  const err = new DrizzlePartitionsError(
+    'CONNECTION_LOST',
+    '[CONNECTION_LOST] the pinned connection failed earlier in this withExecutor callback; no statement is sent on it again',
+    'start again with a new withExecutor call',
+  );
+  Object.defineProperty(err, 'cause', { value: cause, enumerable: false, configurable: true, writable: true });
+  return err;
+}
+
+function transactionAborted(cause?: unknown): DrizzlePartitionsError {
+  const err = new DrizzlePartitionsError(
+    'TRANSACTION_ABORTED',
+    '[TRANSACTION_ABORTED] COMMIT rolled the transaction back: a statement inside it failed and the callback returned anyway',
+    'let the error propagate out of the transaction callback, or retry the whole transaction',
+  );
+  // Keep the SQLSTATE (25P02, in_failed_sql_transaction) reachable through sqlState().
+  Object.defineProperty(err, 'cause', { value: cause ?? { code: '25P02' }, enumerable: false, configurable: true, writable: true });
+  return err;
+}

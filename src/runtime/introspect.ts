@@ -1,0 +1,178 @@
+/**
+ * Reads a partitioned table's live partition tree from the catalog in one round
+ * trip, whatever the number of partitions: bounds parsed back into values, the
+ * default partition, estimated rows, size, tablespace, and who made each one.
+ */
+import type { PgTable } from 'drizzle-orm/pg-core';
+import { quoteQualified, type QualifiedName } from '../ddl/quote.js';
+import { DrizzlePartitionsError } from '../errors.js';
+import { keyTypeOfSqlType, type KeyType } from '../schema/key-type.js';
+import { getPartitioning } from '../schema/partitioned-table.js';
+import type { PartitionBound } from '../schema/resolved.js';
+import { tableIdentity } from '../schema/resolve.js';
+import type { DatabaseLike, Executor } from './executor.js';
+import { withSession } from './session.js';
+import { MANAGED_COMMENT_PREFIX } from './marker.js';
+import { parsePartitionBound } from './parse-bound.js';
+
+/** Who made a partition: runtime maintenance (marked), a migration (declared in the schema), or someone else. */
+export type PartitionOrigin = 'maintenance' | 'declared' | 'unknown';
+
+/** One partition of the tree. */
+export interface PartitionInfo {
+  schema: string;
+  name: string;
+  /** Parsed bound; `{ kind: 'default' }` for the default partition. */
+  bound: PartitionBound;
+  /** The bound as PostgreSQL prints it (for display only; never compared). */
+  boundText: string;
+  isDefault: boolean;
+  /** `PARTITION BY ...` when this partition is itself partitioned. */
+  partitionBy?: string | undefined;
+  /** The planner's row estimate (pg_class.reltuples; -1 when never analysed is shown as 0). */
+  estimatedRows: number;
+  /** Size with indexes and TOAST (pg_total_relation_size). */
+  bytes: number;
+  tablespace: string | null;
+  origin: PartitionOrigin;
+  /** A DETACH ... CONCURRENTLY that did not finish (PostgreSQL 14+). */
+  detachPending: boolean;
+  children: PartitionInfo[];
+}
+
+/** A partitioned table and its partitions. */
+export interface PartitionTree {
+  table: QualifiedName;
+  /** `RANGE (created_at)` as pg_get_partkeydef prints it. */
+  partitionBy: string;
+  keyTypes: KeyType[];
+  /** Key column names at the top level; null for an expression. */
+  keyColumns: (string | null)[];
+  partitions: PartitionInfo[];
+}
+
+interface Row {
+  oid: string;
+  parent: string | null;
+  schema: string;
+  name: string;
+  bound: string | null;
+  partkey: string | null;
+  key_types: { type: string; column: string | null; labels: string[] | null }[] | null;
+  est_rows: number;
+  bytes: string;
+  tablespace: string | null;
+  comment: string | null;
+  detach_pending: boolean;
+}
+
+/** The catalog query; `inhdetachpending` exists from PostgreSQL 14. */
+function treeQuery(versionNum: number): string {
+  const pending = versionNum >= 140000 ? 'coalesce(i.inhdetachpending, false)' : 'false';
+  return `
+with recursive tree as (
+  select c.oid, null::oid as parent from pg_class c where c.oid = $1::regclass
+  union all
+  select i.inhrelid, i.inhparent from tree t join pg_inherits i on i.inhparent = t.oid
+)
+select t.oid::int8::text as oid, t.parent::int8::text as parent, n.nspname as schema, c.relname as name,
+  pg_get_expr(c.relpartbound, c.oid) as bound,
+  case when c.relkind = 'p' then pg_get_partkeydef(c.oid) end as partkey,
+  (select json_agg(json_build_object(
+      'type', case when k.attnum <> 0 then format_type(a.atttypid, a.atttypmod) else format_type(o.opcintype, null) end,
+      'column', case when k.attnum <> 0 then a.attname::text end,
+      'labels', (select json_agg(e.enumlabel order by e.enumsortorder) from pg_enum e where e.enumtypid = a.atttypid))
+    order by k.ord)
+   from pg_partitioned_table pt
+   cross join lateral unnest(pt.partattrs::int2[], pt.partclass::oid[]) with ordinality as k(attnum, cls, ord)
+   join pg_opclass o on o.oid = k.cls
+   left join pg_attribute a on a.attrelid = pt.partrelid and a.attnum = k.attnum
+   where pt.partrelid = c.oid) as key_types,
+  greatest(c.reltuples, 0)::float8 as est_rows,
+  pg_total_relation_size(c.oid)::int8::text as bytes,
+  ts.spcname as tablespace,
+  obj_description(c.oid, 'pg_class') as comment,
+  ${pending} as detach_pending
+from tree t
+join pg_class c on c.oid = t.oid
+join pg_namespace n on n.oid = c.relnamespace
+left join pg_tablespace ts on ts.oid = c.reltablespace
+left join pg_inherits i on i.inhrelid = t.oid and i.inhparent = t.parent
+where c.relkind in ('r', 'p', 'f')`;
+}
+
+function keyTypesOf(row: Row): { type: KeyType; enumLabels?: readonly string[] }[] {
+  return (row.key_types ?? []).map((k) => (k.labels ? { type: 'enum' as const, enumLabels: k.labels } : { type: keyTypeOfSqlType(k.type) }));
+}
+
+/** Reads the tree with an executor already pinned (the runtime's own entry point). */
+export async function readTree(ex: Executor, table: QualifiedName, declared: ReadonlySet<string> = new Set()): Promise<PartitionTree> {
+  const rows = await ex.query<Row>(treeQuery(await ex.serverVersionNum()), [quoteQualified({ schema: table.schema ?? 'public', name: table.name })]);
+  const root = rows.find((r) => r.parent === null);
+  if (!root || !root.partkey) {
+    throw new DrizzlePartitionsError('NOT_PARTITIONED', `table "${table.schema ?? 'public'}.${table.name}" is not a partitioned table in this database`, 'apply the migrations first (drizzle-partitions generate, then migrate)');
+  }
+  const byParent = new Map<string, Row[]>();
+  for (const r of rows) if (r.parent) byParent.set(r.parent, [...(byParent.get(r.parent) ?? []), r]);
+  const build = (parent: Row): PartitionInfo[] => {
+    const keys = keyTypesOf(parent);
+    return (byParent.get(parent.oid) ?? [])
+      .map((r): PartitionInfo => {
+        const boundText = r.bound ?? '';
+        return {
+          schema: r.schema,
+          name: r.name,
+          bound: parsePartitionBound(boundText, keys),
+          boundText,
+          isDefault: boundText === 'DEFAULT',
+          partitionBy: r.partkey ?? undefined,
+          estimatedRows: Number(r.est_rows),
+          bytes: Number(r.bytes),
+          tablespace: r.tablespace,
+          origin: r.comment?.startsWith(MANAGED_COMMENT_PREFIX) ? 'maintenance' : declared.has(r.name) ? 'declared' : 'unknown',
+          detachPending: r.detach_pending === true,
+          children: r.partkey ? build(r) : [],
+        };
+      })
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  };
+  return { table: { schema: root.schema, name: root.name }, partitionBy: root.partkey, keyTypes: keyTypesOf(root).map((k) => k.type), keyColumns: (root.key_types ?? []).map((k) => k.column), partitions: build(root) };
+}
+
+/** Names of the partitions a table's schema declares, at every level. */
+export function declaredNames(table: PgTable): Set<string> {
+  const names = new Set<string>();
+  const p = getPartitioning(table);
+  const walk = (level: { partitions: readonly { name: string; partitionBy?: { partitions: readonly unknown[] } | undefined }[] }) => {
+    for (const x of level.partitions) {
+      names.add(x.name);
+      if (x.partitionBy) walk(x.partitionBy as never);
+    }
+  };
+  if (p) walk(p);
+  return names;
+}
+
+/**
+ * The live partition tree of `table` (a drizzle table or `{ schema, name }`), read in
+ * one catalog query.
+ *
+ * @example
+ * ```ts
+ * const tree = await listPartitions(db, events);
+ * for (const p of tree.partitions) console.log(p.name, p.boundText, p.estimatedRows, p.origin);
+ * ```
+ */
+export async function listPartitions(db: DatabaseLike, table: PgTable | QualifiedName): Promise<PartitionTree> {
+  const target = resolveTarget(table);
+  return withSession(db, (ex) => readTree(ex, target.table, target.declared));
+}
+
+/** A drizzle partitioned table, or a plain `{ schema, name }`, as what the runtime reads. */
+export function resolveTarget(table: PgTable | QualifiedName): { table: QualifiedName; declared: Set<string> } {
+  const p = getPartitioning(table);
+  if (p) return { table: { schema: p.table.schema ?? 'public', name: p.table.name }, declared: declaredNames(table as PgTable) };
+  const q = table as QualifiedName;
+  if (typeof q.name === 'string') return { table: { schema: q.schema ?? 'public', name: q.name }, declared: new Set() };
+  throw new DrizzlePartitionsError('NOT_PARTITIONED', `table "${tableIdentity(table as PgTable).name}" was not defined with pgPartitionedTable() or partitioned()`);
+}

@@ -1,0 +1,270 @@
+/**
+ * Maintenance planning: compares each table's live partitions with its policy
+ * and returns typed operations (create ahead or behind, retire, finish an
+ * interrupted detach) and the problems found. Reads only; changes nothing.
+ */
+import type { PgTable } from 'drizzle-orm/pg-core';
+import { anyRowsSql, countRowsSql, maxKeySql, rangePredicate } from '../ddl/maintenance-sql.js';
+import type { QualifiedName } from '../ddl/quote.js';
+import { compareBound, nameFragment, type BoundValue } from '../schema/bound-values.js';
+import { getPartitioning } from '../schema/partitioned-table.js';
+import type { MaintenancePolicy, RetentionAction, TimeInterval } from '../schema/policy.js';
+import type { PartitionBound } from '../schema/resolved.js';
+import type { DatabaseLike, Executor } from './executor.js';
+import { withSession } from './session.js';
+import { readTree, resolveTarget, type PartitionInfo, type PartitionTree } from './introspect.js';
+import { MANAGED_COMMENT_PREFIX } from './marker.js';
+import { addSlots, boundMicros, floorToIntegerSlot, floorToSlot, integerBound, timeBound } from './time-grid.js';
+
+/** Why a partition is created. */
+export type CreateReason = 'backfill' | 'current' | 'premake' | 'on-demand';
+
+/** Create a partition: as a plain table with a CHECK matching its bound, then ATTACH. */
+export interface CreateOp {
+  kind: 'create';
+  table: QualifiedName;
+  partition: QualifiedName;
+  bound: PartitionBound;
+  /** The key column (single-column keys); null for expression keys (no CHECK then). */
+  keyColumn: string | null;
+  reason: CreateReason;
+  /** The table exists, unattached and marked by us: an earlier run stopped halfway. */
+  resume: boolean;
+  /** The default partition, when the table has one. */
+  default: QualifiedName | null;
+  /** Rows in the default partition that belong to the new partition, moved out first. */
+  defaultRows: number;
+}
+
+/** Retire an old partition that maintenance created, by the policy's retention action. */
+export interface RetireOp {
+  kind: 'retire';
+  table: QualifiedName;
+  partition: QualifiedName;
+  bound: PartitionBound;
+  action: RetentionAction;
+  /** Whether the parent has a default partition (DETACH CONCURRENTLY is refused then). */
+  parentHasDefault: boolean;
+}
+
+/** Finish a `DETACH ... CONCURRENTLY` that was interrupted. */
+export interface FinalizeOp {
+  kind: 'finalize-detach';
+  table: QualifiedName;
+  partition: QualifiedName;
+  /** The retention action to complete once detached (drop, move), if the policy has one. */
+  action?: RetentionAction | undefined;
+}
+
+export type MaintenanceOp = CreateOp | RetireOp | FinalizeOp;
+
+/** Problems `status` reports (exit code 1 when any is found). */
+export type ProblemCode =
+  | 'default-has-rows'
+  | 'gap'
+  | 'premake-short'
+  | 'past-retention'
+  | 'misaligned'
+  | 'name-taken'
+  | 'detach-pending'
+  | 'no-policy';
+
+export interface Problem {
+  code: ProblemCode;
+  table: string;
+  partition?: string;
+  message: string;
+}
+
+/** One table's plan. */
+export interface TablePlan {
+  table: QualifiedName;
+  policy: MaintenancePolicy | undefined;
+  tree: PartitionTree;
+  ops: MaintenanceOp[];
+  problems: Problem[];
+}
+
+/** The whole plan. */
+export interface MaintenancePlan {
+  now: Date;
+  tables: TablePlan[];
+}
+
+export interface PlanOptions {
+  /** The clock (default: now). Tests travel in time with it. */
+  now?: Date;
+  /** Past partitions to create behind the current one (default 0). */
+  backfill?: number;
+}
+
+const label = (q: QualifiedName) => `${q.schema ?? 'public'}.${q.name}`;
+
+function rangeOf(p: PartitionInfo): { from: BoundValue; to: BoundValue } | undefined {
+  return p.bound.kind === 'range' && p.bound.from.length === 1 ? { from: p.bound.from[0]!, to: p.bound.to[0]! } : undefined;
+}
+
+function overlaps(a: { from: BoundValue; to: BoundValue }, b: { from: BoundValue; to: BoundValue }): boolean {
+  return (compareBound(a.from, b.to) ?? 0) < 0 && (compareBound(b.from, a.to) ?? 0) < 0;
+}
+
+function same(a: { from: BoundValue; to: BoundValue }, b: { from: BoundValue; to: BoundValue }): boolean {
+  return compareBound(a.from, b.from) === 0 && compareBound(a.to, b.to) === 0;
+}
+
+/** `micros` moved back by `interval`, calendar-aware (months keep the day when they can). */
+function subtract(micros: bigint, i: TimeInterval): bigint {
+  const d = new Date(Number(micros / 1000n));
+  const months = i.unit === 'month' ? i.count : i.unit === 'quarter' ? 3 * i.count : i.unit === 'year' ? 12 * i.count : 0;
+  if (months > 0) {
+    const t = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - months, d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCMilliseconds());
+    return BigInt(t) * 1000n + (micros % 1000n);
+  }
+  const hours = i.unit === 'hour' ? 1 : i.unit === 'day' ? 24 : 168;
+  return micros - BigInt(hours * i.count) * 3_600_000_000n;
+}
+
+async function existingTables(ex: Executor, schema: string, names: string[]): Promise<Map<string, { attached: boolean; managed: boolean }>> {
+  if (names.length === 0) return new Map();
+  const rows = await ex.query<{ name: string; attached: boolean; comment: string | null }>(
+    `select c.relname as name, c.relispartition as attached, obj_description(c.oid, 'pg_class') as comment
+     from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = $1 and c.relname = any($2::text[])`,
+    [schema, names],
+  );
+  return new Map(rows.map((r) => [r.name, { attached: r.attached, managed: r.comment?.startsWith(MANAGED_COMMENT_PREFIX) ?? false }]));
+}
+
+async function planTable(ex: Executor, table: PgTable | QualifiedName, opts: Required<PlanOptions>): Promise<TablePlan> {
+  const target = resolveTarget(table);
+  const policy = getPartitioning(table)?.policy;
+  const tree = await readTree(ex, target.table, target.declared);
+  const t = label(tree.table);
+  const plan: TablePlan = { table: tree.table, policy, tree, ops: [], problems: [] };
+  const dflt = tree.partitions.find((p) => p.isDefault);
+  const ranges = tree.partitions
+    .map((p) => ({ p, r: rangeOf(p) }))
+    .filter((x): x is { p: PartitionInfo; r: { from: BoundValue; to: BoundValue } } => x.r !== undefined)
+    .sort((a, b) => compareBound(a.r.from, b.r.from) ?? 0);
+
+  for (const p of tree.partitions.filter((x) => x.detachPending)) {
+    plan.ops.push({ kind: 'finalize-detach', table: tree.table, partition: { schema: p.schema, name: p.name }, action: policy?.retention?.action });
+    plan.problems.push({ code: 'detach-pending', table: t, partition: p.name, message: `a DETACH CONCURRENTLY of ${p.name} was interrupted; apply finishes it` });
+  }
+  for (let i = 1; i < ranges.length; i++) {
+    const prev = ranges[i - 1]!.r;
+    const cur = ranges[i]!.r;
+    if ((compareBound(prev.to, cur.from) ?? 0) < 0) {
+      plan.problems.push({ code: 'gap', table: t, message: `no partition covers [${'text' in prev.to ? prev.to.text : prev.to.kind}, ${'text' in cur.from ? cur.from.text : cur.from.kind}); rows there go to the default partition${dflt ? '' : ' — and there is none, so inserts fail'}` });
+    }
+  }
+  if (dflt) {
+    const [row] = await ex.query<{ any: boolean }>(anyRowsSql({ schema: dflt.schema, name: dflt.name }));
+    if (row?.any) plan.problems.push({ code: 'default-has-rows', table: t, partition: dflt.name, message: `the default partition ${dflt.name} holds rows (about ${dflt.estimatedRows}); apply moves those that a new partition covers` });
+  }
+  if (!policy) {
+    plan.problems.push({ code: 'no-policy', table: t, message: 'no maintenance policy: nothing is created ahead or retired' });
+    return plan;
+  }
+  const keyType = tree.keyTypes[0]!;
+  const keyColumn = tree.keyColumns[0] ?? null;
+
+  // The slots the policy wants, around "now" (time) or the highest key (integer).
+  const slots: { from: BoundValue; to: BoundValue; reason: CreateReason }[] = [];
+  let cutoff: BoundValue | undefined;
+  let futureFrom: BoundValue;
+  if (policy.kind === 'time') {
+    const now = BigInt(opts.now.getTime()) * 1000n;
+    const cur = floorToSlot(now, policy.interval);
+    for (let k = -opts.backfill; k <= policy.premake; k++) {
+      const from = addSlots(cur, policy.interval, k);
+      slots.push({ from: timeBound(from, keyType), to: timeBound(addSlots(from, policy.interval, 1), keyType), reason: k < 0 ? 'backfill' : k === 0 ? 'current' : 'premake' });
+    }
+    futureFrom = timeBound(addSlots(cur, policy.interval, 1), keyType);
+    if (policy.retention) cutoff = timeBound(subtract(now, policy.retention.keep), keyType === 'date' ? 'timestamptz' : keyType);
+  } else {
+    if (!keyColumn) throw new Error(`integer policy on ${t} needs a column key`);
+    const [row] = await ex.query<{ v: string | null }>(maxKeySql(tree.table, keyColumn));
+    const max = row?.v === null || row?.v === undefined ? 0n : BigInt(row.v);
+    const cur = floorToIntegerSlot(max, policy.interval);
+    for (let k = -opts.backfill; k <= policy.premake; k++) {
+      const from = cur + policy.interval * BigInt(k);
+      slots.push({ from: integerBound(from), to: integerBound(from + policy.interval), reason: k < 0 ? 'backfill' : k === 0 ? 'current' : 'premake' });
+    }
+    futureFrom = integerBound(cur + policy.interval);
+    if (policy.retention) cutoff = integerBound(max - policy.retention.keep);
+  }
+
+  const wanted = slots.filter((s) => {
+    const hit = ranges.find((x) => overlaps(x.r, s));
+    if (hit && !same(hit.r, s)) plan.problems.push({ code: 'misaligned', table: t, partition: hit.p.name, message: `${hit.p.name} (${hit.p.boundText}) overlaps the policy's slot [${'text' in s.from ? s.from.text : ''}, ${'text' in s.to ? s.to.text : ''}) without matching it; that slot is left alone` });
+    return !hit;
+  });
+  const schema = tree.table.schema ?? 'public';
+  const names = wanted.map((s) => `${tree.table.name}_p${nameFragment(s.from)}`);
+  const existing = await existingTables(ex, schema, names);
+  const hasDefaultRows = plan.problems.some((p) => p.code === 'default-has-rows');
+  for (const [i, s] of wanted.entries()) {
+    const name = names[i]!;
+    const found = existing.get(name);
+    if (found && (found.attached || !found.managed)) {
+      plan.problems.push({ code: 'name-taken', table: t, partition: name, message: `a table named ${name} already exists and is not an unattached partition of ours; the slot is skipped` });
+      continue;
+    }
+    let defaultRows = 0;
+    if (dflt && hasDefaultRows && keyColumn) {
+      const [c] = await ex.query<{ n: string }>(countRowsSql({ schema: dflt.schema, name: dflt.name }, rangePredicate(keyColumn, s.from, s.to)));
+      defaultRows = Number(c?.n ?? 0);
+    }
+    plan.ops.push({
+      kind: 'create',
+      table: tree.table,
+      partition: { schema, name },
+      bound: { kind: 'range', from: [s.from], to: [s.to] },
+      keyColumn,
+      reason: s.reason,
+      resume: found !== undefined,
+      default: dflt ? { schema: dflt.schema, name: dflt.name } : null,
+      defaultRows,
+    });
+  }
+
+  const future = ranges.filter((x) => (compareBound(x.r.from, futureFrom) ?? -1) >= 0).length + wanted.filter((s) => (compareBound(s.from, futureFrom) ?? -1) >= 0).length;
+  const futureNow = ranges.filter((x) => (compareBound(x.r.from, futureFrom) ?? -1) >= 0).length;
+  if (futureNow < policy.premake) {
+    plan.problems.push({ code: 'premake-short', table: t, message: `${futureNow} partition(s) ready ahead, policy wants ${policy.premake}; apply creates ${future - futureNow}` });
+  }
+
+  if (policy.retention && cutoff) {
+    for (const x of ranges) {
+      if (x.p.origin !== 'maintenance' || x.p.isDefault) continue;
+      const to = x.r.to;
+      const old = keyType === 'date' && to.kind === 'date' ? (compareBound(timeBound(boundMicros(to)!, 'timestamptz'), cutoff) ?? 1) <= 0 : (compareBound(to, cutoff) ?? 1) <= 0;
+      if (!old) continue;
+      const action = policy.retention.action;
+      if (action.kind === 'move-tablespace' && x.p.tablespace === action.tablespace) continue;
+      plan.ops.push({ kind: 'retire', table: tree.table, partition: { schema: x.p.schema, name: x.p.name }, bound: x.p.bound, action, parentHasDefault: dflt !== undefined });
+      plan.problems.push({ code: 'past-retention', table: t, partition: x.p.name, message: `${x.p.name} is past retention (${x.p.boundText}); apply retires it (${action.kind})` });
+    }
+  }
+  return plan;
+}
+
+/**
+ * Plans maintenance for `tables` (drizzle partitioned tables with a policy, or
+ * `{ schema, name }`). Reads the catalog; writes nothing.
+ *
+ * @example
+ * ```ts
+ * const p = await plan(db, [events], { now: new Date() });
+ * for (const t of p.tables) for (const op of t.ops) console.log(op.kind, op.partition.name);
+ * ```
+ */
+export async function plan(db: DatabaseLike, tables: readonly (PgTable | QualifiedName)[], opts: PlanOptions = {}): Promise<MaintenancePlan> {
+  const full = { now: opts.now ?? new Date(), backfill: opts.backfill ?? 0 };
+  return withSession(db, async (ex) => {
+    const out: TablePlan[] = [];
+    for (const t of tables) out.push(await planTable(ex, t, full));
+    return { now: full.now, tables: out };
+  });
+}
+
