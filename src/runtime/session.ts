@@ -7,8 +7,8 @@
 import { withExecutor, type DatabaseLike, type Executor } from './executor.js';
 
 /**
- * Runs `fn` on a pinned connection set to UTC; resets what maintenance may have
- * set (TimeZone, lock_timeout) afterwards, even when `fn` throws.
+ * Runs `fn` on a pinned connection set to UTC, ISO dates and standard strings;
+ * the executor restores the connection's own settings afterwards, even on a throw.
  *
  * @example
  * ```ts
@@ -22,12 +22,7 @@ export async function withSession<T>(db: DatabaseLike, fn: (ex: Executor) => Pro
     await ex.query(`SET TimeZone = 'UTC'`);
     await ex.query(`SET DateStyle = 'ISO, YMD'`);
     await ex.query(`SET standard_conforming_strings = on`);
-    try {
-      return await fn(ex);
-    } finally {
-      for (const setting of ['TimeZone', 'DateStyle', 'standard_conforming_strings', 'lock_timeout']) {
-        await ex.query(`RESET ${setting}`).catch(() => undefined);
-      }
-    }
+    // withExecutor puts the connection's session settings back as they were.
+    return fn(ex);
   });
 }
