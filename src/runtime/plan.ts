@@ -200,7 +200,8 @@ async function planTable(ex: Executor, table: PgTable | QualifiedName, opts: Req
     return !hit;
   });
   const schema = tree.table.schema ?? 'public';
-  const names = wanted.map((s) => `${tree.table.name}_p${nameFragment(s.from)}`);
+  const withTime = policy.kind === 'time' && policy.interval.unit === 'hour';
+  const names = wanted.map((s) => `${tree.table.name}_p${nameFragment(s.from, { withTime })}`);
   const existing = await existingTables(ex, schema, names);
   const hasDefaultRows = plan.problems.some((p) => p.code === 'default-has-rows');
   for (const [i, s] of wanted.entries()) {

@@ -288,9 +288,10 @@ export function compareTuple(a: readonly BoundValue[], b: readonly BoundValue[])
 
 /**
  * The piece of a partition name a bound value gives: `20260101` for a day,
- * `20260101_0600` for a timestamp that is not midnight, `m5` for -5, `min`/`max`.
+ * `20260101_0600` for a timestamp that is not midnight (or always, with
+ * `withTime`: hourly partitions), `m5` for -5, `min`/`max`.
  */
-export function nameFragment(v: BoundValue): string {
+export function nameFragment(v: BoundValue, opts: { withTime?: boolean } = {}): string {
   switch (v.kind) {
     case 'minvalue':
       return 'min';
@@ -305,7 +306,7 @@ export function nameFragment(v: BoundValue): string {
       const [day = '', time = ''] = v.text.split(' ');
       const compact = day.replace(/-/g, '');
       const [hms = '', frac] = time.split('.');
-      if (hms === '00:00:00' && !frac) return compact;
+      if (hms === '00:00:00' && !frac && !opts.withTime) return compact;
       const [h, m, s] = hms.split(':');
       return `${compact}_${h}${m}${s !== '00' || frac ? s : ''}${frac ? `_${frac}` : ''}`;
     }

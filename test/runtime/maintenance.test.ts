@@ -1,16 +1,42 @@
 /**
- * Maintenance on real PostgreSQL with an injected clock: premake, retention,
- * rows moved out of the default partition, and the catalog after each run.
+ * Maintenance on real PostgreSQL with an injected clock: premake, time travel
+ * across DST changes, retention with each action, rows moved out of the default
+ * partition, integer keys, LIST partitions on demand.
  */
+import { execFileSync } from 'node:child_process';
+import { chmodSync, chownSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { apply, listPartitions, plan } from '../../src/index.js';
+import { apply, ensurePartitions, listPartitions, plan, type MaintenancePolicyInput, type ProgressEvent } from '../../src/index.js';
 import { useTestDatabase } from '../harness/db.js';
-import { createOn, eventsTable, EVENTS_COLUMNS } from './fixtures.js';
+import { createOn, eventsTable, EVENTS_COLUMNS, idTable, tenantsTable } from './fixtures.js';
 
 const db = useTestDatabase();
+const DAY = 86_400_000;
+
+async function maintain(table: ReturnType<typeof eventsTable>, now: Date, allowDestructive = true) {
+  const p = await plan(db.sql, [table], { now });
+  const r = await apply(db.sql, p, { allowDestructive, now });
+  const failed = r.results.filter((x) => x.status === 'failed');
+  if (failed.length) throw new Error(failed.map((f) => f.reason).join('\n'));
+  return { p, r };
+}
+
+/** Top-level range partitions as [name, fromMs, toMs], sorted. */
+async function spans(table: ReturnType<typeof eventsTable>) {
+  const tree = await listPartitions(db.sql, table);
+  return tree.partitions
+    .filter((p) => p.bound.kind === 'range')
+    .map((p) => {
+      const b = p.bound as { from: { ord: bigint }[]; to: { ord: bigint }[] };
+      return { name: p.name, from: Number(b.from[0]!.ord / 1000n), to: Number(b.to[0]!.ord / 1000n), origin: p.origin };
+    })
+    .sort((a, b) => a.from - b.from);
+}
 
 describe('time-range maintenance', () => {
-  it('creates the current day and premake days ahead, marked as ours, and says so', async () => {
+  it('creates the current day and premake days ahead, marked as ours, and a rerun has nothing to do', async () => {
     const t = eventsTable('ev_basic', { interval: '1 day', premake: 3 });
     await createOn(db.sql, t, EVENTS_COLUMNS);
     const now = new Date('2026-03-27T12:00:00Z');
@@ -30,5 +56,169 @@ describe('time-range maintenance', () => {
     const again = await plan(db.sql, [t], { now });
     expect(again.tables[0]!.ops).toEqual([]);
     expect(again.tables[0]!.problems).toEqual([]);
+  });
+
+  it('travels 70 days across both 2026 DST changes with daily partitions and 7-day retention', async () => {
+    const t = eventsTable('ev_travel', { interval: '1 day', premake: 2, retention: { keep: '7 days', action: 'drop' } });
+    await createOn(db.sql, t, EVENTS_COLUMNS);
+    let id = 0;
+    for (let day = 0; day < 70; day++) {
+      const now = new Date(Date.parse('2026-03-01T23:30:00Z') + day * DAY);
+      await maintain(t, now);
+      await db.sql`insert into ev_travel (id, at) values (${++id}, ${now})`;
+      const s = await spans(t);
+      for (const x of s) expect(x.to - x.from).toBe(DAY); // exactly 24 h in UTC, DST or not
+      for (let i = 1; i < s.length; i++) expect(s[i]!.from).toBe(s[i - 1]!.to); // no gaps, no overlaps
+      const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+      expect(s[s.length - 1]!.from).toBe(today + 2 * DAY); // premake 2
+      expect(s[0]!.from).toBeGreaterThanOrEqual(today - 7 * DAY); // retention
+    }
+    const [d] = await db.sql<{ n: number }[]>`select count(*)::int as n from ev_travel_default`;
+    expect(d!.n).toBe(0);
+    const [rows] = await db.sql<{ n: number }[]>`select count(*)::int as n from ev_travel`;
+    expect(rows!.n).toBe(8); // today and the 7 kept days
+  });
+
+  it('hourly partitions over the US fall-back night stay 1 h wide in UTC', async () => {
+    const t = eventsTable('ev_hourly', { interval: '1 hour', premake: 6 });
+    await createOn(db.sql, t, EVENTS_COLUMNS);
+    for (let h = 0; h < 30; h++) await maintain(t, new Date(Date.parse('2026-11-01T00:10:00Z') + h * 3_600_000));
+    const s = await spans(t);
+    expect(s.length).toBe(36);
+    for (const x of s) expect(x.to - x.from).toBe(3_600_000);
+    expect(s[0]!.name).toBe('ev_hourly_p20261101_0000'); // hourly names always carry the hour
+    expect(s[5]!.name).toBe('ev_hourly_p20261101_0500');
+  });
+
+  it('monthly partitions are anchored on month starts (no hour kept), with retention by calendar months', async () => {
+    const t = eventsTable('ev_monthly', { interval: '1 month', premake: 1, retention: { keep: '3 months', action: 'detach' } });
+    await createOn(db.sql, t, EVENTS_COLUMNS);
+    for (let m = 0; m < 8; m++) await maintain(t, new Date(Date.UTC(2026, m, 17, 15, 45)));
+    const s = await spans(t);
+    expect(s.map((x) => new Date(x.from).toISOString().slice(0, 10))).toEqual(['2026-05-01', '2026-06-01', '2026-07-01', '2026-08-01', '2026-09-01']);
+    // detached partitions are kept as plain tables, marked retired
+    const kept = await db.sql<{ relname: string; c: string }[]>`select relname, obj_description(oid, 'pg_class') as c from pg_class where relname like 'ev_monthly_p2026%' and relkind = 'r' and not relispartition order by relname`;
+    expect(kept.map((k) => k.relname)).toEqual(['ev_monthly_p20260101', 'ev_monthly_p20260201', 'ev_monthly_p20260301', 'ev_monthly_p20260401']);
+    for (const k of kept) expect(k.c).toMatch(/^drizzle-partitions:retired /);
+  });
+
+  it('never retires the default partition, declared partitions, or partitions it did not create', async () => {
+    const t = eventsTable('ev_safe', { interval: '1 day', premake: 1, retention: { keep: '1 day', action: 'drop' } });
+    await createOn(db.sql, t, EVENTS_COLUMNS);
+    await db.sql.unsafe(`CREATE TABLE ev_safe_manual PARTITION OF ev_safe FOR VALUES FROM ('2020-01-01') TO ('2020-01-02')`);
+    await maintain(t, new Date('2026-01-10T12:00:00Z'));
+    await maintain(t, new Date('2026-02-10T12:00:00Z'));
+    const names = (await listPartitions(db.sql, t)).partitions.map((p) => p.name);
+    expect(names).toContain('ev_safe_default');
+    expect(names).toContain('ev_safe_manual');
+    expect(names).not.toContain('ev_safe_p20260110');
+  });
+
+  it('retirement waits for an explicit opt-in', async () => {
+    const t = eventsTable('ev_optin', { interval: '1 day', premake: 0, retention: { keep: '1 day', action: 'drop' } });
+    await createOn(db.sql, t, EVENTS_COLUMNS);
+    await maintain(t, new Date('2026-01-01T12:00:00Z'));
+    const p = await plan(db.sql, [t], { now: new Date('2026-01-05T12:00:00Z') });
+    const r = await apply(db.sql, p);
+    const retire = r.results.find((x) => x.op.kind === 'retire')!;
+    expect(retire.status).toBe('skipped');
+    expect(retire.reason).toMatch(/--yes/);
+    expect((await listPartitions(db.sql, t)).partitions.map((x) => x.name)).toContain('ev_optin_p20260101');
+  });
+
+  it('moves rows out of the default partition in batches, with progress, losing none', async () => {
+    const t = eventsTable('ev_move', { interval: '1 month', premake: 0 });
+    await createOn(db.sql, t, EVENTS_COLUMNS);
+    await db.sql`insert into ev_move (id, at) select g, timestamptz '2026-05-01' + (g % 1000) * interval '1 minute' from generate_series(1, 23456) g`;
+    await db.sql`insert into ev_move (id, at) values (999999, '2026-06-02')`; // stays in the default
+    const p = await plan(db.sql, [t], { now: new Date('2026-05-20T00:00:00Z') });
+    const op = p.tables[0]!.ops[0]!;
+    expect(op.kind === 'create' && op.defaultRows).toBe(23456);
+    const events: ProgressEvent[] = [];
+    const r = await apply(db.sql, p, { batchSize: 5000, onProgress: (e) => events.push(e) });
+    expect(r.results[0]).toMatchObject({ status: 'done', movedRows: 23456 });
+    expect(events.filter((e) => e.phase === 'move-rows').map((e) => e.movedRows)).toEqual([5000, 10000, 15000, 20000, 23456]);
+    const counts = await db.sql<{ t: string; n: number }[]>`select tableoid::regclass::text as t, count(*)::int as n from ev_move group by 1 order by 1`;
+    expect(counts).toEqual([{ t: 'ev_move_default', n: 1 }, { t: 'ev_move_p20260501', n: 23456 }]);
+  });
+
+  it.each([
+    ['detach', { keep: '2 days', action: 'detach' }],
+    ['drop', { keep: '2 days', action: 'drop' }],
+    ['move to schema', { keep: '2 days', action: { moveToSchema: 'archive' } }],
+  ] as const)('retention action: %s', async (label, retention) => {
+    const name = `ev_ret_${label.replace(/ /g, '_')}`;
+    const t = eventsTable(name, { interval: '1 day', premake: 0, retention: retention as MaintenancePolicyInput['retention'] });
+    await createOn(db.sql, t, EVENTS_COLUMNS);
+    await maintain(t, new Date('2026-01-01T12:00:00Z'));
+    await db.sql.unsafe(`insert into "${name}" (id, at) values (1, '2026-01-01 10:00Z')`);
+    const { r } = await maintain(t, new Date('2026-01-05T12:00:00Z'));
+    const retire = r.results.find((x) => x.op.kind === 'retire')!;
+    expect(retire.status).toBe('done');
+    expect(retire.method).toMatch(/detach with lock_timeout \(the table has a default partition/);
+    const rows = await db.sql<{ nspname: string; part: boolean }[]>`select n.nspname, c.relispartition as part from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.relname = ${`${name}_p20260101`}`;
+    if (label === 'drop') expect(rows).toEqual([]);
+    else {
+      expect(rows).toEqual([{ nspname: label === 'detach' ? 'public' : 'archive', part: false }]);
+      const schema = label === 'detach' ? 'public' : 'archive';
+      const [kept] = await db.sql.unsafe(`select count(*)::int as n from "${schema}"."${name}_p20260101"`);
+      expect(kept!.n).toBe(1); // the rows stay with the detached table
+    }
+  });
+
+  it('retention action: move to another tablespace (the partition stays attached)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dp-ts-'));
+    const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
+    chownSync(dir, uid, uid);
+    chmodSync(dir, 0o700);
+    await db.sql.unsafe(`CREATE TABLESPACE dp_cold LOCATION '${dir}'`);
+    try {
+      const t = eventsTable('ev_cold', { interval: '1 day', premake: 0, retention: { keep: '2 days', action: { moveToTablespace: 'dp_cold' } } });
+      await createOn(db.sql, t, EVENTS_COLUMNS);
+      await maintain(t, new Date('2026-01-01T12:00:00Z'));
+      const { r } = await maintain(t, new Date('2026-01-05T12:00:00Z'));
+      expect(r.results.find((x) => x.op.kind === 'retire')).toMatchObject({ status: 'done' });
+      const tree = await listPartitions(db.sql, t);
+      expect(tree.partitions.find((p) => p.name === 'ev_cold_p20260101')?.tablespace).toBe('dp_cold');
+      // moved once: the next run does not move it again
+      const again = await plan(db.sql, [t], { now: new Date('2026-01-06T12:00:00Z') });
+      expect(again.tables[0]!.ops.filter((o) => o.kind === 'retire' && o.partition.name === 'ev_cold_p20260101')).toEqual([]);
+    } finally {
+      await db.sql.unsafe(`DROP TABLE IF EXISTS ev_cold`);
+      await db.sql.unsafe(`DROP TABLESPACE IF EXISTS dp_cold`);
+    }
+  });
+});
+
+describe('integer keys', () => {
+  it('premakes ahead of max(id) and backfills behind, moving rows from the default', async () => {
+    const t = idTable('ids', { interval: 1000, premake: 2 });
+    await createOn(db.sql, t, `"id" bigint NOT NULL, "note" text`);
+    await db.sql`insert into ids (id) select generate_series(1, 2500)`;
+    const p = await plan(db.sql, [t], { backfill: 2 });
+    expect(p.tables[0]!.ops.map((o) => o.kind === 'create' && `${o.partition.name}:${o.defaultRows}`)).toEqual(['ids_p0:999', 'ids_p1000:1000', 'ids_p2000:501', 'ids_p3000:0', 'ids_p4000:0']);
+    const r = await apply(db.sql, p);
+    expect(r.results.every((x) => x.status === 'done')).toBe(true);
+    const [d] = await db.sql<{ n: number }[]>`select count(*)::int as n from ids_default`;
+    expect(d!.n).toBe(0);
+    const [all] = await db.sql<{ n: number }[]>`select count(*)::int as n from ids`;
+    expect(all!.n).toBe(2500);
+  });
+});
+
+describe('LIST partitions on demand', () => {
+  it('creates the missing ones, moves their rows out of the default, skips existing ones', async () => {
+    const t = tenantsTable('tenants_od');
+    await createOn(db.sql, t, `"tenant" text NOT NULL, "n" integer`);
+    await db.sql`insert into tenants_od values ('acme', 1), ('acme', 2), ('seed', 3), ('other', 4)`;
+    const r = await ensurePartitions(db.sql, t, ['acme', 'globex', 'seed', "o'brien"]);
+    expect(r.results.map((x) => [x.op.kind === 'create' && x.op.partition.name, x.status, x.movedRows])).toEqual([
+      ['tenants_od_acme', 'done', 2],
+      ['tenants_od_globex', 'done', 0],
+      ['tenants_od_o_brien', 'done', 0],
+    ]);
+    const rows = await db.sql<{ t: string; n: number }[]>`select tableoid::regclass::text as t, count(*)::int as n from tenants_od group by 1 order by 1`;
+    expect(rows).toEqual([{ t: 'tenants_od_acme', n: 2 }, { t: 'tenants_od_default', n: 1 }, { t: 'tenants_od_seed', n: 1 }]);
+    expect((await ensurePartitions(db.sql, t, ['acme'])).results).toEqual([]);
   });
 });
