@@ -17,7 +17,7 @@ import { MANAGED_COMMENT_PREFIX } from './marker.js';
 import { addSlots, boundMicros, floorToIntegerSlot, floorToSlot, integerBound, timeBound } from './time-grid.js';
 
 /** Why a partition is created. */
-export type CreateReason = 'backfill' | 'current' | 'premake' | 'on-demand';
+export type CreateReason = 'backfill' | 'gap' | 'current' | 'premake' | 'on-demand';
 
 /** Create a partition: as a plain table with a CHECK matching its bound, then ATTACH. */
 export interface CreateOp {
@@ -100,6 +100,9 @@ export interface PlanOptions {
 
 const label = (q: QualifiedName) => `${q.schema ?? 'public'}.${q.name}`;
 
+/** At most this many missed slots are filled between the newest partition and now. */
+const MAX_GAP_FILL = 1000;
+
 function rangeOf(p: PartitionInfo): { from: BoundValue; to: BoundValue } | undefined {
   return p.bound.kind === 'range' && p.bound.from.length === 1 ? { from: p.bound.from[0]!, to: p.bound.to[0]! } : undefined;
 }
@@ -175,9 +178,18 @@ async function planTable(ex: Executor, table: PgTable | QualifiedName, opts: Req
   if (policy.kind === 'time') {
     const now = BigInt(opts.now.getTime()) * 1000n;
     const cur = floorToSlot(now, policy.interval);
-    for (let k = -opts.backfill; k <= policy.premake; k++) {
+    // Runs that were missed leave holes between the newest partition and now:
+    // fill them (at most MAX_GAP_FILL slots), so those rows have a partition.
+    const curBound = timeBound(cur, keyType);
+    const behind = ranges.filter((x) => (compareBound(x.r.to, curBound) ?? 1) <= 0);
+    const lastTo = behind.length > 0 ? boundMicros(behind[behind.length - 1]!.r.to) : undefined;
+    let gapStart = -opts.backfill;
+    if (lastTo !== undefined && lastTo === floorToSlot(lastTo, policy.interval)) {
+      for (let k = 1; k <= MAX_GAP_FILL && addSlots(cur, policy.interval, -k) >= lastTo; k++) gapStart = Math.min(gapStart, -k);
+    }
+    for (let k = gapStart; k <= policy.premake; k++) {
       const from = addSlots(cur, policy.interval, k);
-      slots.push({ from: timeBound(from, keyType), to: timeBound(addSlots(from, policy.interval, 1), keyType), reason: k < 0 ? 'backfill' : k === 0 ? 'current' : 'premake' });
+      slots.push({ from: timeBound(from, keyType), to: timeBound(addSlots(from, policy.interval, 1), keyType), reason: k < -opts.backfill || (k < 0 && opts.backfill === 0) ? 'gap' : k < 0 ? 'backfill' : k === 0 ? 'current' : 'premake' });
     }
     futureFrom = timeBound(addSlots(cur, policy.interval, 1), keyType);
     if (policy.retention) cutoff = timeBound(subtract(now, policy.retention.keep), keyType === 'date' ? 'timestamptz' : keyType);

@@ -280,9 +280,9 @@ function checkHashSet(entries: { bound: PartitionBound; label: string }[], ctx: 
 function defaultName(prefix: string, bound: PartitionBound): string {
   switch (bound.kind) {
     case 'range':
-      return `${prefix}_p${bound.from.map(nameFragment).join('_')}`;
+      return `${prefix}_p${bound.from.map((v) => nameFragment(v)).join('_')}`;
     case 'list':
-      return `${prefix}_${bound.values.map(nameFragment).join('_')}`;
+      return `${prefix}_${bound.values.map((v) => nameFragment(v)).join('_')}`;
     case 'hash':
       return `${prefix}_h${bound.modulus}_${bound.remainder}`;
     case 'default':
