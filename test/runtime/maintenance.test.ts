@@ -29,7 +29,7 @@ async function spans(table: ReturnType<typeof eventsTable>) {
   return tree.partitions
     .filter((p) => p.bound.kind === 'range')
     .map((p) => {
-      const b = p.bound as { from: { ord: bigint }[]; to: { ord: bigint }[] };
+      const b = p.bound as unknown as { from: { ord: bigint }[]; to: { ord: bigint }[] };
       return { name: p.name, from: Number(b.from[0]!.ord / 1000n), to: Number(b.to[0]!.ord / 1000n), origin: p.origin };
     })
     .sort((a, b) => a.from - b.from);
