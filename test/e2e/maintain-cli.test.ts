@@ -1,0 +1,77 @@
+/**
+ * The whole workflow from a user's terminal: generate + migrate a schema with a
+ * maintenance policy, then `status`, `plan` and `apply` with their exit codes
+ * (0 healthy/done, 1 problem found or step failed, 2 usage or connection error).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useTestDatabase } from '../harness/db.js';
+import { createProject, pgConfig, type Project } from './project.js';
+
+const db = useTestDatabase({ prefix: 'dp_e2e_cli' });
+let project: Project;
+
+const schema = `import { bigint, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
+import { pgPartitionedTable, range } from 'drizzle-partitions';
+
+export const events = pgPartitionedTable(
+  'events',
+  { id: bigint({ mode: 'number' }).notNull(), at: timestamp({ withTimezone: true }).notNull(), kind: text() },
+  (t) => [primaryKey({ columns: [t.id, t.at] })],
+  (t) => range(t.at, { maintenance: { interval: '1 day', premake: 2, retention: { keep: '3 days', action: 'drop' } } }),
+);
+`;
+
+beforeAll(async () => {
+  project = await createProject({ name: 'cli', files: { 'drizzle.config.ts': pgConfig({ schema: './src/schema.ts' }), 'src/schema.ts': schema } });
+  expect((await project.cli(['generate', '--name', 'init'])).code).toBe(0);
+  expect((await project.migrateWithDrizzleKit(db.url)).code).toBe(0);
+});
+afterAll(async () => {
+  await project?.remove();
+});
+
+describe('status / plan / apply', () => {
+  const at = (day: string) => ['--url', db.url, '--now', `2026-04-${day}T10:00:00Z`];
+
+  it('status finds the missing partitions and exits 1', async () => {
+    const r = await project.cli(['status', ...at('01')]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('public.events  RANGE (at)  (every 1 day, premake 2, keep 3 days then drop)');
+    expect(r.stdout).toMatch(/! premake-short: 0 partition\(s\) ready ahead, policy wants 2/);
+  });
+
+  it('plan lists the steps; apply does them; status is then healthy (exit 0), also as JSON', async () => {
+    const p = await project.cli(['plan', ...at('01')]);
+    expect(p.code).toBe(0);
+    expect(p.stdout).toContain('create events_p20260401 (current)');
+    expect(p.stdout).toContain('create events_p20260403 (premake)');
+    const a = await project.cli(['apply', ...at('01')]);
+    expect(a.code, a.stderr).toBe(0);
+    expect(a.stdout.match(/✓ create/g)).toHaveLength(3);
+    const s = await project.cli(['status', '--json', ...at('01')]);
+    expect(s.code).toBe(0);
+    const json = JSON.parse(s.stdout);
+    expect(json.healthy).toBe(true);
+    expect(json.tables[0].partitions.map((x: { name: string }) => x.name)).toEqual(['events_default', 'events_p20260401', 'events_p20260402', 'events_p20260403']);
+  });
+
+  it('retiring needs --yes: without it the step is skipped and reported', async () => {
+    const a = await project.cli(['apply', ...at('09')]);
+    expect(a.code).toBe(0);
+    expect(a.stdout).toMatch(/- retire events_p20260401 \(drop\): skipped — .*--yes/);
+    const s = await project.cli(['status', ...at('09')]);
+    expect(s.code).toBe(1);
+    expect(s.stdout).toContain('past-retention');
+    const y = await project.cli(['apply', '--yes', ...at('09')]);
+    expect(y.code).toBe(0);
+    expect(y.stdout).toMatch(/✓ retire events_p20260401 \(drop\): done — detach with lock_timeout \(the table has a default partition/);
+    expect((await project.cli(['status', ...at('09')])).code).toBe(0);
+  });
+
+  it('usage and connection errors exit 2', async () => {
+    expect((await project.cli(['status', '--frobnicate'])).code).toBe(2);
+    const bad = await project.cli(['status', '--url', 'postgres://postgres@127.0.0.1:1/none']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/cannot connect|ECONNREFUSED/);
+  });
+});
