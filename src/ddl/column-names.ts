@@ -1,14 +1,14 @@
 /**
  * Database names of drizzle columns, resolved the way drizzle-kit resolves them:
  * an explicit name wins; a column named after its key follows the `casing` option.
+ * On drizzle-orm 1.0 the name is fixed when the table is built, and `casing` is
+ * ignored (see src/compat/casing.ts).
  */
-import { CasingCache } from 'drizzle-orm/casing';
 import type { Column } from 'drizzle-orm';
+import { columnNameWithCasing } from '../compat/casing.js';
 
 /** drizzle's `casing` option. */
 export type Casing = 'snake_case' | 'camelCase' | undefined;
-
-const caches = new Map<string, CasingCache>();
 
 /**
  * The column's name in the database under `casing`.
@@ -19,11 +19,5 @@ const caches = new Map<string, CasingCache>();
  * ```
  */
 export function columnDbName(column: Column, casing: Casing): string {
-  const key = casing ?? 'none';
-  let cache = caches.get(key);
-  if (!cache) {
-    cache = new CasingCache(casing);
-    caches.set(key, cache);
-  }
-  return cache.getColumnCasing(column);
+  return columnNameWithCasing(column, casing);
 }

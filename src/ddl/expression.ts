@@ -21,7 +21,8 @@ function literal(value: unknown, v: Visit): string {
 function walk(chunks: readonly unknown[], v: Visit): string {
   return chunks
     .map((chunk): string => {
-      if (is(chunk, StringChunk)) return chunk.value.join('');
+      // drizzle-orm 0.x keeps a StringChunk's text as string[], 1.0 as a string
+      if (is(chunk, StringChunk)) return Array.isArray(chunk.value) ? chunk.value.join('') : String(chunk.value);
       if (is(chunk, SQL)) return walk(chunk.queryChunks, v);
       if (is(chunk, Name)) return quoteIdent(chunk.value);
       if (is(chunk, Column)) return v.column(chunk);

@@ -124,7 +124,10 @@ export async function generate(opts: GenerateOptions = {}): Promise<PostprocessR
   if (opts.config && !args.includes('--config')) args.push('--config', opts.config);
   const stdio = opts.stdio ?? (process.stdin.isTTY && process.stdout.isTTY ? 'inherit' : 'pipe');
   const { code, output } = await run(drizzleKitBin(cwd), args, cwd, stdio, opts.onOutput);
-  if (code !== 0) throw new PostprocessError('DRIZZLE_KIT_FAILED', config.configFile, `drizzle-kit generate exited with code ${code}`);
+  if (code !== 0) {
+    const hints = /hints/i.test(output) ? "; drizzle-kit 1.0 needs rename answers: pass them through, e.g. drizzle-partitions generate --hints '[...]'" : '';
+    throw new PostprocessError('DRIZZLE_KIT_FAILED', config.configFile, `drizzle-kit generate exited with code ${code}${hints}${stdio === 'pipe' && output.trim() ? `:\n${output.trim()}` : ''}`);
+  }
   if (/Interactive prompts require a TTY/i.test(output)) {
     throw new PostprocessError('DRIZZLE_KIT_FAILED', config.configFile, 'drizzle-kit needs to ask whether a table or column was renamed, and cannot without a terminal; it wrote nothing', 'run drizzle-partitions generate in a terminal');
   }

@@ -16,11 +16,11 @@ import {
   setSchemaSql,
   setTablespaceSql,
 } from '../ddl/maintenance-sql.js';
-import type { QualifiedName } from '../ddl/quote.js';
+import { quoteQualified, type QualifiedName } from '../ddl/quote.js';
 import { DrizzlePartitionsError } from '../errors.js';
 import { sqlState, type DatabaseLike, type Executor } from './executor.js';
 import { releaseMaintainerLock, takeMaintainerLock, withLockRetry, type LockOptions } from './lock.js';
-import { managedComment, retiredComment } from './marker.js';
+import { MANAGED_COMMENT_PREFIX, managedComment, retiredComment } from './marker.js';
 import type { CreateOp, FinalizeOp, MaintenanceOp, MaintenancePlan, RetireOp } from './plan.js';
 import { withSession } from './session.js';
 
@@ -114,7 +114,9 @@ async function applyCreate(ex: Executor, op: CreateOp, opts: ApplyOptions): Prom
   // Rows may reach the default partition between the move and the attach: move
   // again and retry the attach when it reports them.
   for (let round = 1; ; round++) {
-    if (predicate && op.default) {
+    // When the plan found no rows to move, go straight to ATTACH: rows that arrive
+    // meanwhile make it fail with a check violation, and the next round moves them.
+    if (predicate && op.default && (round > 1 || op.defaultRows > 0)) {
       const m = await moveOut(ex, op, predicate, opts);
       movedRows += m.moved;
       attempts = Math.max(attempts, m.attempts);
@@ -144,10 +146,14 @@ async function detach(ex: Executor, op: RetireOp | FinalizeOp, opts: ApplyOption
   const retire = op as RetireOp;
   const canConcurrently = version >= 140000 && !retire.parentHasDefault && ex.canOpenAnother && opts.detachConcurrently !== false;
   if (canConcurrently) {
-    const r = await withLockRetry(ex, { what: `detach ${op.partition.name} concurrently`, relation: op.table, transactional: false }, opts, (x) =>
-      x.query(detachPartitionSql({ parent: op.table, partition: op.partition, mode: 'concurrently' })),
-    );
-    return { attempts: r.attempts, method: 'detach concurrently' };
+    // An attempt whose second transaction timed out has committed its first: the
+    // partition is detach-pending and only FINALIZE can go on (CONCURRENTLY again is refused).
+    let mode: 'concurrently' | 'finalize' = 'concurrently';
+    const r = await withLockRetry(ex, { what: `detach ${op.partition.name} concurrently`, relation: op.table, transactional: false }, opts, async (x) => {
+      if (mode === 'concurrently' && (await partitionState(x, op.table, op.partition)).pending) mode = 'finalize';
+      return x.query(detachPartitionSql({ parent: op.table, partition: op.partition, mode }));
+    });
+    return { attempts: r.attempts, method: mode === 'finalize' ? 'detach concurrently (finished with FINALIZE)' : 'detach concurrently' };
   }
   const why = version < 140000 ? `PostgreSQL ${Math.floor(version / 10000)} has no DETACH CONCURRENTLY` : retire.parentHasDefault ? 'the table has a default partition, which DETACH CONCURRENTLY refuses' : !ex.canOpenAnother ? 'this driver has a single connection' : 'detachConcurrently: false';
   const r = await withLockRetry(ex, { what: `detach ${op.partition.name}`, relation: op.table }, opts, (tx) => tx.query(detachPartitionSql({ parent: op.table, partition: op.partition })));
@@ -182,6 +188,41 @@ async function finishRetire(ex: Executor, op: RetireOp | FinalizeOp, action: Ret
     return { status: 'done', attempts: Math.max(d.attempts, r.attempts), method: `${d.method}, moved to schema ${schema}` };
   }
   return { status: 'done', attempts: d.attempts, method: `${d.method}, table kept` };
+}
+
+/** Where a partition stands now: attached to `table`, detach-pending, marked as ours. */
+async function partitionState(ex: Executor, table: QualifiedName, partition: QualifiedName): Promise<{ exists: boolean; attached: boolean; pending: boolean; managed: boolean }> {
+  // inhdetachpending exists from PostgreSQL 14: read through to_jsonb so older servers answer false.
+  const [row] = await ex.query<{ attached: boolean; pending: boolean; comment: string | null }>(
+    `select coalesce(i.inhparent = to_regclass($2)::oid, false) as attached, coalesce((to_jsonb(i) ->> 'inhdetachpending')::boolean, false) as pending,
+       obj_description(c.oid, 'pg_class') as comment
+     from pg_class c left join pg_inherits i on i.inhrelid = c.oid where c.oid = to_regclass($1)`,
+    [quoteQualified(partition), quoteQualified(table)],
+  );
+  if (!row) return { exists: false, attached: false, pending: false, managed: false };
+  return { exists: true, attached: row.attached, pending: row.pending, managed: row.comment?.startsWith(MANAGED_COMMENT_PREFIX) ?? false };
+}
+
+/**
+ * The plan was read before the maintainer lock was taken: another maintainer may
+ * have carried out some of it since (`concurrentMaintainer: 'wait'`, or a run that
+ * finished in between). Returns the op to run as things stand now, or why there is
+ * nothing left to do.
+ */
+async function recheck(ex: Executor, op: MaintenanceOp): Promise<MaintenanceOp | { skip: string }> {
+  const s = await partitionState(ex, op.table, op.partition);
+  const where = `${label(op.partition)} of ${label(op.table)}`;
+  switch (op.kind) {
+    case 'create':
+      if (s.attached && !s.pending) return { skip: `${where} is already attached (another run created it)` };
+      if (!s.exists && op.resume) return { ...op, resume: false };
+      if (s.exists && !s.attached && s.managed && !op.resume) return { ...op, resume: true };
+      return op;
+    case 'retire':
+      return s.attached ? op : { skip: `${where} is already retired (another run detached it)` };
+    case 'finalize-detach':
+      return s.attached && s.pending ? op : { skip: `the detach of ${where} is already finished (another run finished it)` };
+  }
 }
 
 async function applyOne(ex: Executor, op: MaintenanceOp, opts: ApplyOptions): Promise<Omit<OpResult, 'op' | 'ms'>> {
@@ -230,7 +271,12 @@ export async function apply(db: DatabaseLike, plan: MaintenancePlan, opts: Apply
         for (const op of t.ops) {
           const started = Date.now();
           try {
-            const r = await applyOne(ex, op, { ...opts, now: opts.now ?? plan.now });
+            const current = await recheck(ex, op);
+            if ('skip' in current) {
+              results.push({ op, status: 'skipped', reason: current.skip, attempts: 0, ms: Date.now() - started });
+              continue;
+            }
+            const r = await applyOne(ex, current, { ...opts, now: opts.now ?? plan.now });
             results.push({ op, ...r, ms: Date.now() - started });
           } catch (e) {
             const code = e instanceof DrizzlePartitionsError ? e.code : sqlState(e);

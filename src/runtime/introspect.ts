@@ -78,7 +78,7 @@ with recursive tree as (
 select t.oid::int8::text as oid, t.parent::int8::text as parent, n.nspname as schema, c.relname as name,
   pg_get_expr(c.relpartbound, c.oid) as bound,
   case when c.relkind = 'p' then pg_get_partkeydef(c.oid) end as partkey,
-  (select json_agg(json_build_object(
+  case when c.relkind = 'p' then (select json_agg(json_build_object(
       'type', case when k.attnum <> 0 then format_type(a.atttypid, a.atttypmod) else format_type(o.opcintype, null) end,
       'column', case when k.attnum <> 0 then a.attname::text end,
       'labels', (select json_agg(e.enumlabel order by e.enumsortorder) from pg_enum e where e.enumtypid = a.atttypid))
@@ -87,7 +87,7 @@ select t.oid::int8::text as oid, t.parent::int8::text as parent, n.nspname as sc
    cross join lateral unnest(pt.partattrs::int2[], pt.partclass::oid[]) with ordinality as k(attnum, cls, ord)
    join pg_opclass o on o.oid = k.cls
    left join pg_attribute a on a.attrelid = pt.partrelid and a.attnum = k.attnum
-   where pt.partrelid = c.oid) as key_types,
+   where pt.partrelid = c.oid) end as key_types,
   greatest(c.reltuples, 0)::float8 as est_rows,
   pg_total_relation_size(c.oid)::int8::text as bytes,
   ts.spcname as tablespace,

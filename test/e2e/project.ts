@@ -30,20 +30,38 @@
  * and exits 0. `drizzleKit(args, { answers })` runs it under a pseudo-terminal
  * (util-linux `script`) and answers each prompt only once drizzle-kit has drawn it; see
  * `Answer` and `renameAnswer()`.
+ *
+ * drizzle-kit 1.0: `createProject({ ..., drizzle: '1' })` builds the project on
+ * drizzle-kit 1.0.0-rc.5 + drizzle-orm 1.0.0-rc.5 from `workspaces/drizzle-1`
+ * (`npm ci --prefix workspaces/drizzle-1`; .ci/run does it). Its node_modules links
+ * that workspace's entries over the repo's (so drizzle-kit, drizzle-orm, pg, postgres
+ * are 1.0's; tsx, tinyglobby and the rest stay the repo's), and
+ * `node_modules/drizzle-partitions` is a COPY of the repo's package.json + dist/, not a
+ * symlink: Node resolves a symlinked package to its real path, whose `drizzle-orm`
+ * would be the repo's 0.45. There `cli()` runs the copy, `migrateWithOrm()` runs
+ * drizzle-orm 1.0's postgres-js `migrate()` in a child process, and renames are
+ * answered without a terminal with `drizzleKit(args, { hints: [renameHint(...)] })`
+ * (drizzle-kit 1.0's `--hints`; without one it exits 2 listing what is missing).
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, realpath, rm, symlink, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stripVTControlCharacters } from 'node:util';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import { migrate } from 'drizzle-orm/postgres-js/migrator';
-import { connect } from '../harness/client.js';
+import { connect, databaseFromUrl } from '../harness/client.js';
 
 /** The repository root (the package `drizzle-partitions`), two levels above this file. */
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url)).replace(/[\\/]$/, '');
+
+/** Which drizzle a project is built on: the repo's (drizzle-kit 0.31, drizzle-orm 0.45) or `workspaces/drizzle-1`'s. */
+export type DrizzleLine = '0.31' | '1';
+
+/** node_modules of the drizzle-kit / drizzle-orm 1.0 workspace. */
+export const DRIZZLE_1_MODULES = join(REPO_ROOT, 'workspaces', 'drizzle-1', 'node_modules');
 
 export interface RunResult {
   /** Exit code (a signal counts as 128 + its number; never null). */
@@ -86,6 +104,33 @@ export interface Answer {
 export interface DrizzleKitOptions extends RunOptions {
   /** Run under a pseudo-terminal and answer prompts (an empty list: fail on any prompt). */
   answers?: Answer[];
+  /** drizzle-kit 1.0: answers given up front, appended as `--hints '<json>'` (see `renameHint`). */
+  hints?: KitHint[];
+}
+
+/**
+ * A drizzle-kit 1.0 hint (`--hints`): how to resolve a question `generate` would ask.
+ * Entities are `[schema, name]` (tables, enums, …) or `[schema, table, name]` (columns,
+ * indexes: drizzle-kit 1.0 also asks whether an index was renamed).
+ */
+export type KitHint =
+  | { type: 'rename'; kind: string; from: string[]; to: string[] }
+  | { type: 'create'; kind: string; entity: string[] }
+  | { type: 'confirm_data_loss'; kind: string; entity: string[] };
+
+/**
+ * The drizzle-kit 1.0 hint "`from` was renamed to `to`". A bare name means the
+ * `public` schema: `renameHint('events', 'app_events')`; otherwise pass `[schema, name]`
+ * (`[schema, table, name]` with kind 'column' or 'index').
+ */
+export function renameHint(from: string | string[], to: string | string[], kind = 'table'): KitHint {
+  const entity = (e: string | string[]) => (typeof e === 'string' ? ['public', e] : e);
+  return { type: 'rename', kind, from: entity(from), to: entity(to) };
+}
+
+/** `--hints '<json>'` arguments for drizzle-kit 1.0 (also passed through by `drizzle-partitions generate`). */
+export function hintsArgs(hints: readonly KitHint[]): string[] {
+  return ['--hints', JSON.stringify(hints)];
 }
 
 /**
@@ -116,6 +161,8 @@ export interface Project {
   readonly dir: string;
   /** Environment given to every child process (DATABASE_URL only if you set it). */
   readonly env: Record<string, string | undefined>;
+  /** The drizzle the project is built on ('0.31' unless created with `drizzle: '1'`). */
+  readonly drizzle: DrizzleLine;
   /** Absolute path of `rel` inside the project. */
   path(rel: string): string;
   /** Write a file (parent directories created). */
@@ -132,13 +179,13 @@ export interface Project {
   node(args: string[], opts?: RunOptions): Promise<RunResult>;
   /** Run `node node_modules/drizzle-kit/bin.cjs <args>` with cwd = dir (see `Answer`). */
   drizzleKit(args: string[], opts?: DrizzleKitOptions): Promise<RunResult>;
-  /** Run our CLI, `node <repo>/dist/esm/cli/main.js <args>`, with cwd = dir. */
+  /** Run our CLI, `node <repo>/dist/esm/cli/main.js <args>` (drizzle 1: the project's copy of it), with cwd = dir. */
   cli(args: string[], opts?: RunOptions): Promise<RunResult>;
   /** `drizzle-kit migrate` with DATABASE_URL=url (plus `args`, e.g. ['--config', 'x.ts']). */
   migrateWithDrizzleKit(url: string, args?: string[]): Promise<RunResult>;
-  /** Apply `<dir>/<migrationsFolder>` with drizzle-orm's postgres-js `migrate()`, in-process. */
+  /** Apply `<dir>/<migrationsFolder>` with drizzle-orm's postgres-js `migrate()`: in-process (0.45), or in a child process on the project's drizzle-orm (1.0). */
   migrateWithOrm(url: string, migrationsFolder?: string): Promise<void>;
-  /** Delete the project directory (the node_modules symlinks, not their targets). */
+  /** Delete the project directory (the node_modules symlinks, not their targets; drizzle 1: the drizzle-partitions copy too). */
   remove(): Promise<void>;
 }
 
@@ -151,6 +198,11 @@ export interface CreateProjectOptions {
   databaseUrl?: string;
   /** Extra environment for every child process. */
   env?: Record<string, string>;
+  /**
+   * '1': drizzle-kit / drizzle-orm 1.0 from `workspaces/drizzle-1`, and drizzle-partitions
+   * installed as a copy of package.json + dist/ (see the file header). Default '0.31'.
+   */
+  drizzle?: DrizzleLine;
 }
 
 export async function createProject(opts: CreateProjectOptions): Promise<Project> {
@@ -159,10 +211,15 @@ export async function createProject(opts: CreateProjectOptions): Promise<Project
       throw new Error(`[e2e] ${join(REPO_ROOT, f)} is missing: run \`npm run build\` first (npm test does).`);
     }
   }
+  const line = opts.drizzle ?? '0.31';
+  if (line === '1' && !existsSync(join(DRIZZLE_1_MODULES, 'drizzle-kit', 'bin.cjs'))) {
+    throw new Error(`[e2e] ${DRIZZLE_1_MODULES} has no drizzle-kit: run \`npm ci --prefix workspaces/drizzle-1\` first (.ci/run does).`);
+  }
   const label = (opts.name ?? 'project').replace(/[^A-Za-z0-9_.-]+/g, '-');
   const dir = await realpath(await mkdtemp(join(tmpdir(), `dp-e2e-${label}-`)));
   try {
-    await linkNodeModules(dir);
+    if (line === '1') await linkNodeModulesDrizzle1(dir);
+    else await linkNodeModules(dir);
     const files = { ...opts.files };
     if (!('package.json' in files)) {
       files['package.json'] = `${JSON.stringify({ name: `dp-e2e-${label}`.toLowerCase(), private: true }, null, 2)}\n`;
@@ -174,7 +231,7 @@ export async function createProject(opts: CreateProjectOptions): Promise<Project
   }
   const env: Record<string, string | undefined> = { ...opts.env };
   if (opts.databaseUrl !== undefined) env.DATABASE_URL = opts.databaseUrl;
-  return makeProject(dir, env);
+  return makeProject(dir, env, line);
 }
 
 /**
@@ -215,6 +272,41 @@ async function linkNodeModules(dir: string): Promise<void> {
   await symlink(REPO_ROOT, join(target, 'drizzle-partitions'), 'dir');
 }
 
+/**
+ * drizzle 1: the repo's node_modules entries with `workspaces/drizzle-1`'s linked over
+ * them, and drizzle-partitions copied in (package.json + dist/), so that its
+ * `require('drizzle-orm')` finds the project's drizzle-orm 1.0, as in a user's project.
+ */
+async function linkNodeModulesDrizzle1(dir: string): Promise<void> {
+  const target = join(dir, 'node_modules');
+  await mkdir(target);
+  const links = new Map<string, { path: string; isDir: boolean }>();
+  for (const source of [join(REPO_ROOT, 'node_modules'), DRIZZLE_1_MODULES]) {
+    for (const e of await readdir(source, { withFileTypes: true })) {
+      if (e.name === 'drizzle-partitions' || e.name === '.package-lock.json') continue;
+      links.set(e.name, { path: join(source, e.name), isDir: e.isDirectory() });
+    }
+  }
+  await Promise.all([...links].map(([name, l]) => symlink(l.path, join(target, name), l.isDir ? 'dir' : 'file')));
+  const pkg = join(target, 'drizzle-partitions');
+  await mkdir(pkg);
+  await cp(join(REPO_ROOT, 'package.json'), join(pkg, 'package.json'));
+  await cp(join(REPO_ROOT, 'dist'), join(pkg, 'dist'), { recursive: true });
+}
+
+/** drizzle-orm 1.0's postgres-js migrator, run by `node` in a drizzle 1 project. */
+const ORM_1_MIGRATE_SCRIPT = `import postgres from 'postgres';
+import { drizzle } from 'drizzle-orm/postgres-js';
+import { migrate } from 'drizzle-orm/postgres-js/migrator';
+const [url, database, migrationsFolder] = process.argv.slice(2);
+const sql = postgres(url, { ...(database ? { database } : {}), max: 1, onnotice: () => {} });
+try {
+  await migrate(drizzle({ client: sql }), { migrationsFolder });
+} finally {
+  await sql.end({ timeout: 5 });
+}
+`;
+
 function inside(dir: string, rel: string): string {
   const abs = resolve(dir, rel);
   const r = relative(dir, abs);
@@ -228,7 +320,7 @@ async function writeIn(dir: string, rel: string, content: string): Promise<void>
   await writeFile(abs, content);
 }
 
-function makeProject(dir: string, env: Record<string, string | undefined>): Project {
+function makeProject(dir: string, env: Record<string, string | undefined>, line: DrizzleLine = '0.31'): Project {
   const childEnv = (extra?: Record<string, string | undefined>): NodeJS.ProcessEnv => {
     const merged: NodeJS.ProcessEnv = { ...process.env };
     delete merged.DATABASE_URL; // the runner's admin URL must not leak into projects
@@ -239,10 +331,15 @@ function makeProject(dir: string, env: Record<string, string | undefined>): Proj
     return merged;
   };
   const drizzleKitBin = join(dir, 'node_modules', 'drizzle-kit', 'bin.cjs');
+  const cliMain =
+    line === '1'
+      ? join(dir, 'node_modules', 'drizzle-partitions', 'dist', 'esm', 'cli', 'main.js')
+      : join(REPO_ROOT, 'dist', 'esm', 'cli', 'main.js');
 
   const project: Project = {
     dir,
     env,
+    drizzle: line,
     path: (rel) => inside(dir, rel),
     write: (rel, content) => writeIn(dir, rel, content),
     read: (rel) => readFile(inside(dir, rel), 'utf8'),
@@ -259,7 +356,7 @@ function makeProject(dir: string, env: Record<string, string | undefined>): Proj
     node: (args, opts = {}) =>
       runPiped(process.execPath, args, { cwd: dir, env: childEnv(opts.env), timeoutMs: opts.timeoutMs }),
     drizzleKit(args, opts = {}) {
-      const argv = [drizzleKitBin, ...args];
+      const argv = [drizzleKitBin, ...args, ...(opts.hints ? hintsArgs(opts.hints) : [])];
       if (opts.answers === undefined) {
         return runPiped(process.execPath, argv, { cwd: dir, env: childEnv(opts.env), timeoutMs: opts.timeoutMs });
       }
@@ -270,7 +367,7 @@ function makeProject(dir: string, env: Record<string, string | undefined>): Proj
       });
     },
     cli: (args, opts = {}) =>
-      runPiped(process.execPath, [join(REPO_ROOT, 'dist', 'esm', 'cli', 'main.js'), ...args], {
+      runPiped(process.execPath, [cliMain, ...args], {
         cwd: dir,
         env: childEnv(opts.env),
         timeoutMs: opts.timeoutMs,
@@ -278,6 +375,17 @@ function makeProject(dir: string, env: Record<string, string | undefined>): Proj
     migrateWithDrizzleKit: (url, args = []) =>
       project.drizzleKit(['migrate', ...args], { env: { DATABASE_URL: url } }),
     async migrateWithOrm(url, migrationsFolder = 'drizzle') {
+      if (line === '1') {
+        const script = join(dir, '.dp-e2e-orm-migrate.mjs');
+        if (!existsSync(script)) await writeFile(script, ORM_1_MIGRATE_SCRIPT);
+        // postgres.js 3.4 does not percent-decode the database name of a URL (see connect())
+        const r = await runPiped(process.execPath, [script, url, databaseFromUrl(url) ?? '', inside(dir, migrationsFolder)], {
+          cwd: dir,
+          env: childEnv(),
+        });
+        if (r.code !== 0) throw new Error(`[e2e] drizzle-orm 1.0 migrate() failed (exit ${r.code}):\n${r.stdout}\n${r.stderr}`);
+        return;
+      }
       const sql = connect(url, { max: 1 });
       try {
         await migrate(drizzle(sql), { migrationsFolder: inside(dir, migrationsFolder) });

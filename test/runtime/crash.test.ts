@@ -1,0 +1,280 @@
+/**
+ * Crash safety on real PostgreSQL: a maintainer killed mid-way (a child process
+ * that exits in the middle of apply(), or whose backend is terminated) leaves a
+ * state that the next plan() sees and the next apply() converges from, with no row
+ * lost, duplicated or left in the wrong partition.
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { apply, plan, type MaintenancePolicyInput } from '../../src/index.js';
+import { useTestDatabase } from '../harness/db.js';
+import { addDays, CHILD_APPLICATION_NAME, CRASHED, dayName, holdTransaction, waitUntil } from './concurrency.js';
+import { createOn, eventsTable, EVENTS_COLUMNS } from './fixtures.js';
+
+const db = useTestDatabase();
+
+const NOW = new Date('2026-03-27T12:00:00Z');
+const DAY0 = new Date('2026-03-27T00:00:00Z');
+const CHILD = fileURLToPath(new URL('./crash-child.ts', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+interface ChildRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs test/runtime/crash-child.ts with `args`; kills it after `timeoutMs`. */
+function runChild(args: Record<string, unknown>, timeoutMs = 30_000): { pid: number; done: Promise<ChildRun> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, JSON.stringify({ url: db.url, now: NOW.toISOString(), ...args })], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const done = new Promise<ChildRun>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      // 'exit' may come before the pipes are drained
+      setImmediate(() => resolve({ code, signal, stdout, stderr }));
+    });
+  });
+  return { pid: child.pid!, done };
+}
+
+/** Waits until the child's backends are gone (their session advisory locks with them). */
+async function childBackendsGone(): Promise<void> {
+  await waitUntil('the crashed maintainer\'s backends to exit', async () => {
+    const [r] = await db.sql<{ n: number }[]>`select count(*)::int as n from pg_stat_activity where application_name = ${CHILD_APPLICATION_NAME} and datname = current_database()`;
+    return r!.n === 0;
+  });
+}
+
+async function count(table: string, where = 'true'): Promise<number> {
+  const [r] = await db.sql.unsafe<{ n: number }[]>(`select count(*)::int as n from "${table}" where ${where}`);
+  return r!.n;
+}
+
+async function isAttached(name: string): Promise<boolean> {
+  const [r] = await db.sql<{ attached: boolean }[]>`select relispartition as attached from pg_class where oid = to_regclass(${name})`;
+  return r?.attached ?? false;
+}
+
+async function constraintsOf(name: string): Promise<string[]> {
+  // not NOT NULL ones (catalogued as constraints from PostgreSQL 18)
+  const rows = await db.sql<{ conname: string }[]>`select conname from pg_constraint where conrelid = to_regclass(${name}) and contype <> 'n' order by 1`;
+  return rows.map((r) => r.conname);
+}
+
+/** (id, at, partition) of every row, and what is wrong with where each one is. */
+async function misplacedRows(table: string, days: Date[]): Promise<string[]> {
+  const rows = await db.sql.unsafe<{ id: string; at: Date; p: string }[]>(`select id::text as id, at, tableoid::regclass::text as p from "${table}"`);
+  const bad: string[] = [];
+  for (const r of rows) {
+    const day = days.find((d) => r.at.getTime() >= d.getTime() && r.at.getTime() < d.getTime() + 86_400_000);
+    const want = day ? dayName(table, day) : `${table}_default`;
+    if (r.p !== want) bad.push(`row ${r.id} (${r.at.toISOString()}) is in ${r.p}, belongs in ${want}`);
+  }
+  return bad;
+}
+
+async function idsOf(table: string): Promise<string[]> {
+  const rows = await db.sql.unsafe<{ id: string }[]>(`select id::text as id from "${table}" order by id`);
+  return rows.map((r) => r.id);
+}
+
+/** `n` rows for the day `d` (spread over it), ids from `firstId`. */
+async function insertRows(table: string, d: Date, n: number, firstId: number): Promise<void> {
+  await db.sql.unsafe(
+    `insert into "${table}" (id, at, payload) select $1::int8 + g, $2::timestamptz + g * interval '1 minute', 'row ' || g from generate_series(0, $3::int - 1) g`,
+    [firstId, d.toISOString(), n],
+  );
+}
+
+describe('a maintainer that crashes while creating a partition', () => {
+  const policy: MaintenancePolicyInput = { interval: '1 day', premake: 1 };
+
+  it('mid-move (after the first batch out of the default partition): plan resumes it, apply converges, no row lost or duplicated', async () => {
+    const name = 'crash_move';
+    const t = eventsTable(name, policy);
+    await createOn(db.sql, t, EVENTS_COLUMNS);
+    // Rows waiting in the default partition: 50 for today, 13 for tomorrow, 9 for long ago.
+    await insertRows(name, DAY0, 50, 1000);
+    await insertRows(name, addDays(DAY0, 1), 13, 2000);
+    await insertRows(name, addDays(DAY0, -30), 9, 3000);
+    const before = await idsOf(name);
+    expect(before).toHaveLength(72);
+    expect(await count(`${name}_default`)).toBe(72);
+
+    const run = await runChild({ table: name, policy, withDefault: true, batchSize: 7, crash: 'after-first-batch' }).done;
+    expect(run.code, run.stdout + run.stderr).toBe(CRASHED);
+    expect(run.stdout).toContain(`crashing after moving 7 of 50 rows into ${dayName(name, NOW)}`);
+    await childBackendsGone();
+
+    // The crash left the new table built, unattached, holding the first batch.
+    const today = dayName(name, NOW);
+    expect(await isAttached(today)).toBe(false);
+    expect(await count(today)).toBe(7);
+    expect(await count(`${name}_default`)).toBe(65);
+
+    const p = await plan(db.sql, [t], { now: NOW });
+    const ops = p.tables[0]!.ops;
+    expect(ops.map((o) => (o.kind === 'create' ? [o.partition.name, o.resume, o.defaultRows] : [o.kind]))).toEqual([
+      [today, true, 43],
+      [dayName(name, addDays(NOW, 1)), false, 13],
+    ]);
+
+    const r = await apply(db.sql, p, { batchSize: 7 });
+    expect(r.results.map((x) => [x.status, x.method, x.movedRows])).toEqual([
+      ['done', 'resumed, attached', 43],
+      ['done', 'created, attached', 13],
+    ]);
+    expect(await idsOf(name)).toEqual(before); // every row once: none lost, none duplicated
+    expect(await misplacedRows(name, [DAY0, addDays(DAY0, 1)])).toEqual([]);
+    expect(await count(`${name}_default`, `at >= '${DAY0.toISOString()}' and at < '${addDays(DAY0, 2).toISOString()}'`)).toBe(0);
+    expect(await count(`${name}_default`)).toBe(9);
+    expect(await count(today)).toBe(50);
+    expect(await constraintsOf(today)).not.toContain('drizzle_partitions_bound');
+    expect((await plan(db.sql, [t], { now: NOW })).tables[0]!.ops).toEqual([]);
+  });
+
+  it('right after the CREATE step (before any row is moved or the ATTACH): plan resumes it, apply converges', async () => {
+    const name = 'crash_create';
+    const t = eventsTable(name, policy);
+    await createOn(db.sql, t, EVENTS_COLUMNS);
+    await insertRows(name, DAY0, 30, 1000);
+    await insertRows(name, addDays(DAY0, -30), 5, 3000);
+    const before = await idsOf(name);
+
+    const run = await runChild({ table: name, policy, withDefault: true, batchSize: 7, crash: 'after-create' }).done;
+    expect(run.code, run.stdout + run.stderr).toBe(CRASHED);
+    expect(run.stdout).toMatch(/crashing before: BEGIN/);
+    await childBackendsGone();
+
+    const today = dayName(name, NOW);
+    expect(await isAttached(today)).toBe(false);
+    expect(await count(today)).toBe(0);
+    expect(await constraintsOf(today)).toEqual(['drizzle_partitions_bound']);
+    expect(await count(`${name}_default`)).toBe(35);
+
+    const p = await plan(db.sql, [t], { now: NOW });
+    expect(p.tables[0]!.ops.map((o) => (o.kind === 'create' ? [o.partition.name, o.resume, o.defaultRows] : [o.kind]))).toEqual([
+      [today, true, 30],
+      [dayName(name, addDays(NOW, 1)), false, 0],
+    ]);
+    const r = await apply(db.sql, p, { batchSize: 7 });
+    expect(r.results.map((x) => [x.status, x.method, x.movedRows])).toEqual([
+      ['done', 'resumed, attached', 30],
+      ['done', 'created, attached', 0],
+    ]);
+    expect(await idsOf(name)).toEqual(before);
+    expect(await misplacedRows(name, [DAY0, addDays(DAY0, 1)])).toEqual([]);
+    expect(await count(`${name}_default`)).toBe(5);
+    expect(await isAttached(today)).toBe(true);
+    // Attached like any partition: the bound CHECK is gone, the parent's primary key is built on it.
+    expect(await constraintsOf(today)).toEqual([`${today}_pkey`]);
+    expect((await plan(db.sql, [t], { now: NOW })).tables[0]!.ops).toEqual([]);
+  });
+});
+
+describe('an interrupted DETACH ... CONCURRENTLY', () => {
+  const policy: MaintenancePolicyInput = { interval: '1 day', premake: 1, retention: { keep: '2 days', action: 'detach' } };
+
+  /** A table without a default partition (so DETACH CONCURRENTLY is used), days NOW-3 .. NOW+1, rows in the oldest. */
+  async function setUp(name: string) {
+    const t = eventsTable(name, policy, { withDefault: false });
+    await createOn(db.sql, t, EVENTS_COLUMNS);
+    const first = await apply(db.sql, await plan(db.sql, [t], { now: NOW, backfill: 3 }));
+    expect(first.results.map((r) => r.status)).toEqual(Array(5).fill('done'));
+    await insertRows(name, addDays(DAY0, -3), 10, 1000);
+    const old = dayName(name, addDays(NOW, -3));
+    const p = await plan(db.sql, [t], { now: NOW });
+    expect(p.tables[0]!.ops.map((o) => `${o.kind} ${o.partition.name}`)).toEqual([`retire ${old}`]);
+    return { t, old, p };
+  }
+
+  async function pending(name: string): Promise<boolean | undefined> {
+    const [r] = await db.sql<{ pending: boolean }[]>`select inhdetachpending as pending from pg_inherits where inhrelid = to_regclass(${name})`;
+    return r?.pending;
+  }
+
+  /** plan() shows the finalize op; apply() finishes it once nothing holds the table. */
+  async function finishes(t: ReturnType<typeof eventsTable>, name: string, old: string) {
+    const p = await plan(db.sql, [t], { now: NOW });
+    const ops = p.tables[0]!.ops.map((o) => `${o.kind} ${o.partition.name}`);
+    expect(ops[0]).toBe(`finalize-detach ${old}`);
+    // plan.ts today also lists the pending partition for retirement; once finalized, apply finds it retired.
+    expect(ops.slice(1)).toEqual(ops.length > 1 ? [`retire ${old}`] : []);
+    expect(p.tables[0]!.problems.map((x) => x.code)).toContain('detach-pending');
+    const r = await apply(db.sql, p, { lockTimeoutMs: 500, allowDestructive: true });
+    expect(r.results.map((x) => [x.op.kind, x.status, x.method ?? x.reason])).toEqual([
+      ['finalize-detach', 'done', expect.stringMatching(/^detach finalize/)],
+      ...(ops.length > 1 ? [['retire', 'skipped', expect.stringMatching(/already retired/)]] : []),
+    ]);
+    expect(await pending(old)).toBeUndefined(); // no longer in pg_inherits
+    expect(await count(old)).toBe(10); // the table and its rows stay (action: detach)
+    const [c] = await db.sql<{ c: string }[]>`select obj_description(to_regclass(${old}), 'pg_class') as c`;
+    expect(c!.c).toMatch(/^drizzle-partitions:retired /); // marked like any retired partition
+    expect((await plan(db.sql, [t], { now: NOW })).tables[0]!.ops).toEqual([]);
+  }
+
+  it('whose second phase hit lock_timeout (a reader of the table): the step fails with LOCK_TIMEOUT, plan shows finalize-detach, apply finishes it', async () => {
+    const name = 'det_timeout';
+    const { t, old, p } = await setUp(name);
+    // The first phase takes SHARE UPDATE EXCLUSIVE (a reader does not stop it) and
+    // commits; the second waits for every transaction holding a lock on the parent.
+    const holder = await holdTransaction(db.url, [`SELECT count(*) FROM "${name}"`]);
+    try {
+      const r = await apply(db.sql, p, { allowDestructive: true, lockTimeoutMs: 200, attempts: 3, backoffMs: 50 });
+      const [res] = r.results;
+      expect(res!.status, res!.reason).toBe('failed');
+      expect(res!.code).toBe('LOCK_TIMEOUT');
+      expect(res!.reason).toContain(`pid ${holder.pid} `);
+      expect(await pending(old)).toBe(true);
+      // While the reader stays, finishing fails the same way (FINALIZE needs ACCESS EXCLUSIVE on the partition).
+      const blocked = await apply(db.sql, await plan(db.sql, [t], { now: NOW }), { lockTimeoutMs: 200, attempts: 2, backoffMs: 50 });
+      expect(blocked.results.map((x) => [x.op.kind, x.status, x.code])).toEqual([['finalize-detach', 'failed', 'LOCK_TIMEOUT']]);
+      expect(await pending(old)).toBe(true);
+    } finally {
+      await holder.end();
+    }
+    await finishes(t, name, old);
+  });
+
+  it('whose maintainer backend was terminated while waiting in the second phase: plan shows finalize-detach, apply finishes it', async () => {
+    const name = 'det_killed';
+    const { t, old } = await setUp(name);
+    const holder = await holdTransaction(db.url, [`SELECT count(*) FROM "${name}"`]);
+    let run: ChildRun;
+    try {
+      // A maintainer with a long lock_timeout, in a process of its own, waits in the second phase ...
+      const child = runChild({ table: name, policy, withDefault: false, allowDestructive: true, lockTimeoutMs: 60_000, crash: 'none' });
+      let pid = 0;
+      await waitUntil(
+        'the DETACH CONCURRENTLY to wait in its second phase',
+        async () => {
+          const [r] = await db.sql<{ pid: number }[]>`select pid from pg_stat_activity
+            where application_name = ${CHILD_APPLICATION_NAME} and wait_event_type = 'Lock' and query ilike '%DETACH PARTITION%CONCURRENTLY%'`;
+          pid = r?.pid ?? 0;
+          return pid !== 0;
+        },
+        20_000,
+      );
+      expect(await pending(old)).toBe(true); // the first phase committed
+      // ... and its backend dies (an operator's pg_terminate_backend, an OOM kill).
+      const [k] = await db.sql<{ ok: boolean }[]>`select pg_terminate_backend(${pid}::int) as ok`;
+      expect(k!.ok).toBe(true);
+      run = await child.done;
+    } finally {
+      await holder.end();
+    }
+    // However the child ended, it did not finish the detach.
+    expect(run.signal, run.stdout + run.stderr).toBeNull();
+    await childBackendsGone();
+    expect(await pending(old)).toBe(true);
+    await finishes(t, name, old);
+  });
+});

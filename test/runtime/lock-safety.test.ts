@@ -1,0 +1,269 @@
+/**
+ * Lock safety on real PostgreSQL: maintenance never stalls production traffic.
+ * A writer inserts on its own connection while apply() creates and retires
+ * partitions; a long transaction holds a conflicting lock (the step gives up after
+ * its attempts, naming the holder, and the writer is held up at most one
+ * lock_timeout); two maintainers race for one table.
+ */
+import { describe, expect, it } from 'vitest';
+import { apply, plan, type ApplyResult, type MaintenancePolicyInput } from '../../src/index.js';
+import { connect } from '../harness/client.js';
+import { useTestDatabase } from '../harness/db.js';
+import { addDays, clientWithDebug, dayName, holdTransaction, latencyDuring, startWriter, waitUntil } from './concurrency.js';
+import { createOn, eventsTable, EVENTS_COLUMNS } from './fixtures.js';
+
+const db = useTestDatabase();
+
+/** The injected clock: the writer's rows are "now", in today's partition. */
+const NOW = new Date('2026-03-27T12:00:00Z');
+
+/**
+ * How long a writer may be held up beyond lock_timeout. A DDL step can make the
+ * writer wait while it is itself waiting for a lock (at most lock_timeout, then it
+ * gives up) and then while it runs holding the lock (a catalog-only change of a few
+ * ms: no step rewrites or scans a table here). The rest is the round trip and the
+ * scheduling noise of a loaded 2-core machine running other test files at the same
+ * time (commit fsync, GC pauses): 250 ms is far above what that costs (measured:
+ * tens of ms) and far below what a step queueing without lock_timeout would cost
+ * (the whole life of the long transaction, seconds here).
+ */
+const MARGIN_MS = 250;
+
+const statuses = (r: ApplyResult) => r.results.map((x) => `${x.op.kind} ${x.op.partition.name}: ${x.status}${x.reason ? ` (${x.reason})` : ''}`);
+
+async function rowsPerPartition(table: string): Promise<Map<string, number>> {
+  const rows = await db.sql.unsafe<{ p: string; n: number }[]>(`select tableoid::regclass::text as p, count(*)::int as n from "${table}" group by 1`);
+  return new Map(rows.map((r) => [r.p, r.n]));
+}
+
+async function partitionsOf(table: string): Promise<string[]> {
+  const rows = await db.sql<{ name: string }[]>`select c.relname as name from pg_inherits i join pg_class c on c.oid = i.inhrelid where i.inhparent = ${table}::regclass order by 1`;
+  return rows.map((r) => r.name);
+}
+
+/** Creates the table and its partitions as of `days` before NOW, with a few rows in each past day and today. */
+async function setUp(name: string, policy: MaintenancePolicyInput, withDefault: boolean, days: number) {
+  const t = eventsTable(name, policy, { withDefault });
+  await createOn(db.sql, t, EVENTS_COLUMNS);
+  const first = await apply(db.sql, await plan(db.sql, [t], { now: addDays(NOW, -days) }));
+  expect(first.results.every((r) => r.status === 'done'), statuses(first).join('\n')).toBe(true);
+  for (let d = -days; d <= 0; d++) {
+    await db.sql.unsafe(`insert into "${name}" (id, at, payload) select ${(d + 100) * 1000} + g, $1::timestamptz + g * interval '1 minute', 'seed' from generate_series(1, 20) g`, [addDays(NOW, d).toISOString()]);
+  }
+  return t;
+}
+
+describe('a writer during maintenance', () => {
+  const policy: MaintenancePolicyInput = { interval: '1 day', premake: 6, retention: { keep: '3 days', action: 'detach' } };
+  const LOCK_TIMEOUT_MS = 300;
+
+  for (const withDefault of [false, true]) {
+    const name = withDefault ? 'w_dflt' : 'w_nodflt';
+    it(`is never failed nor held up beyond lock_timeout while partitions are created and retired (${withDefault ? 'default partition: plain DETACH' : 'no default: DETACH CONCURRENTLY'})`, async () => {
+      const t = await setUp(name, policy, withDefault, 5);
+      const p = await plan(db.sql, [t], { now: NOW });
+      const ops = p.tables[0]!.ops;
+      expect(ops.map((o) => `${o.kind} ${o.partition.name}`)).toEqual([
+        ...[2, 3, 4, 5, 6].map((d) => `create ${dayName(name, addDays(NOW, d))}`),
+        ...[-5, -4].map((d) => `retire ${dayName(name, addDays(NOW, d))}`),
+      ]);
+
+      const writer = await startWriter(db.url, { schema: 'public', name }, (i) => new Date(NOW.getTime() + i), { firstId: 10_000_000 });
+      let result: ApplyResult;
+      let from = 0;
+      let to = 0;
+      try {
+        await waitUntil('the writer to get going', () => writer.samples.length >= 50);
+        from = performance.now();
+        result = await apply(db.sql, p, { allowDestructive: true, lockTimeoutMs: LOCK_TIMEOUT_MS, attempts: 6 });
+        to = performance.now();
+        // keep writing a little after, so the last step's commit is covered
+        const after = writer.samples.length + 20;
+        await waitUntil('a few more inserts', () => writer.samples.length >= after);
+      } finally {
+        await writer.stop();
+      }
+
+      const lat = latencyDuring(writer.samples, from, to);
+      console.log(
+        `[lock-safety] writer during apply (${withDefault ? 'plain detach' : 'detach concurrently'}): ${lat.n} inserts in ${(to - from).toFixed(0)} ms, ` +
+          `max ${lat.max.toFixed(1)} ms, p99 ${lat.p99.toFixed(1)} ms, p50 ${lat.p50.toFixed(2)} ms (lock_timeout ${LOCK_TIMEOUT_MS} ms)`,
+      );
+      expect(writer.errors).toEqual([]);
+      expect(statuses(result), statuses(result).join('\n')).toEqual(result.results.map((x) => `${x.op.kind} ${x.op.partition.name}: done`));
+      const retired = result.results.filter((r) => r.op.kind === 'retire').map((r) => r.method);
+      expect(retired).toEqual(withDefault ? Array(2).fill(expect.stringMatching(/^detach with lock_timeout \(the table has a default partition/)) : ['detach concurrently, table kept', 'detach concurrently, table kept']);
+      expect(lat.n).toBeGreaterThan(5); // the writer really ran during maintenance
+      expect(lat.max).toBeLessThan(LOCK_TIMEOUT_MS + MARGIN_MS);
+
+      // Every row the writer inserted is there, in today's partition.
+      const counts = await rowsPerPartition(name);
+      expect(counts.get(dayName(name, NOW))).toBe(20 + writer.inserted.length);
+      expect(await partitionsOf(name)).toEqual(
+        [...(withDefault ? [`${name}_default`] : []), ...[-3, -2, -1, 0, 1, 2, 3, 4, 5, 6].map((d) => dayName(name, addDays(NOW, d)))].sort(),
+      );
+      const again = await plan(db.sql, [t], { now: NOW });
+      expect(again.tables[0]!.ops).toEqual([]);
+    });
+  }
+});
+
+describe('a long transaction holding a conflicting lock', () => {
+  it('makes each blocked step fail with LOCK_TIMEOUT after its attempts, naming the holder; the writer is held up at most one lock_timeout; the next run converges', async () => {
+    const name = 'held';
+    const policy: MaintenancePolicyInput = { interval: '1 day', premake: 3, retention: { keep: '2 days', action: 'detach' } };
+    const t = await setUp(name, policy, true, 3);
+    const p = await plan(db.sql, [t], { now: NOW });
+    expect(p.tables[0]!.ops.map((o) => `${o.kind} ${o.partition.name}`)).toEqual([
+      ...[1, 2, 3].map((d) => `create ${dayName(name, addDays(NOW, d))}`),
+      `retire ${dayName(name, addDays(NOW, -3))}`,
+    ]);
+
+    // ATTACH (with a default partition) and DETACH both need ACCESS EXCLUSIVE on the
+    // default partition: a reader of it blocks them. DETACH takes ACCESS EXCLUSIVE on
+    // the parent first, so while it waits the writer's inserts queue behind it.
+    const holder = await holdTransaction(db.url, [`LOCK TABLE "${name}_default" IN ACCESS SHARE MODE`]);
+    const LOCK_TIMEOUT_MS = 200;
+    const ATTEMPTS = 3;
+    const BACKOFF_MS = 100;
+    const writer = await startWriter(db.url, { schema: 'public', name }, (i) => new Date(NOW.getTime() + i), { firstId: 20_000_000 });
+    let result: ApplyResult;
+    let from = 0;
+    let to = 0;
+    try {
+      await waitUntil('the writer to get going', () => writer.samples.length >= 50);
+      from = performance.now();
+      result = await apply(db.sql, p, { allowDestructive: true, lockTimeoutMs: LOCK_TIMEOUT_MS, attempts: ATTEMPTS, backoffMs: BACKOFF_MS });
+      to = performance.now();
+    } finally {
+      await writer.stop();
+      await holder.end();
+    }
+    const lat = latencyDuring(writer.samples, from, to);
+    // Backoff between attempts: BACKOFF_MS * 2^(k-1) * [0.5, 1.5) after attempt k.
+    const minMs = ATTEMPTS * LOCK_TIMEOUT_MS + 0.5 * BACKOFF_MS * (2 ** (ATTEMPTS - 1) - 1);
+    const maxMs = ATTEMPTS * LOCK_TIMEOUT_MS + 1.5 * BACKOFF_MS * (2 ** (ATTEMPTS - 1) - 1);
+    console.log(
+      `[lock-safety] blocked steps: ${result.results.map((r) => `${r.op.kind} ${r.op.partition.name} ${r.status} ${r.code ?? ''} in ${r.ms} ms`).join('; ')} ` +
+        `(expected ${minMs}..${maxMs} ms + statement time); writer: ${lat.n} inserts, max ${lat.max.toFixed(1)} ms, p99 ${lat.p99.toFixed(1)} ms (lock_timeout ${LOCK_TIMEOUT_MS} ms)`,
+    );
+    expect(writer.errors).toEqual([]);
+    for (const r of result.results) {
+      expect(r.status, statuses(result).join('\n')).toBe('failed');
+      expect(r.code).toBe('LOCK_TIMEOUT');
+      expect(r.attempts).toBe(ATTEMPTS);
+      expect(r.reason).toContain(`no lock within ${LOCK_TIMEOUT_MS} ms in ${ATTEMPTS} attempts`);
+      expect(r.reason).toContain(`pid ${holder.pid} `);
+      expect(r.ms).toBeGreaterThanOrEqual(minMs - 20);
+      expect(r.ms).toBeLessThan(maxMs + 1000);
+    }
+    // The DETACH really queued in front of the writer (so the bound below is exercised) ...
+    expect(lat.max).toBeGreaterThan(LOCK_TIMEOUT_MS / 2);
+    // ... and never for longer than one lock_timeout.
+    expect(lat.max).toBeLessThan(LOCK_TIMEOUT_MS + MARGIN_MS);
+
+    // The holder is gone: the next run resumes the created tables and finishes everything.
+    const next = await plan(db.sql, [t], { now: NOW });
+    expect(next.tables[0]!.ops.map((o) => `${o.kind} ${o.partition.name}${o.kind === 'create' && o.resume ? ' (resume)' : ''}`)).toEqual([
+      ...[1, 2, 3].map((d) => `create ${dayName(name, addDays(NOW, d))} (resume)`),
+      `retire ${dayName(name, addDays(NOW, -3))}`,
+    ]);
+    const done = await apply(db.sql, next, { allowDestructive: true, lockTimeoutMs: LOCK_TIMEOUT_MS, attempts: ATTEMPTS });
+    expect(statuses(done)).toEqual(done.results.map((x) => `${x.op.kind} ${x.op.partition.name}: done`));
+    expect(await partitionsOf(name)).toEqual([`${name}_default`, ...[-2, -1, 0, 1, 2, 3].map((d) => dayName(name, addDays(NOW, d)))].sort());
+    expect((await plan(db.sql, [t], { now: NOW })).tables[0]!.ops).toEqual([]);
+  });
+});
+
+describe('two maintainers on one table', () => {
+  const policy: MaintenancePolicyInput = { interval: '1 day', premake: 2 };
+
+  /**
+   * Maintainer A is made slow deterministically: a reader of the default partition
+   * blocks its first ATTACH, which retries (holding the maintainer lock) until the
+   * reader ends. The reader ends only once B has finished (skip) or is seen polling
+   * for the lock (wait).
+   */
+  async function slowMaintainerA(name: string) {
+    const t = eventsTable(name, policy);
+    await createOn(db.sql, t, EVENTS_COLUMNS);
+    const holder = await holdTransaction(db.url, [`LOCK TABLE "${name}_default" IN ACCESS SHARE MODE`]);
+    const pA = await plan(db.sql, [t], { now: NOW });
+    expect(pA.tables[0]!.ops).toHaveLength(3);
+    let attaching!: () => void;
+    const attachSeen = new Promise<void>((r) => (attaching = r));
+    const a = apply(db.sql, pA, {
+      lockTimeoutMs: 100,
+      attempts: 8,
+      backoffMs: 50,
+      onProgress: (e) => {
+        if (e.phase === 'attach') attaching();
+      },
+    });
+    a.catch(() => undefined);
+    await attachSeen; // A holds the maintainer lock and waits for the reader
+    return { t, a, holder };
+  }
+
+  it("'skip': the second finds the table locked and skips it; the first does everything", async () => {
+    const name = 'race_skip';
+    const { t, a, holder } = await slowMaintainerA(name);
+    const sqlB = connect(db.url, { max: 2 });
+    let b: ApplyResult;
+    try {
+      const pB = await plan(sqlB, [t], { now: NOW });
+      expect(pB.tables[0]!.ops).toHaveLength(3);
+      b = await apply(sqlB, pB, { concurrentMaintainer: 'skip' });
+    } finally {
+      await holder.end();
+      await sqlB.end({ timeout: 5 });
+    }
+    const ra = await a;
+    expect(b.skippedTables).toEqual([`public.${name}`]);
+    expect(b.results.map((r) => r.status)).toEqual(['skipped', 'skipped', 'skipped']);
+    expect(b.results[0]!.reason).toMatch(/another maintainer holds the lock/);
+    expect(ra.skippedTables).toEqual([]);
+    expect(statuses(ra)).toEqual(ra.results.map((x) => `${x.op.kind} ${x.op.partition.name}: done`));
+    expect(ra.results[0]!.attempts).toBeGreaterThan(1); // it really was held up while B ran
+    expect(await partitionsOf(name)).toEqual([`${name}_default`, ...[0, 1, 2].map((d) => dayName(name, addDays(NOW, d)))]);
+    expect((await plan(db.sql, [t], { now: NOW })).tables[0]!.ops).toEqual([]);
+  });
+
+  it("'wait': the second waits for the first, then finds its plan already done and changes nothing", async () => {
+    const name = 'race_wait';
+    const { t, a, holder } = await slowMaintainerA(name);
+    let tries = 0;
+    const sqlB = clientWithDebug(db.url, 2, (text) => {
+      if (text.includes('pg_try_advisory_lock')) tries++;
+    });
+    let b: Promise<ApplyResult>;
+    let aDoneAt = 0;
+    let bDoneAt = 0;
+    try {
+      // B plans while A is still at work: its plan holds the same three creates.
+      const pB = await plan(sqlB, [t], { now: NOW });
+      expect(pB.tables[0]!.ops.map((o) => o.partition.name)).toEqual([0, 1, 2].map((d) => dayName(name, addDays(NOW, d))));
+      b = apply(sqlB, pB, { concurrentMaintainer: 'wait', maintainerWaitMs: 20_000 });
+      b.then(() => (bDoneAt = performance.now())).catch(() => undefined);
+      void a.then(() => (aDoneAt = performance.now()));
+      await waitUntil('B to find the lock taken and poll again', () => tries >= 2);
+    } finally {
+      await holder.end();
+    }
+    let rb: ApplyResult;
+    try {
+      rb = await b;
+    } finally {
+      await sqlB.end({ timeout: 5 });
+    }
+    const ra = await a;
+    expect(statuses(ra)).toEqual(ra.results.map((x) => `${x.op.kind} ${x.op.partition.name}: done`));
+    expect(bDoneAt).toBeGreaterThan(aDoneAt); // B waited for A
+    expect(rb.skippedTables).toEqual([]);
+    // Nothing left to do: no step failed, none did anything twice.
+    expect(rb.results.map((r) => r.status), statuses(rb).join('\n')).toEqual(['skipped', 'skipped', 'skipped']);
+    for (const r of rb.results) expect(r.reason).toMatch(/already/);
+    expect(await partitionsOf(name)).toEqual([`${name}_default`, ...[0, 1, 2].map((d) => dayName(name, addDays(NOW, d)))]);
+    expect((await plan(db.sql, [t], { now: NOW })).tables[0]!.ops).toEqual([]);
+  });
+});
