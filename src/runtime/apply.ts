@@ -148,7 +148,7 @@ async function detach(ex: Executor, op: RetireOp | FinalizeOp, opts: ApplyOption
   if (canConcurrently) {
     // An attempt whose second transaction timed out has committed its first: the
     // partition is detach-pending and only FINALIZE can go on (CONCURRENTLY again is refused).
-    let mode: 'concurrently' | 'finalize' = 'concurrently';
+    let mode = 'concurrently' as 'concurrently' | 'finalize';
     const r = await withLockRetry(ex, { what: `detach ${op.partition.name} concurrently`, relation: op.table, transactional: false }, opts, async (x) => {
       if (mode === 'concurrently' && (await partitionState(x, op.table, op.partition)).pending) mode = 'finalize';
       return x.query(detachPartitionSql({ parent: op.table, partition: op.partition, mode }));
@@ -235,11 +235,11 @@ async function applyOne(ex: Executor, op: MaintenanceOp, opts: ApplyOptions): Pr
     case 'finalize-detach': {
       const d = await detach(ex, op, opts, true);
       // Finishing a detach that was already under way is not a new destructive step;
-      // dropping or moving the table afterwards is.
-      if (op.action && op.action.kind !== 'detach' && op.action.kind !== 'move-tablespace' && opts.allowDestructive) {
-        return finishRetire(ex, op, op.action, d, opts.now ?? new Date(), opts);
-      }
-      return { status: 'done', attempts: d.attempts, method: d.method };
+      // dropping or moving the table afterwards is. Either way the table is marked
+      // retired, as every retired partition is (it keeps no "managed" mark that a
+      // later run could take for a half-made partition of its own and re-attach).
+      const destructive = op.action !== undefined && op.action.kind !== 'detach' && op.action.kind !== 'move-tablespace';
+      return finishRetire(ex, op, destructive && opts.allowDestructive ? op.action : undefined, d, opts.now ?? new Date(), opts);
     }
   }
 }

@@ -249,7 +249,7 @@ async function planTable(ex: Executor, table: PgTable | QualifiedName, opts: Req
 
   if (policy.retention && cutoff) {
     for (const x of ranges) {
-      if (x.p.origin !== 'maintenance' || x.p.isDefault) continue;
+      if (x.p.origin !== 'maintenance' || x.p.isDefault || x.p.detachPending) continue;
       const to = x.r.to;
       const old = keyType === 'date' && to.kind === 'date' ? (compareBound(timeBound(boundMicros(to)!, 'timestamptz'), cutoff) ?? 1) <= 0 : (compareBound(to, cutoff) ?? 1) <= 0;
       if (!old) continue;

@@ -1,7 +1,7 @@
 /**
  * Helpers for the lock-safety and crash suites: a writer that inserts on its own
  * connection and times every insert, a transaction kept open on another connection,
- * bounded polling, and the maintainer lock key of src/runtime/lock.ts.
+ * bounded polling, small date helpers.
  */
 import postgres from 'postgres';
 import { quoteQualified, type QualifiedName } from '../../src/ddl/quote.js';
@@ -122,11 +122,6 @@ export async function holdTransaction(url: string, statements: string[], begin =
       await sql.end({ timeout: 5 });
     },
   };
-}
-
-/** The advisory lock key src/runtime/lock.ts takes for a table: (0x44505254, hashtext('schema.name')). */
-export function maintainerLockArgs(table: QualifiedName): [number, string] {
-  return [0x44505254 | 0, `${table.schema ?? 'public'}.${table.name}`];
 }
 
 /** Days after `d` (UTC, exact 24 h steps). */

@@ -60,7 +60,8 @@ async function main(): Promise<void> {
     },
   });
   console.log(JSON.stringify(r.results.map((x) => [x.op.partition.name, x.status, x.reason ?? ''])));
-  await sql.end({ timeout: 5 }).catch(() => undefined);
+  // No sql.end(): after its backend was terminated postgres.js 3.4.9 waits out the
+  // whole end() timeout for that connection; exiting drops the connections anyway.
   process.exit(0);
 }
 

@@ -145,7 +145,8 @@ describe('a long transaction holding a conflicting lock', () => {
     const maxMs = ATTEMPTS * LOCK_TIMEOUT_MS + 1.5 * BACKOFF_MS * (2 ** (ATTEMPTS - 1) - 1);
     console.log(
       `[lock-safety] blocked steps: ${result.results.map((r) => `${r.op.kind} ${r.op.partition.name} ${r.status} ${r.code ?? ''} in ${r.ms} ms`).join('; ')} ` +
-        `(expected ${minMs}..${maxMs} ms + statement time); writer: ${lat.n} inserts, max ${lat.max.toFixed(1)} ms, p99 ${lat.p99.toFixed(1)} ms (lock_timeout ${LOCK_TIMEOUT_MS} ms)`,
+        `(expected ${minMs}..${maxMs} ms + statement time); writer: ${lat.n} inserts, max ${lat.max.toFixed(1)} ms, p99 ${lat.p99.toFixed(1)} ms (lock_timeout ${LOCK_TIMEOUT_MS} ms)\n` +
+        `  holder pid ${holder.pid}; retire reason: ${result.results.at(-1)?.reason?.split('\n')[0]}`,
     );
     expect(writer.errors).toEqual([]);
     for (const r of result.results) {
@@ -188,32 +189,30 @@ describe('two maintainers on one table', () => {
     const t = eventsTable(name, policy);
     await createOn(db.sql, t, EVENTS_COLUMNS);
     const holder = await holdTransaction(db.url, [`LOCK TABLE "${name}_default" IN ACCESS SHARE MODE`]);
-    const pA = await plan(db.sql, [t], { now: NOW });
-    expect(pA.tables[0]!.ops).toHaveLength(3);
-    let attaching!: () => void;
-    const attachSeen = new Promise<void>((r) => (attaching = r));
-    const a = apply(db.sql, pA, {
-      lockTimeoutMs: 100,
-      attempts: 8,
-      backoffMs: 50,
-      onProgress: (e) => {
-        if (e.phase === 'attach') attaching();
-      },
+    let attachTries = 0;
+    const sqlA = clientWithDebug(db.url, 2, (text) => {
+      if (text.includes('ATTACH PARTITION')) attachTries++;
     });
+    const pA = await plan(sqlA, [t], { now: NOW });
+    expect(pA.tables[0]!.ops).toHaveLength(3);
+    // 8 attempts of 100 ms with backoff from 50 ms: seconds of retrying, far longer than B needs.
+    const a = apply(sqlA, pA, { lockTimeoutMs: 100, attempts: 8, backoffMs: 50 }).finally(() => sqlA.end({ timeout: 5 }));
     a.catch(() => undefined);
-    await attachSeen; // A holds the maintainer lock and waits for the reader
-    return { t, a, holder };
+    // A holds the maintainer lock (taken before any step) and its first ATTACH timed out.
+    await waitUntil('A to retry its first ATTACH', () => attachTries >= 2);
+    return { t, a, holder, attachTries: () => attachTries };
   }
 
   it("'skip': the second finds the table locked and skips it; the first does everything", async () => {
     const name = 'race_skip';
-    const { t, a, holder } = await slowMaintainerA(name);
+    const { t, a, holder, attachTries } = await slowMaintainerA(name);
     const sqlB = connect(db.url, { max: 2 });
     let b: ApplyResult;
     try {
       const pB = await plan(sqlB, [t], { now: NOW });
       expect(pB.tables[0]!.ops).toHaveLength(3);
       b = await apply(sqlB, pB, { concurrentMaintainer: 'skip' });
+      expect(attachTries()).toBeGreaterThanOrEqual(2); // A was still retrying, holding the lock, all along
     } finally {
       await holder.end();
       await sqlB.end({ timeout: 5 });
@@ -237,17 +236,18 @@ describe('two maintainers on one table', () => {
       if (text.includes('pg_try_advisory_lock')) tries++;
     });
     let b: Promise<ApplyResult>;
-    let aDoneAt = 0;
     let bDoneAt = 0;
+    let releasedAt = 0;
     try {
       // B plans while A is still at work: its plan holds the same three creates.
       const pB = await plan(sqlB, [t], { now: NOW });
       expect(pB.tables[0]!.ops.map((o) => o.partition.name)).toEqual([0, 1, 2].map((d) => dayName(name, addDays(NOW, d))));
       b = apply(sqlB, pB, { concurrentMaintainer: 'wait', maintainerWaitMs: 20_000 });
       b.then(() => (bDoneAt = performance.now())).catch(() => undefined);
-      void a.then(() => (aDoneAt = performance.now()));
       await waitUntil('B to find the lock taken and poll again', () => tries >= 2);
+      expect(bDoneAt).toBe(0);
     } finally {
+      releasedAt = performance.now();
       await holder.end();
     }
     let rb: ApplyResult;
@@ -258,7 +258,8 @@ describe('two maintainers on one table', () => {
     }
     const ra = await a;
     expect(statuses(ra)).toEqual(ra.results.map((x) => `${x.op.kind} ${x.op.partition.name}: done`));
-    expect(bDoneAt).toBeGreaterThan(aDoneAt); // B waited for A
+    // B waited: A could not finish (nor release the lock) before the reader ended.
+    expect(bDoneAt).toBeGreaterThan(releasedAt);
     expect(rb.skippedTables).toEqual([]);
     // Nothing left to do: no step failed, none did anything twice.
     expect(rb.results.map((r) => r.status), statuses(rb).join('\n')).toEqual(['skipped', 'skipped', 'skipped']);
