@@ -43,6 +43,11 @@ export function addCheckSql(table: QualifiedName, constraint: string, predicate:
   return `ALTER TABLE ${quoteQualified(table)} ADD CONSTRAINT ${quoteIdent(constraint)} CHECK (${predicate})${notValid ? ' NOT VALID' : ''};`;
 }
 
+/** `ALTER TABLE t VALIDATE CONSTRAINT c;` — scans under SHARE UPDATE EXCLUSIVE: reads and writes go on. */
+export function validateConstraintSql(table: QualifiedName, constraint: string): string {
+  return `ALTER TABLE ${quoteQualified(table)} VALIDATE CONSTRAINT ${quoteIdent(constraint)};`;
+}
+
 /** `ALTER TABLE t DROP CONSTRAINT IF EXISTS c;` */
 export function dropConstraintSql(table: QualifiedName, constraint: string): string {
   return `ALTER TABLE ${quoteQualified(table)} DROP CONSTRAINT IF EXISTS ${quoteIdent(constraint)};`;

@@ -15,6 +15,7 @@ import {
   rangePredicate,
   setSchemaSql,
   setTablespaceSql,
+  validateConstraintSql,
 } from '../ddl/maintenance-sql.js';
 import { quoteQualified, type QualifiedName } from '../ddl/quote.js';
 import { DrizzlePartitionsError } from '../errors.js';
@@ -41,6 +42,11 @@ export interface ApplyOptions extends LockOptions {
   concurrentMaintainer?: 'wait' | 'skip';
   /** How long `wait` waits, in ms (default 30,000). */
   maintainerWaitMs?: number;
+  /**
+   * A default partition estimated at this many rows or more is not scanned by
+   * ATTACH under its exclusive lock: it is fenced and validated first (default 10,000).
+   */
+  defaultScanThreshold?: number;
   /** Use DETACH ... CONCURRENTLY where the server allows it (default true). */
   detachConcurrently?: boolean;
   onProgress?: (e: ProgressEvent) => void;
@@ -71,6 +77,10 @@ export interface ApplyResult {
 }
 
 const BOUND_CONSTRAINT = 'drizzle_partitions_bound';
+/** The NOT VALID check that keeps a range out of the default partition while a partition for it is attached. */
+export const FENCE_CONSTRAINT = 'drizzle_partitions_fence';
+/** Default partitions estimated at this many rows or more are fenced and validated instead of scanned by ATTACH. */
+const DEFAULT_SCAN_THRESHOLD = 10_000;
 const CHECK_VIOLATION = '23514';
 const label = (q: QualifiedName) => `${q.schema ?? 'public'}.${q.name}`;
 
@@ -111,6 +121,9 @@ async function applyCreate(ex: Executor, op: CreateOp, opts: ApplyOptions): Prom
     attempts = r.attempts;
   }
   let movedRows = 0;
+  if (predicate && op.default && op.defaultEstimatedRows >= (opts.defaultScanThreshold ?? DEFAULT_SCAN_THRESHOLD)) {
+    return fencedAttach(ex, op, predicate, op.default, opts, attempts);
+  }
   // Rows may reach the default partition between the move and the attach: move
   // again and retry the attach when it reports them.
   for (let round = 1; ; round++) {
@@ -126,12 +139,57 @@ async function applyCreate(ex: Executor, op: CreateOp, opts: ApplyOptions): Prom
       const r = await withLockRetry(ex, { what: `attach ${op.partition.name}`, relation: op.table }, opts, async (tx) => {
         await tx.query(attachPartitionSql({ parent: op.table, partition: op.partition, bound: op.bound }));
         if (predicate) await tx.query(dropConstraintSql(op.partition, BOUND_CONSTRAINT));
+        // a fence left by a run that died (ATTACH holds the default's lock already)
+        if (op.resume && op.default) await tx.query(dropConstraintSql(op.default, FENCE_CONSTRAINT));
       });
       attempts = Math.max(attempts, r.attempts);
       return { status: 'done', attempts, movedRows, method: op.resume ? 'resumed, attached' : 'created, attached' };
     } catch (e) {
       if (sqlState(e) !== CHECK_VIOLATION || round >= 5 || !predicate) throw e;
     }
+  }
+}
+
+/**
+ * ATTACH next to a large default partition without scanning it under lock: a
+ * NOT VALID check on the default excludes the new range (instant), rows that came
+ * in before it are moved, VALIDATE scans under SHARE UPDATE EXCLUSIVE (reads and
+ * writes go on), and ATTACH then finds the default proven empty for the range. From
+ * the fence to the attach, an insert into that range fails instead of landing in
+ * the default; the fence is always removed, and a run that dies leaves it for the
+ * next run to remove (it resumes the unattached partition).
+ */
+async function fencedAttach(ex: Executor, op: CreateOp, predicate: string, dflt: QualifiedName, opts: ApplyOptions, attemptsSoFar: number): Promise<Omit<OpResult, 'op' | 'ms'>> {
+  let attempts = attemptsSoFar;
+  let movedRows = 0;
+  const step = async (what: string, relation: QualifiedName, fn: (tx: Executor) => Promise<unknown>) => {
+    const r = await withLockRetry(ex, { what, relation }, opts, fn);
+    attempts = Math.max(attempts, r.attempts);
+  };
+  // Most rows move before the fence, so the window in which inserts are refused stays short.
+  const before = await moveOut(ex, op, predicate, opts);
+  movedRows += before.moved;
+  attempts = Math.max(attempts, before.attempts);
+  let fenced = false;
+  try {
+    await step(`fence ${dflt.name} for ${op.partition.name}`, dflt, async (tx) => {
+      await tx.query(dropConstraintSql(dflt, FENCE_CONSTRAINT));
+      await tx.query(addCheckSql(dflt, FENCE_CONSTRAINT, `NOT (${predicate})`, true));
+    });
+    fenced = true;
+    const late = await moveOut(ex, op, predicate, opts);
+    movedRows += late.moved;
+    opts.onProgress?.({ op, phase: 'attach' });
+    await step(`validate the fence on ${dflt.name}`, dflt, (tx) => tx.query(validateConstraintSql(dflt, FENCE_CONSTRAINT)));
+    await step(`attach ${op.partition.name}`, op.table, async (tx) => {
+      await tx.query(attachPartitionSql({ parent: op.table, partition: op.partition, bound: op.bound }));
+      await tx.query(dropConstraintSql(op.partition, BOUND_CONSTRAINT));
+      await tx.query(dropConstraintSql(dflt, FENCE_CONSTRAINT));
+    });
+    fenced = false;
+    return { status: 'done', attempts, movedRows, method: `${op.resume ? 'resumed' : 'created'}, attached without scanning the default partition under lock (validated fence)` };
+  } finally {
+    if (fenced) await withLockRetry(ex, { what: `remove the fence on ${dflt.name}`, relation: dflt }, opts, (tx) => tx.query(dropConstraintSql(dflt, FENCE_CONSTRAINT))).catch(() => undefined);
   }
 }
 

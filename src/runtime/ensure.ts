@@ -57,6 +57,7 @@ export async function ensurePartitions(db: DatabaseLike, table: PgTable | Qualif
         resume: false,
         default: dflt ? { schema: dflt.schema, name: dflt.name } : null,
         defaultRows,
+        defaultEstimatedRows: dflt?.estimatedRows ?? 0,
       });
     }
     return { now: opts.now ?? new Date(), tables: [{ table: tree.table, policy: undefined, tree, ops, problems: [] }] };

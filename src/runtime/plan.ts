@@ -34,6 +34,8 @@ export interface CreateOp {
   default: QualifiedName | null;
   /** Rows in the default partition that belong to the new partition, moved out first. */
   defaultRows: number;
+  /** The default partition's estimated size in rows (decides how ATTACH avoids scanning it under lock). */
+  defaultEstimatedRows: number;
 }
 
 /** Retire an old partition that maintenance created, by the policy's retention action. */
@@ -238,6 +240,7 @@ async function planTable(ex: Executor, table: PgTable | QualifiedName, opts: Req
       resume: found !== undefined,
       default: dflt ? { schema: dflt.schema, name: dflt.name } : null,
       defaultRows,
+      defaultEstimatedRows: dflt?.estimatedRows ?? 0,
     });
   }
 

@@ -142,6 +142,23 @@ describe('time-range maintenance', () => {
     expect(counts).toEqual([{ t: 'ev_move_default', n: 1 }, { t: 'ev_move_p20260501', n: 23456 }]);
   });
 
+  it('a large default partition is fenced and validated, so ATTACH does not scan it under lock', async () => {
+    const t = eventsTable('ev_fence', { interval: '1 day', premake: 0 });
+    await createOn(db.sql, t, EVENTS_COLUMNS);
+    await db.sql`insert into ev_fence (id, at) select g, timestamptz '2025-01-01' + g * interval '1 second' from generate_series(1, 30000) g`;
+    await db.sql`insert into ev_fence (id, at) select g, timestamptz '2026-05-20 00:00Z' + g * interval '1 second' from generate_series(1, 700) g`;
+    await db.sql`analyze ev_fence_default`;
+    const p = await plan(db.sql, [t], { now: new Date('2026-05-20T12:00:00Z') });
+    expect(p.tables[0]!.ops[0]).toMatchObject({ kind: 'create', defaultRows: 700 });
+    const r = await apply(db.sql, p, { batchSize: 500 });
+    expect(r.results[0]).toMatchObject({ status: 'done', movedRows: 700 });
+    expect(r.results[0]!.method).toMatch(/without scanning the default partition under lock/);
+    const fences = await db.sql`select conname from pg_constraint where conrelid = 'ev_fence_default'::regclass and conname like 'drizzle_partitions%'`;
+    expect(fences).toEqual([]); // the fence is gone
+    const counts = await db.sql<{ t: string; n: number }[]>`select tableoid::regclass::text as t, count(*)::int as n from ev_fence group by 1 order by 1`;
+    expect(counts).toEqual([{ t: 'ev_fence_default', n: 30000 }, { t: 'ev_fence_p20260520', n: 700 }]);
+  });
+
   it.each([
     ['detach', { keep: '2 days', action: 'detach' }],
     ['drop', { keep: '2 days', action: 'drop' }],
