@@ -77,8 +77,6 @@ export interface ApplyResult {
 }
 
 const BOUND_CONSTRAINT = 'drizzle_partitions_bound';
-/** The NOT VALID check that keeps a range out of the default partition while a partition for it is attached. */
-export const FENCE_CONSTRAINT = 'drizzle_partitions_fence';
 /** Default partitions estimated at this many rows or more are fenced and validated instead of scanned by ATTACH. */
 const DEFAULT_SCAN_THRESHOLD = 10_000;
 const CHECK_VIOLATION = '23514';

@@ -5,7 +5,8 @@
  */
 import type { PgTable } from 'drizzle-orm/pg-core';
 import { anyRowsSql, countRowsSql, maxKeySql, rangePredicate } from '../ddl/maintenance-sql.js';
-import type { QualifiedName } from '../ddl/quote.js';
+import { quoteQualified, type QualifiedName } from '../ddl/quote.js';
+import { FENCE_CONSTRAINT } from './fence.js';
 import { compareBound, nameFragment, type BoundValue } from '../schema/bound-values.js';
 import { getPartitioning } from '../schema/partitioned-table.js';
 import type { MaintenancePolicy, RetentionAction, TimeInterval } from '../schema/policy.js';
@@ -69,6 +70,7 @@ export type ProblemCode =
   | 'misaligned'
   | 'name-taken'
   | 'detach-pending'
+  | 'fence-left'
   | 'no-policy';
 
 export interface Problem {
@@ -163,6 +165,8 @@ async function planTable(ex: Executor, table: PgTable | QualifiedName, opts: Req
     }
   }
   if (dflt) {
+    const fences = await ex.query<{ n: number }>(`select count(*)::int as n from pg_constraint where conrelid = to_regclass($1) and conname = $2`, [quoteQualified({ schema: dflt.schema, name: dflt.name }), FENCE_CONSTRAINT]);
+    if ((fences[0]?.n ?? 0) > 0) plan.problems.push({ code: 'fence-left', table: t, partition: dflt.name, message: `a run that stopped left its fence on ${dflt.name}: inserts into the range being attached are refused until apply finishes that partition` });
     const [row] = await ex.query<{ any: boolean }>(anyRowsSql({ schema: dflt.schema, name: dflt.name }));
     if (row?.any) plan.problems.push({ code: 'default-has-rows', table: t, partition: dflt.name, message: `the default partition ${dflt.name} holds rows (about ${dflt.estimatedRows}); apply moves those that a new partition covers` });
   }
