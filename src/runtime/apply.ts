@@ -22,6 +22,7 @@ import { DrizzlePartitionsError } from '../errors.js';
 import { sqlState, type DatabaseLike, type Executor } from './executor.js';
 import { releaseMaintainerLock, takeMaintainerLock, withLockRetry, type LockOptions } from './lock.js';
 import { MANAGED_COMMENT_PREFIX, managedComment, retiredComment } from './marker.js';
+import { FENCE_CONSTRAINT } from './fence.js';
 import type { CreateOp, FinalizeOp, MaintenanceOp, MaintenancePlan, RetireOp } from './plan.js';
 import { withSession } from './session.js';
 
