@@ -15,14 +15,13 @@
  * - snapshots after the first are `type: "diff"` with `deltas`; renames are answered with
  *   `--hints` instead of a prompt; primary keys are named `<table>_pkey`.
  */
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openLayout } from '../../src/migrations/open-layout.js';
 import { useTestDatabase, type Sql } from '../harness/db.js';
 import { catalogTree } from '../ddl/catalog.js';
+import { applyBoth, fingerprint, generateOk, golden, leaves } from './history-kit.js';
 import { createProject, DRIZZLE_1_MODULES, hintsArgs, pgConfig, renameHint, type Project } from './project.js';
 
 type Reconstruct = (files: Record<string, unknown>, id?: string) => Promise<{ ddl: { entityType: string; schema: string; name: string }[] }>;
@@ -82,23 +81,7 @@ const EVENTS_UNTIL_APRIL = `
 
 let project: Project;
 
-function sha(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
-}
 
-/** Hash of every file under drizzle/ (folders included), to prove a run changed no byte. */
-async function fingerprint(): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  const walk = async (dir: string) => {
-    for (const f of await project.list(dir)) {
-      const rel = `${dir}/${f}`;
-      if (!f.includes('.')) await walk(rel);
-      else out[rel] = sha(await project.read(rel));
-    }
-  };
-  await walk('drizzle');
-  return out;
-}
 
 /** Migration folders, in drizzle-kit's order (the migrator sorts them with localeCompare). */
 async function folders(): Promise<string[]> {
@@ -130,18 +113,7 @@ async function snapshot(name: string): Promise<Snapshot> {
   return project.readJson<Snapshot>(`${await folder(name)}/snapshot.json`);
 }
 
-async function generate(name: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const r = await project.cli(['generate', '--name', name]);
-  if (r.code !== 0) throw new Error(`generate ${name} failed (${r.code}):\n${r.stdout}\n${r.stderr}`);
-  return r;
-}
 
-/** Applies pending migrations with both migrators (drizzle 1.0), one database each. */
-async function applyBoth(): Promise<void> {
-  const kit = await project.migrateWithDrizzleKit(kitDb.url);
-  if (kit.code !== 0) throw new Error(`drizzle-kit migrate failed:\n${kit.stdout}\n${kit.stderr}`);
-  await project.migrateWithOrm(ormDb.url);
-}
 
 /** Both databases have applied every migration folder, by name (drizzle 1.0's bookkeeping). */
 async function expectAllApplied(): Promise<void> {
@@ -174,21 +146,7 @@ async function expectLayoutAgreesWithDrizzleKit(): Promise<void> {
   expect([...layout.tablesBefore(layout.migrations.length)!].sort(), 'tables now').toEqual(await kitTables());
 }
 
-function golden(name: string, sql: string): void {
-  const file = join(GOLDEN, `${name}.sql`);
-  if (process.env.UPDATE_GOLDEN || !existsSync(file)) {
-    mkdirSync(GOLDEN, { recursive: true });
-    writeFileSync(file, sql);
-  }
-  expect(sql).toBe(readFileSync(file, 'utf8'));
-}
 
-async function leaves(sql: Sql, schemaName: string, table: string): Promise<string[]> {
-  const names: string[] = [];
-  const walk = (n: Awaited<ReturnType<typeof catalogTree>>) => (n.children.length === 0 ? names.push(n.name) : n.children.forEach(walk));
-  walk(await catalogTree(sql, schemaName, table));
-  return names.sort();
-}
 
 async function partitionKey(sql: Sql, schemaName: string, table: string): Promise<string | undefined> {
   return (await catalogTree(sql, schemaName, table)).key;
@@ -227,19 +185,19 @@ describe('folder layout history (drizzle-kit 1.0)', () => {
   });
 
   it('1. creates range, list (in a pgSchema), hash and sub-partitioned tables', async () => {
-    const r = await generate('init');
+    const r = await generateOk(project, 'init');
     expect(await folderNames()).toEqual(['init']);
     const dir = await folder('init');
     expect(r.stdout).toContain(`${dir.slice('drizzle/'.length)}: rewritten`);
     const sql = await project.read(`${dir}/migration.sql`);
-    golden('init', sql);
+    golden(GOLDEN, 'init', sql);
     // drizzle-kit 1.0 ignores the config's casing: pgTable columns keep their keys
     expect(sql).toContain(') PARTITION BY RANGE ("createdAt");');
     expect(sql).toContain(') PARTITION BY LIST ("region_code");');
     expect(sql).toContain('PARTITION BY HASH ("tenant_id")');
     expect(project.exists(`${dir}/_partitions.json`)).toBe(true);
     expect((await snapshot('init')).type).toBe('base');
-    await applyBoth();
+    await applyBoth(project, kitDb.url, ormDb.url);
     await expectAllApplied();
     for (const db of [kitDb, ormDb]) {
       expect(await leaves(db.sql, 'public', 'events')).toEqual(['events_default', 'events_old', 'events_p20260101', 'events_p20260201']);
@@ -258,27 +216,27 @@ describe('folder layout history (drizzle-kit 1.0)', () => {
   });
 
   it('2. a second run changes no byte, and drizzle-kit sees no change', async () => {
-    const before = await fingerprint();
+    const before = await fingerprint(project);
     const again = await project.cli(['postprocess']);
     expect(again.code, again.stderr).toBe(0);
-    expect(await fingerprint()).toEqual(before);
+    expect(await fingerprint(project)).toEqual(before);
     const kit = await project.drizzleKit(['generate']);
     expect(kit.code, kit.stderr).toBe(0);
     expect(kit.stdout).toMatch(/No schema changes/);
-    expect(await fingerprint()).toEqual(before);
+    expect(await fingerprint(project)).toEqual(before);
     const check = await project.drizzleKit(['check']);
     expect(check.code, `${check.stdout}\n${check.stderr}`).toBe(0);
   });
 
   it('3. a column and an index on the parent reach every partition', async () => {
     await project.write('src/schema.ts', schema({ withLevel: true }));
-    await generate('level');
+    await generateOk(project, 'level');
     expect(await folderNames()).toEqual(['init', 'level']);
     const sql = await project.read(`${await folder('level')}/migration.sql`);
-    golden('level', sql);
+    golden(GOLDEN, 'level', sql);
     expect(sql).not.toContain('PARTITION');
     expect((await snapshot('level')).type).toBe('diff');
-    await applyBoth();
+    await applyBoth(project, kitDb.url, ormDb.url);
     await expectAllApplied();
     for (const db of [kitDb, ormDb]) {
       const [cols] = await db.sql<{ n: number }[]>`select count(*)::int as n from information_schema.columns where column_name = 'level' and table_name like 'events%'`;
@@ -299,12 +257,12 @@ describe('folder layout history (drizzle-kit 1.0)', () => {
       { from: '2026-03-01', to: '2026-04-01' },`,
       }),
     );
-    const r = await generate('partitions');
+    const r = await generateOk(project, 'partitions');
     expect(r.stdout).toMatch(/\d{14}_partitions: created/);
     expect(await folderNames()).toEqual(['init', 'level', 'partitions']);
     const dir = await folder('partitions');
     const sql = await project.read(`${dir}/migration.sql`);
-    golden('partitions', sql);
+    golden(GOLDEN, 'partitions', sql);
     expect(sql).toContain('ALTER TABLE "events" DETACH PARTITION "events_p20260201";');
     expect(sql).toContain(`CREATE TABLE "events_p20260301" PARTITION OF "events" FOR VALUES FROM ('2026-03-01 00:00:00+00') TO ('2026-04-01 00:00:00+00');`);
     // our folder: a diff snapshot that changes nothing in drizzle's schema, on the previous leaf
@@ -319,7 +277,7 @@ describe('folder layout history (drizzle-kit 1.0)', () => {
     expect(kit.stdout).toMatch(/No schema changes/);
     expect(await folderNames()).toEqual(['init', 'level', 'partitions']);
     await expectLayoutAgreesWithDrizzleKit();
-    await applyBoth();
+    await applyBoth(project, kitDb.url, ormDb.url);
     await expectAllApplied();
     for (const db of [kitDb, ormDb]) {
       expect(await leaves(db.sql, 'public', 'events')).toEqual(['events_default', 'events_old', 'events_p20260101', 'events_p20260301']);
@@ -337,7 +295,7 @@ describe('folder layout history (drizzle-kit 1.0)', () => {
     expect(await snapshot('seed')).toMatchObject({ type: 'diff', prevIds: [(await snapshot('partitions')).id], deltas: [] });
     await project.write(`${seedDir}/migration.sql`, `INSERT INTO "users" VALUES (2, 'b');`);
     await project.write('src/schema.ts', schema({ withLevel: true, eventsParts: EVENTS_UNTIL_APRIL }));
-    const r = await generate('april');
+    const r = await generateOk(project, 'april');
     expect(r.stdout).toMatch(/_seed: recorded/);
     expect(await folderNames()).toEqual(['init', 'level', 'partitions', 'seed', 'april']);
     expect(await project.read(`${seedDir}/migration.sql`)).toBe(`INSERT INTO "users" VALUES (2, 'b');`);
@@ -347,7 +305,7 @@ describe('folder layout history (drizzle-kit 1.0)', () => {
     expect(sql).not.toContain('events_p20260301');
     expect((await snapshot('april')).prevIds).toEqual([(await snapshot('seed')).id]);
     await expectLayoutAgreesWithDrizzleKit();
-    await applyBoth();
+    await applyBoth(project, kitDb.url, ormDb.url);
     await expectAllApplied();
     for (const db of [kitDb, ormDb]) {
       expect(await leaves(db.sql, 'public', 'events')).toContain('events_p20260401');
@@ -358,17 +316,17 @@ describe('folder layout history (drizzle-kit 1.0)', () => {
 
   it('6. renaming the table (answered with --hints) carries its state over and renames derived partition names', async () => {
     await project.write('src/schema.ts', schema({ eventsName: 'app_events', withLevel: true, eventsParts: EVENTS_UNTIL_APRIL }));
-    const before = await fingerprint();
+    const before = await fingerprint(project);
     // without a terminal, drizzle-kit 1.0 exits 2 and writes nothing until every question
     // has a hint: the renamed indexes too (0.31 silently dropped and re-created them)
     const partial = await project.drizzleKit(['generate', '--name', 'rename'], { hints: [renameHint('events', 'app_events')] });
     expect(partial.code).toBe(2);
     expect(partial.stdout).toContain('"kind": "index"');
-    expect(await fingerprint()).toEqual(before);
+    expect(await fingerprint(project)).toEqual(before);
     const unanswered = await project.cli(['generate', '--name', 'rename']);
     expect(unanswered.code).toBe(1);
     expect(unanswered.stderr).toContain('[DRIZZLE_KIT_FAILED]');
-    expect(await fingerprint()).toEqual(before);
+    expect(await fingerprint(project)).toEqual(before);
 
     // drizzle-partitions generate passes --hints through to drizzle-kit
     const hints = [
@@ -380,14 +338,14 @@ describe('folder layout history (drizzle-kit 1.0)', () => {
     expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
     expect(r.stdout).toMatch(/_rename: rewritten/);
     const sql = await project.read(`${await folder('rename')}/migration.sql`);
-    golden('rename', sql);
+    golden(GOLDEN, 'rename', sql);
     expect(sql).toContain('ALTER TABLE "events" RENAME TO "app_events";');
     expect(sql).toContain('ALTER INDEX "events_kind_idx" RENAME TO "app_events_kind_idx";');
     expect(sql).toContain('ALTER TABLE "events_p20260101" RENAME TO "app_events_p20260101";');
     expect(sql).toContain('ALTER TABLE "events_default" RENAME TO "app_events_default";');
     expect(sql).not.toContain('events_old" RENAME');
     await expectLayoutAgreesWithDrizzleKit();
-    await applyBoth();
+    await applyBoth(project, kitDb.url, ormDb.url);
     await expectAllApplied();
     for (const db of [kitDb, ormDb]) {
       expect(await leaves(db.sql, 'public', 'app_events')).toEqual(['app_events_default', 'app_events_p20260101', 'app_events_p20260301', 'app_events_p20260401', 'events_old']);
@@ -396,11 +354,11 @@ describe('folder layout history (drizzle-kit 1.0)', () => {
 
   it('7. dropping a partitioned table drops it and forgets its state', async () => {
     await project.write('src/schema.ts', schema({ eventsName: 'app_events', withLevel: true, withSessions: false, eventsParts: EVENTS_UNTIL_APRIL }));
-    await generate('drop_sessions');
+    await generateOk(project, 'drop_sessions');
     const state = await project.readJson<{ tables: { name: string }[] }>(`${await folder('drop_sessions')}/_partitions.json`);
     expect(state.tables.map((t) => t.name).sort()).toEqual(['app_events', 'metrics', 'tenants']);
     await expectLayoutAgreesWithDrizzleKit();
-    await applyBoth();
+    await applyBoth(project, kitDb.url, ormDb.url);
     await expectAllApplied();
     for (const db of [kitDb, ormDb]) {
       const [gone] = await db.sql<{ n: number }[]>`select count(*)::int as n from pg_class where relname like 'sessions%'`;
@@ -415,11 +373,11 @@ describe('folder layout history (drizzle-kit 1.0)', () => {
       'src/schema.ts',
       schema({ eventsName: 'app_events', withLevel: true, withSessions: false, key: 'id', eventsParts: `{ from: 0, to: 100 },` }),
     );
-    const before = await fingerprint();
+    const before = await fingerprint(project);
     const r = await project.cli(['postprocess']);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('[KEY_CHANGED]');
     expect(r.stderr).toContain('public.app_events');
-    expect(await fingerprint()).toEqual(before);
+    expect(await fingerprint(project)).toEqual(before);
   });
 });

@@ -4,12 +4,10 @@
  * apply with drizzle-kit migrate AND with drizzle-orm's migrate(), then check the
  * catalog. The rewritten SQL is compared with golden files (UPDATE_GOLDEN=1 rewrites them).
  */
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { useTestDatabase, type Sql } from '../harness/db.js';
-import { catalogTree } from '../ddl/catalog.js';
+import { useTestDatabase } from '../harness/db.js';
+import { applyBoth, fingerprint, generateOk, golden, leaves } from './history-kit.js';
 import { createProject, pgConfig, renameAnswer, type Project } from './project.js';
 
 const kitDb = useTestDatabase({ prefix: 'dp_e2e_hist_kit' });
@@ -61,56 +59,15 @@ export const sessions = pgPartitionedTable('sessions', { userId: integer().notNu
 
 let project: Project;
 
-function sha(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
-}
 
-/** Hash of every file under drizzle/, to prove a run changed no byte. */
-async function fingerprint(): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  const walk = async (dir: string) => {
-    for (const f of await project.list(dir)) {
-      const rel = `${dir}/${f}`;
-      if (['meta', '_partitions'].includes(f)) await walk(rel);
-      else out[rel] = sha(await project.read(rel));
-    }
-  };
-  await walk('drizzle');
-  return out;
-}
 
 async function journalTags(): Promise<string[]> {
   return (await project.readJson<{ entries: { tag: string }[] }>('drizzle/meta/_journal.json')).entries.map((e) => e.tag);
 }
 
-async function generate(name: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const r = await project.cli(['generate', '--name', name]);
-  if (r.code !== 0) throw new Error(`generate ${name} failed (${r.code}):\n${r.stdout}\n${r.stderr}`);
-  return r;
-}
 
-/** Applies pending migrations with both migrators, one database each. */
-async function applyBoth(): Promise<void> {
-  const kit = await project.migrateWithDrizzleKit(kitDb.url);
-  if (kit.code !== 0) throw new Error(`drizzle-kit migrate failed:\n${kit.stdout}\n${kit.stderr}`);
-  await project.migrateWithOrm(ormDb.url);
-}
 
-function golden(tag: string, sql: string): void {
-  const file = join(GOLDEN, `${tag.replace(/^\d+_/, '')}.sql`);
-  if (process.env.UPDATE_GOLDEN || !existsSync(file)) {
-    mkdirSync(GOLDEN, { recursive: true });
-    writeFileSync(file, sql);
-  }
-  expect(sql).toBe(readFileSync(file, 'utf8'));
-}
 
-async function leaves(sql: Sql, schemaName: string, table: string): Promise<string[]> {
-  const names: string[] = [];
-  const walk = (n: Awaited<ReturnType<typeof catalogTree>>) => (n.children.length === 0 ? names.push(n.name) : n.children.forEach(walk));
-  walk(await catalogTree(sql, schemaName, table));
-  return names.sort();
-}
 
 beforeAll(async () => {
   project = await createProject({ name: 'history', files: { 'drizzle.config.ts': pgConfig({ schema: './src/schema.ts', casing: 'snake_case' }), 'src/schema.ts': schema() } });
@@ -121,13 +78,13 @@ afterAll(async () => {
 
 describe('journal layout history', () => {
   it('1. creates range, list (in a pgSchema), hash and sub-partitioned tables', async () => {
-    const r = await generate('init');
+    const r = await generateOk(project, 'init');
     expect(r.stdout).toContain('0000_init: rewritten');
     const sql = await project.read('drizzle/0000_init.sql');
-    golden('0000_init', sql);
+    golden(GOLDEN, 'init', sql);
     expect(sql).toContain(') PARTITION BY RANGE ("created_at");');
     expect(await project.exists('drizzle/meta/_partitions/0000_init.json')).toBe(true);
-    await applyBoth();
+    await applyBoth(project, kitDb.url, ormDb.url);
     for (const db of [kitDb, ormDb]) {
       expect(await leaves(db.sql, 'public', 'events')).toEqual(['events_default', 'events_old', 'events_p20260101', 'events_p20260201']);
       expect(await leaves(db.sql, 'app', 'tenants')).toEqual(['tenants_default', 'tenants_europe', 'tenants_us']);
@@ -141,10 +98,10 @@ describe('journal layout history', () => {
   });
 
   it('2. a second run changes no byte, and drizzle-kit sees no change', async () => {
-    const before = await fingerprint();
+    const before = await fingerprint(project);
     const again = await project.cli(['postprocess']);
     expect(again.code).toBe(0);
-    expect(await fingerprint()).toEqual(before);
+    expect(await fingerprint(project)).toEqual(before);
     const kit = await project.drizzleKit(['generate']);
     expect(kit.stdout).toMatch(/No schema changes/);
     const check = await project.drizzleKit(['check']);
@@ -153,11 +110,11 @@ describe('journal layout history', () => {
 
   it('3. a column and an index on the parent reach every partition', async () => {
     await project.write('src/schema.ts', schema({ withLevel: true }));
-    await generate('level');
+    await generateOk(project, 'level');
     const sql = await project.read('drizzle/0001_level.sql');
-    golden('0001_level', sql);
+    golden(GOLDEN, 'level', sql);
     expect(sql).not.toContain('PARTITION');
-    await applyBoth();
+    await applyBoth(project, kitDb.url, ormDb.url);
     for (const db of [kitDb, ormDb]) {
       const [cols] = await db.sql<{ n: number }[]>`select count(*)::int as n from information_schema.columns where column_name = 'level' and table_name like 'events%'`;
       expect(cols!.n).toBe(5); // parent + 4 partitions
@@ -177,17 +134,17 @@ describe('journal layout history', () => {
       { from: '2026-03-01', to: '2026-04-01' },`,
       }),
     );
-    const r = await generate('partitions');
+    const r = await generateOk(project, 'partitions');
     expect(r.stdout).toMatch(/0002_partitions: created/);
     expect(await journalTags()).toEqual(['0000_init', '0001_level', '0002_partitions']);
     const sql = await project.read('drizzle/0002_partitions.sql');
-    golden('0002_partitions', sql);
+    golden(GOLDEN, 'partitions', sql);
     expect(sql).toContain('ALTER TABLE "events" DETACH PARTITION "events_p20260201";');
     expect(sql).toContain(`CREATE TABLE "events_p20260301" PARTITION OF "events" FOR VALUES FROM ('2026-03-01 00:00:00+00') TO ('2026-04-01 00:00:00+00');`);
     const check = await project.drizzleKit(['check']);
     expect(check.code).toBe(0);
     expect((await project.drizzleKit(['generate'])).stdout).toMatch(/No schema changes/);
-    await applyBoth();
+    await applyBoth(project, kitDb.url, ormDb.url);
     for (const db of [kitDb, ormDb]) {
       expect(await leaves(db.sql, 'public', 'events')).toEqual(['events_default', 'events_old', 'events_p20260101', 'events_p20260301']);
       // the detached partition is kept as a plain table
@@ -211,14 +168,14 @@ describe('journal layout history', () => {
       { from: '2026-04-01', to: '2026-05-01' },`,
       }),
     );
-    await generate('april');
+    await generateOk(project, 'april');
     expect(await journalTags()).toEqual(['0000_init', '0001_level', '0002_partitions', '0003_seed', '0004_april']);
     expect(await project.read('drizzle/0003_seed.sql')).toBe(`INSERT INTO "users" VALUES (2, 'b');`);
     expect(await project.exists('drizzle/meta/_partitions/0003_seed.json')).toBe(true);
     const sql = await project.read('drizzle/0004_april.sql');
     expect(sql).toContain('CREATE TABLE "events_p20260401" PARTITION OF "events"');
     expect(sql).not.toContain('events_p20260301');
-    await applyBoth();
+    await applyBoth(project, kitDb.url, ormDb.url);
     expect(await leaves(kitDb.sql, 'public', 'events')).toContain('events_p20260401');
   });
 
@@ -240,12 +197,12 @@ describe('journal layout history', () => {
     const pp = await project.cli(['postprocess']);
     expect(pp.code, pp.stderr).toBe(0);
     const sql = await project.read('drizzle/0005_rename.sql');
-    golden('0005_rename', sql);
+    golden(GOLDEN, 'rename', sql);
     expect(sql).toContain('ALTER TABLE "events" RENAME TO "app_events";');
     expect(sql).toContain('ALTER TABLE "events_p20260101" RENAME TO "app_events_p20260101";');
     expect(sql).toContain('ALTER TABLE "events_default" RENAME TO "app_events_default";');
     expect(sql).not.toContain('events_old" RENAME');
-    await applyBoth();
+    await applyBoth(project, kitDb.url, ormDb.url);
     for (const db of [kitDb, ormDb]) {
       expect(await leaves(db.sql, 'public', 'app_events')).toEqual(['app_events_default', 'app_events_p20260101', 'app_events_p20260301', 'app_events_p20260401', 'events_old']);
     }
@@ -265,10 +222,10 @@ describe('journal layout history', () => {
       { from: '2026-04-01', to: '2026-05-01' },`,
       }),
     );
-    await generate('drop_sessions');
+    await generateOk(project, 'drop_sessions');
     const state = await project.readJson<{ tables: { name: string }[] }>('drizzle/meta/_partitions/0006_drop_sessions.json');
     expect(state.tables.map((t) => t.name).sort()).toEqual(['app_events', 'metrics', 'tenants']);
-    await applyBoth();
+    await applyBoth(project, kitDb.url, ormDb.url);
     const [gone] = await kitDb.sql<{ n: number }[]>`select count(*)::int as n from pg_class where relname like 'sessions%'`;
     expect(gone!.n).toBe(0);
   });
@@ -278,11 +235,11 @@ describe('journal layout history', () => {
       'src/schema.ts',
       schema({ eventsName: 'app_events', withLevel: true, withSessions: false, key: 'id', eventsParts: `{ from: 0, to: 100 },` }),
     );
-    const before = await fingerprint();
+    const before = await fingerprint(project);
     const r = await project.cli(['postprocess']);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('[KEY_CHANGED]');
     expect(r.stderr).toContain('public.app_events');
-    expect(await fingerprint()).toEqual(before);
+    expect(await fingerprint(project)).toEqual(before);
   });
 });

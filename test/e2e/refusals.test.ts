@@ -2,8 +2,8 @@
  * Bad input and refused changes: each ends with a clear error naming the file or
  * table, a non-zero exit code, and not one byte changed under drizzle/.
  */
-import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
+import { fingerprint } from './history-kit.js';
 import { createProject, pgConfig, type Project } from './project.js';
 
 const base = (extra = '') => `import { index, integer, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
@@ -32,18 +32,6 @@ async function baseline(extra = ''): Promise<Project> {
   return p;
 }
 
-async function fingerprint(p: Project): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  const walk = async (dir: string) => {
-    for (const f of await p.list(dir)) {
-      const rel = `${dir}/${f}`;
-      if (['meta', '_partitions'].includes(f)) await walk(rel);
-      else out[rel] = createHash('sha256').update(await p.read(rel)).digest('hex');
-    }
-  };
-  await walk('drizzle');
-  return out;
-}
 
 /** Runs `args`, expects exit code 1 with every `mentions` in stderr, and nothing written. */
 async function refused(p: Project, args: string[], mentions: string[]): Promise<string> {
