@@ -40,7 +40,8 @@ Commands:
       does it; retiring partitions needs --yes (or a yes on a terminal)
 
   status, plan and apply read the drizzle config (--config) for the schema and
-  connect to --url, else DATABASE_URL, else dbCredentials.url.
+  connect to --url, else DATABASE_URL, else dbCredentials.url; --now <iso time>
+  sets the clock (for planning ahead, or for tests).
 
 Options:
   -h, --help       show this help

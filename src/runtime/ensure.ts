@@ -4,7 +4,8 @@
  * of the default partition first — the lock-aware way `apply` creates partitions.
  */
 import type { PgTable } from 'drizzle-orm/pg-core';
-import type { QualifiedName } from '../ddl/quote.js';
+import { createHash } from 'node:crypto';
+import { identifierBytes, MAX_IDENTIFIER_BYTES, type QualifiedName } from '../ddl/quote.js';
 import { DrizzlePartitionsError } from '../errors.js';
 import { isBoundProblem, nameFragment, normalizeBound, sameBound, type BoundInput, type BoundValue } from '../schema/bound-values.js';
 import { apply, type ApplyOptions, type ApplyResult } from './apply.js';
@@ -13,6 +14,22 @@ import type { DatabaseLike } from './executor.js';
 import type { CreateOp, MaintenancePlan } from './plan.js';
 import { withSession } from './session.js';
 import { anyRowsSql, countRowsSql, listPredicate } from '../ddl/maintenance-sql.js';
+
+/**
+ * `<table>_<value>`, or — when that name is taken by another value (`'Acme'` and
+ * `'acme'`) or longer than 63 bytes — cut short and suffixed with a hash of the value.
+ */
+function partitionNameFor(table: string, v: BoundValue, taken: Set<string>): string {
+  let name = `${table}_${nameFragment(v)}`;
+  if (taken.has(name) || identifierBytes(name) > MAX_IDENTIFIER_BYTES) {
+    const hash = createHash('sha256').update('text' in v ? v.text : v.kind).digest('hex').slice(0, 8);
+    let base = name;
+    while (identifierBytes(`${base}_${hash}`) > MAX_IDENTIFIER_BYTES) base = base.slice(0, -1);
+    name = `${base}_${hash}`;
+  }
+  taken.add(name);
+  return name;
+}
 
 /**
  * Makes sure each of `values` has its own partition of the LIST-partitioned `table`.
@@ -37,6 +54,7 @@ export async function ensurePartitions(db: DatabaseLike, table: PgTable | Qualif
     const dflt = tree.partitions.find((p) => p.isDefault);
     const dfltHasRows = dflt ? (await ex.query<{ any: boolean }>(anyRowsSql({ schema: dflt.schema, name: dflt.name })))[0]?.any === true : false;
     const ops: CreateOp[] = [];
+    const names = new Set(tree.partitions.map((p) => p.name));
     for (const input of values) {
       const v = normalizeBound(input, keyType);
       if (isBoundProblem(v)) throw new DrizzlePartitionsError('BOUND_INVALID_VALUE', `ensurePartitions(${t}): ${v.message}`);
@@ -50,7 +68,7 @@ export async function ensurePartitions(db: DatabaseLike, table: PgTable | Qualif
       ops.push({
         kind: 'create',
         table: tree.table,
-        partition: { schema: tree.table.schema, name: `${tree.table.name}_${nameFragment(v)}` },
+        partition: { schema: tree.table.schema, name: partitionNameFor(tree.table.name, v, names) },
         bound: { kind: 'list', values: [v] },
         keyColumn,
         reason: 'on-demand',

@@ -157,20 +157,24 @@ async function planTable(ex: Executor, table: PgTable | QualifiedName, opts: Req
     plan.ops.push({ kind: 'finalize-detach', table: tree.table, partition: { schema: p.schema, name: p.name }, action: policy?.retention?.action });
     plan.problems.push({ code: 'detach-pending', table: t, partition: p.name, message: `a DETACH CONCURRENTLY of ${p.name} was interrupted; apply finishes it` });
   }
-  for (let i = 1; i < ranges.length; i++) {
-    const prev = ranges[i - 1]!.r;
-    const cur = ranges[i]!.r;
-    if ((compareBound(prev.to, cur.from) ?? 0) < 0) {
-      plan.problems.push({ code: 'gap', table: t, message: `no partition covers [${'text' in prev.to ? prev.to.text : prev.to.kind}, ${'text' in cur.from ? cur.from.text : cur.from.kind}); rows there go to the default partition${dflt ? '' : ' — and there is none, so inserts fail'}` });
-    }
-  }
   if (dflt) {
     const fences = await ex.query<{ n: number }>(`select count(*)::int as n from pg_constraint where conrelid = to_regclass($1) and conname = $2`, [quoteQualified({ schema: dflt.schema, name: dflt.name }), FENCE_CONSTRAINT]);
     if ((fences[0]?.n ?? 0) > 0) plan.problems.push({ code: 'fence-left', table: t, partition: dflt.name, message: `a run that stopped left its fence on ${dflt.name}: inserts into the range being attached are refused until apply finishes that partition` });
     const [row] = await ex.query<{ any: boolean }>(anyRowsSql({ schema: dflt.schema, name: dflt.name }));
-    if (row?.any) plan.problems.push({ code: 'default-has-rows', table: t, partition: dflt.name, message: `the default partition ${dflt.name} holds rows (about ${dflt.estimatedRows}); apply moves those that a new partition covers` });
+    if (row?.any) plan.problems.push({ code: 'default-has-rows', table: t, partition: dflt.name, message: `the default partition ${dflt.name} holds rows${dflt.estimatedRows > 0 ? ` (about ${dflt.estimatedRows})` : ''}; apply moves those that a new partition covers` });
   }
+  const reportGaps = (cutoff: BoundValue | undefined, keyType: string | undefined) => {
+    for (let i = 1; i < ranges.length; i++) {
+      const prev = ranges[i - 1]!.r;
+      const cur = ranges[i]!.r;
+      if ((compareBound(prev.to, cur.from) ?? 0) >= 0) continue;
+      // the hole retention leaves behind (below the cutoff) is not a gap
+      if (cutoff && atOrBefore(cur.from, cutoff, keyType)) continue;
+      plan.problems.push({ code: 'gap', table: t, message: `no partition covers [${shown(prev.to)}, ${shown(cur.from)}); rows there go to the default partition${dflt ? '' : ' — and there is none, so inserts fail'}` });
+    }
+  };
   if (!policy) {
+    reportGaps(undefined, undefined);
     plan.problems.push({ code: 'no-policy', table: t, message: 'no maintenance policy: nothing is created ahead or retired' });
     return plan;
   }
@@ -257,16 +261,26 @@ async function planTable(ex: Executor, table: PgTable | QualifiedName, opts: Req
   if (policy.retention && cutoff) {
     for (const x of ranges) {
       if (x.p.origin !== 'maintenance' || x.p.isDefault || x.p.detachPending) continue;
-      const to = x.r.to;
-      const old = keyType === 'date' && to.kind === 'date' ? (compareBound(timeBound(boundMicros(to)!, 'timestamptz'), cutoff) ?? 1) <= 0 : (compareBound(to, cutoff) ?? 1) <= 0;
-      if (!old) continue;
+      if (!atOrBefore(x.r.to, cutoff, keyType)) continue;
       const action = policy.retention.action;
       if (action.kind === 'move-tablespace' && x.p.tablespace === action.tablespace) continue;
       plan.ops.push({ kind: 'retire', table: tree.table, partition: { schema: x.p.schema, name: x.p.name }, bound: x.p.bound, action, parentHasDefault: dflt !== undefined });
       plan.problems.push({ code: 'past-retention', table: t, partition: x.p.name, message: `${x.p.name} is past retention (${x.p.boundText}); apply retires it (${action.kind})` });
     }
   }
+  reportGaps(cutoff, keyType);
   return plan;
+}
+
+/** Whether bound `v` is at or before `cutoff` (date bounds compared as instants). */
+function atOrBefore(v: BoundValue, cutoff: BoundValue, keyType: string | undefined): boolean {
+  const value = keyType === 'date' && v.kind === 'date' ? timeBound(boundMicros(v)!, 'timestamptz') : v;
+  return (compareBound(value, cutoff) ?? 1) <= 0;
+}
+
+/** A bound as a person reads it (timestamptz with its +00). */
+function shown(v: BoundValue): string {
+  return v.kind === 'timestamptz' ? `${v.text}+00` : 'text' in v ? v.text : v.kind.toUpperCase();
 }
 
 /**
