@@ -1,7 +1,7 @@
 /**
  * Daily metrics per tenant: monthly RANGE partitions, each declared month itself
  * split into 4 HASH partitions by tenant (metrics_p20260101_h4_0 ... _h4_3).
- * The maintenance policy keeps two months ready ahead.
+ * The maintenance policy keeps two months ready ahead, each split the same way.
  */
 import { date, integer, primaryKey } from 'drizzle-orm/pg-core';
 import { hash, pgPartitionedTable, range } from 'drizzle-partitions';
@@ -22,8 +22,7 @@ export const metrics = pgPartitionedTable(
         { from: '2026-02-01', to: '2026-03-01', partitionBy: hash(t.tenantId, { partitions: 4 }) },
       ],
       default: false,
-      // Months made by maintenance are plain tables: the policy has no sub-partition
-      // template (see main.ts).
-      maintenance: { interval: '1 month', premake: 2 },
+      // Months made by maintenance are split by tenant the same way.
+      maintenance: { interval: '1 month', premake: 2, partitionBy: hash(t.tenantId, { partitions: 4 }) },
     }),
 );

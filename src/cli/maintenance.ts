@@ -91,7 +91,7 @@ export async function runMaintenance(command: 'status' | 'plan' | 'apply', args:
     const now = str(flags.now) ? new Date(str(flags.now)!) : new Date();
     let p: MaintenancePlan;
     try {
-      p = await plan(database.db, tableObjects, { now, backfill: Number(str(flags.backfill) ?? 0) });
+      p = await plan(database.db, tableObjects, { now, backfill: Number(str(flags.backfill) ?? 0), casing: config.casing });
     } catch (e) {
       const code = (e as { code?: string }).code;
       if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === '28P01' || code === '3D000') {

@@ -10,16 +10,17 @@ import { quoteIdent, quoteLiteral, quoteQualified, type QualifiedName } from './
 
 /**
  * `CREATE TABLE child (LIKE parent INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE INCLUDING GENERATED);`
- * — a table shaped like its parent, to be attached later. Indexes are not copied:
- * ATTACH builds the parent's indexes on it (instantly, while it is empty).
+ * — a table shaped like its parent, to be attached later (itself partitioned when
+ * `partitionBy` is given). Indexes are not copied: ATTACH builds the parent's
+ * indexes on it (instantly, while it is empty).
  *
  * @example
  * ```ts
  * createLikeSql({ schema: 'public', name: 'events_p20260101' }, { schema: 'public', name: 'events' });
  * ```
  */
-export function createLikeSql(child: QualifiedName, parent: QualifiedName): string {
-  return `CREATE TABLE ${quoteQualified(child)} (LIKE ${quoteQualified(parent)} INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE INCLUDING GENERATED);`;
+export function createLikeSql(child: QualifiedName, parent: QualifiedName, partitionBy?: string): string {
+  return `CREATE TABLE ${quoteQualified(child)} (LIKE ${quoteQualified(parent)} INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE INCLUDING GENERATED)${partitionBy ? ` ${partitionBy}` : ''};`;
 }
 
 /** The predicate `"key" >= from AND "key" < to` (an open end is left out), NULLs excluded. */

@@ -113,8 +113,10 @@ async function applyCreate(ex: Executor, op: CreateOp, opts: ApplyOptions): Prom
   if (!op.resume) {
     opts.onProgress?.({ op, phase: 'create' });
     const r = await withLockRetry(ex, { what: `create ${op.partition.name}`, relation: op.table }, opts, async (tx) => {
-      await tx.query(createLikeSql(op.partition, op.table));
+      await tx.query(createLikeSql(op.partition, op.table, op.subpartitions?.partitionBy));
+      // on a partitioned table the CHECK reaches every sub-partition created after it
       if (predicate) await tx.query(addCheckSql(op.partition, BOUND_CONSTRAINT, predicate));
+      for (const statement of op.subpartitions?.statements ?? []) await tx.query(statement);
       await tx.query(commentOnTableSql(op.partition, managedComment({ createdAt: opts.now ?? new Date(), reason: op.reason })));
     });
     attempts = r.attempts;

@@ -6,6 +6,9 @@
 import type { PgTable } from 'drizzle-orm/pg-core';
 import { anyRowsSql, countRowsSql, maxKeySql, rangePredicate } from '../ddl/maintenance-sql.js';
 import { quoteQualified, type QualifiedName } from '../ddl/quote.js';
+import type { Casing } from '../ddl/column-names.js';
+import { declaredPartitionsSql, partitionByClause } from '../ddl/partition-ddl.js';
+import { resolveTemplate } from '../schema/resolve.js';
 import { FENCE_CONSTRAINT } from './fence.js';
 import { compareBound, nameFragment, type BoundValue } from '../schema/bound-values.js';
 import { getPartitioning } from '../schema/partitioned-table.js';
@@ -37,6 +40,8 @@ export interface CreateOp {
   defaultRows: number;
   /** The default partition's estimated size in rows (decides how ATTACH avoids scanning it under lock). */
   defaultEstimatedRows: number;
+  /** When the policy sub-partitions new partitions: the new table's PARTITION BY and its sub-partitions' DDL. */
+  subpartitions?: { partitionBy: string; statements: string[] } | undefined;
 }
 
 /** Retire an old partition that maintenance created, by the policy's retention action. */
@@ -98,6 +103,8 @@ export interface MaintenancePlan {
 export interface PlanOptions {
   /** The clock (default: now). Tests travel in time with it. */
   now?: Date;
+  /** drizzle's `casing`, as in the drizzle config: names sub-partition key columns. */
+  casing?: Casing;
   /** Past partitions to create behind the current one (default 0). */
   backfill?: number;
 }
@@ -141,7 +148,7 @@ async function existingTables(ex: Executor, schema: string, names: string[]): Pr
   return new Map(rows.map((r) => [r.name, { attached: r.attached, managed: r.comment?.startsWith(MANAGED_COMMENT_PREFIX) ?? false }]));
 }
 
-async function planTable(ex: Executor, table: PgTable | QualifiedName, opts: Required<PlanOptions>): Promise<TablePlan> {
+async function planTable(ex: Executor, table: PgTable | QualifiedName, opts: { now: Date; backfill: number; casing: Casing }): Promise<TablePlan> {
   const target = resolveTarget(table);
   const policy = getPartitioning(table)?.policy;
   const tree = await readTree(ex, target.table, target.declared);
@@ -249,6 +256,7 @@ async function planTable(ex: Executor, table: PgTable | QualifiedName, opts: Req
       default: dflt ? { schema: dflt.schema, name: dflt.name } : null,
       defaultRows,
       defaultEstimatedRows: dflt?.estimatedRows ?? 0,
+      subpartitions: subpartitionsOf(table, policy, { schema, name }, opts.casing),
     });
   }
 
@@ -270,6 +278,14 @@ async function planTable(ex: Executor, table: PgTable | QualifiedName, opts: Req
   }
   reportGaps(cutoff, keyType);
   return plan;
+}
+
+/** The sub-partition DDL a policy's `partitionBy` gives the new partition `partition`. */
+function subpartitionsOf(table: PgTable | QualifiedName, policy: MaintenancePolicy, partition: QualifiedName, casing: Casing): CreateOp['subpartitions'] {
+  if (!policy.partitionBy || !getPartitioning(table)) return undefined;
+  const level = resolveTemplate(table as PgTable, policy.partitionBy.spec, partition.name);
+  const opts = { casing };
+  return { partitionBy: partitionByClause(level, opts), statements: declaredPartitionsSql({ table: partition, ...level, onPartitionRemoved: 'detach' }, opts) };
 }
 
 /** Whether bound `v` is at or before `cutoff` (date bounds compared as instants). */
@@ -294,7 +310,7 @@ function shown(v: BoundValue): string {
  * ```
  */
 export async function plan(db: DatabaseLike, tables: readonly (PgTable | QualifiedName)[], opts: PlanOptions = {}): Promise<MaintenancePlan> {
-  const full = { now: opts.now ?? new Date(), backfill: opts.backfill ?? 0 };
+  const full = { now: opts.now ?? new Date(), backfill: opts.backfill ?? 0, casing: opts.casing };
   return withSession(db, async (ex) => {
     const out: TablePlan[] = [];
     for (const t of tables) out.push(await planTable(ex, t, full));

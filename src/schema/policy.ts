@@ -4,6 +4,9 @@
  * checked at definition time; the runtime reads the resolved form.
  */
 
+import type { PartitionLevel } from './resolved.js';
+import type { AnyPartitionSpec } from './spec.js';
+
 /** Calendar and clock units a time interval may use. */
 export type IntervalUnit = 'hour' | 'day' | 'week' | 'month' | 'quarter' | 'year';
 
@@ -39,12 +42,21 @@ export interface MaintenancePolicyInput {
   premake?: number;
   /** Partitions entirely older than `keep` are retired with `action` (default `'detach'`). */
   retention?: { keep: string | number | bigint; action?: RetentionActionInput };
+  /**
+   * Sub-partitioning of every partition maintenance creates, e.g.
+   * `hash(t.tenantId, { partitions: 4 })`: each new month is itself partitioned.
+   */
+  partitionBy?: AnyPartitionSpec;
 }
 
 /** A policy, resolved for the key's type. */
-export type MaintenancePolicy =
+export type MaintenancePolicy = (
   | { kind: 'time'; interval: TimeInterval; premake: number; retention?: { keep: TimeInterval; action: RetentionAction } }
-  | { kind: 'integer'; interval: bigint; premake: number; retention?: { keep: bigint; action: RetentionAction } };
+  | { kind: 'integer'; interval: bigint; premake: number; retention?: { keep: bigint; action: RetentionAction } }
+) & {
+  /** The sub-partitioning of new partitions: the spec, and its check against a sample partition name. */
+  partitionBy?: { spec: AnyPartitionSpec; sample: PartitionLevel } | undefined;
+};
 
 /** Default number of partitions premade ahead of the current one. */
 export const DEFAULT_PREMAKE = 4;

@@ -333,11 +333,30 @@ export function resolvePartitioning(table: PgTable, spec: unknown): Partitioning
   const level = resolveLevel(spec, ctx, names);
   const options = (spec as AnyPartitionSpec).options ?? {};
   const policy = options.maintenance === undefined ? undefined : resolvePolicy(options.maintenance, level, (code, message, hint) => fail(code, ctx, message, hint));
+  if (policy && options.maintenance?.partitionBy !== undefined) {
+    // Checked now against a sample name; resolved again for each partition maintenance makes.
+    const sample = `${name}_p${policy.kind === 'time' && policy.interval.unit === 'hour' ? '20260101_0000' : policy.kind === 'time' ? '20260101' : '1000000000'}`;
+    const spec = options.maintenance.partitionBy;
+    policy.partitionBy = { spec, sample: resolveLevel(spec, { ...ctx, prefix: sample, under: 'maintenance.partitionBy' }, new Map([[sample, 'the sample partition']])) };
+  }
   const onPartitionRemoved = options.onPartitionRemoved ?? 'detach';
   if (onPartitionRemoved !== 'detach' && onPartitionRemoved !== 'drop') {
     fail('SPEC_INVALID', ctx, `onPartitionRemoved ${JSON.stringify(onPartitionRemoved)} is not 'detach' or 'drop'`);
   }
   return { table: { schema, name }, ...level, policy, onPartitionRemoved };
+}
+
+/**
+ * The sub-partitioning a maintenance policy gives a new partition named `prefix`.
+ *
+ * @example
+ * ```ts
+ * resolveTemplate(metrics, getPartitioning(metrics)!.policy!.partitionBy!.spec, 'metrics_p20260301'); // HASH level, metrics_p20260301_h4_0 ...
+ * ```
+ */
+export function resolveTemplate(table: PgTable, spec: AnyPartitionSpec, prefix: string): PartitionLevel {
+  const ctx: LevelContext = { table, tableLabel: tableLabel(table), prefix, under: prefix };
+  return resolveLevel(spec, ctx, new Map([[prefix, 'the new partition']]));
 }
 
 /** Key columns of every level of a partitioning (for uniqueness checks). */

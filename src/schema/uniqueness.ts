@@ -67,7 +67,9 @@ export function checkUniqueness(table: PgTable, level: PartitionLevel): void {
   const label = tableLabel(table);
   const things = collect(table);
   if (things.length === 0) return;
-  for (const { keys, where } of allKeys(level)) {
+  const template = (level as { policy?: { partitionBy?: { sample: PartitionLevel } } }).policy?.partitionBy?.sample;
+  const levels = [...allKeys(level), ...(template ? allKeys(template).map((k) => ({ keys: k.keys, where: k.where || 'maintenance.partitionBy' })) : [])];
+  for (const { keys, where } of levels) {
     const scope = where ? ` (the key of sub-partitioned partition "${where}")` : '';
     const expr = keys.find((k) => k.kind === 'expression');
     if (expr) {

@@ -8,7 +8,8 @@ import { chmodSync, chownSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { apply, ensurePartitions, listPartitions, plan, type MaintenancePolicyInput, type ProgressEvent } from '../../src/index.js';
+import { bigint, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
+import { apply, ensurePartitions, hash, listPartitions, pgPartitionedTable, plan, range, type MaintenancePolicyInput, type ProgressEvent } from '../../src/index.js';
 import { useTestDatabase } from '../harness/db.js';
 import { createOn, eventsTable, EVENTS_COLUMNS, idTable, tenantsTable } from './fixtures.js';
 
@@ -205,6 +206,45 @@ describe('time-range maintenance', () => {
       await db.sql.unsafe(`DROP TABLE IF EXISTS ev_cold`);
       await db.sql.unsafe(`DROP TABLESPACE IF EXISTS dp_cold`);
     }
+  });
+});
+
+describe('sub-partitioned partitions from the policy', () => {
+  it('each new month is created HASH-partitioned, default rows routed into its sub-partitions, then attached', async () => {
+    const t = pgPartitionedTable(
+      'ev_sub',
+      { id: bigint({ mode: 'number' }).notNull(), at: timestamp({ withTimezone: true }).notNull() },
+      (t) => [primaryKey({ columns: [t.id, t.at] })],
+      (t) => range(t.at, { maintenance: { interval: '1 month', premake: 1, partitionBy: hash(t.id, { partitions: 2 }) } }),
+    );
+    await createOn(db.sql, t, `"id" bigint NOT NULL, "at" timestamptz NOT NULL, PRIMARY KEY ("id", "at")`);
+    await db.sql`insert into ev_sub select g, timestamptz '2026-03-05' + g * interval '1 minute' from generate_series(1, 1000) g`;
+    const p = await plan(db.sql, [t], { now: new Date('2026-03-10T00:00:00Z') });
+    const r = await apply(db.sql, p, { batchSize: 300 });
+    expect(r.results.map((x) => [x.op.partition.name, x.status, x.movedRows])).toEqual([
+      ['ev_sub_p20260301', 'done', 1000],
+      ['ev_sub_p20260401', 'done', 0],
+    ]);
+    const tree = await listPartitions(db.sql, t);
+    const march = tree.partitions.find((x) => x.name === 'ev_sub_p20260301')!;
+    expect(march.partitionBy).toBe('HASH (id)');
+    expect(march.children.map((c) => c.name)).toEqual(['ev_sub_p20260301_h2_0', 'ev_sub_p20260301_h2_1']);
+    const counts = await db.sql<{ t: string; n: number }[]>`select tableoid::regclass::text as t, count(*)::int as n from ev_sub group by 1 order by 1`;
+    expect(counts.map((c) => c.t)).toEqual(['ev_sub_p20260301_h2_0', 'ev_sub_p20260301_h2_1']);
+    expect(counts.reduce((a, c) => a + c.n, 0)).toBe(1000);
+    const left = await db.sql`select conname from pg_constraint where conname like 'drizzle_partitions%'`;
+    expect(left).toEqual([]);
+  });
+
+  it('a policy sub-partitioning whose key is not in the primary key is refused at definition time', () => {
+    expect(() =>
+      pgPartitionedTable(
+        'ev_sub_bad',
+        { id: bigint({ mode: 'number' }).notNull(), at: timestamp({ withTimezone: true }).notNull(), tenant: text().notNull() },
+        (t) => [primaryKey({ columns: [t.id, t.at] })],
+        (t) => range(t.at, { maintenance: { interval: '1 month', partitionBy: hash(t.tenant, { partitions: 2 }) } }),
+      ),
+    ).toThrow(/PRIMARY_KEY_MISSING_KEY_COLUMN[\s\S]*"tenant"/);
   });
 });
 
