@@ -124,7 +124,7 @@ function status(p: MaintenancePlan, tables: Partitioning[], json: boolean, io: C
   for (const t of p.tables) {
     const def = tables.find((x) => x.table.name === t.table.name);
     io.out(`${t.table.schema}.${t.table.name}  ${t.tree.partitionBy}  (${policyText(def?.policy)})`);
-    const rows = [['  partition', 'bound', 'rows', 'size', 'origin']];
+    const rows = [['  partition', 'bound', 'rows (est.)', 'size', 'origin']];
     for (const { p: x, depth } of flatten(t.tree.partitions)) {
       rows.push([`  ${'  '.repeat(depth)}${x.name}${x.detachPending ? ' (detach pending)' : ''}`, x.boundText.replace(/^FOR VALUES /, ''), String(x.estimatedRows), human(x.bytes), x.origin]);
     }
