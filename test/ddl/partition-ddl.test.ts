@@ -203,7 +203,8 @@ describe('executed on PostgreSQL', () => {
       'FOR VALUES FROM (100, MINVALUE) TO (MAXVALUE, MAXVALUE)',
     ]);
     const dailyTree = await catalogTree(db.sql, 'public', 'daily');
-    expect(dailyTree.key).toMatch(/^RANGE \(+at AT TIME ZONE 'UTC'::text\)+::date\)+$/);
+    // PostgreSQL 14 and later print AT TIME ZONE as written; 13 prints the function it calls
+    expect(dailyTree.key).toMatch(db.serverMajor >= 14 ? /^RANGE \(+at AT TIME ZONE 'UTC'::text\)+::date\)+$/ : /^RANGE \(+timezone\('UTC'::text, at\)\)+::date\)+$/);
     await db.sql`insert into daily values ('2026-01-01 23:30:00Z')`;
     await db.sql`insert into analytics.metrics values (5, '2026-01-01', 1), (100, '1900-01-01', 2)`;
     const parts = await db.sql<{ p: string }[]>`select tableoid::regclass::text as p from analytics.metrics order by tenant_id`;
@@ -221,8 +222,16 @@ describe('executed on PostgreSQL', () => {
     await db.sql.unsafe(detachPartitionSql({ parent, partition: child }));
     expect((await catalogTree(db.sql, 'public', 'logs')).children).toEqual([]);
     await db.sql.unsafe(attachPartitionSql({ parent, partition: child, bound }));
-    await expect(db.sql.unsafe(detachPartitionSql({ parent, partition: child, mode: 'finalize' }))).rejects.toThrow(/cannot complete detaching partition/);
-    await db.sql.unsafe(detachPartitionSql({ parent, partition: child, mode: 'concurrently' }));
+    if (db.serverMajor >= 14) {
+      await expect(db.sql.unsafe(detachPartitionSql({ parent, partition: child, mode: 'finalize' }))).rejects.toThrow(/cannot complete detaching partition/);
+      await db.sql.unsafe(detachPartitionSql({ parent, partition: child, mode: 'concurrently' }));
+    } else {
+      // PostgreSQL 13 has neither form (the runtime never sends them there: src/runtime/apply.ts checks the version)
+      await expect(db.sql.unsafe(detachPartitionSql({ parent, partition: child, mode: 'finalize' }))).rejects.toThrow(/syntax error at or near "FINALIZE"/);
+      await expect(db.sql.unsafe(detachPartitionSql({ parent, partition: child, mode: 'concurrently' }))).rejects.toThrow(/syntax error at or near "CONCURRENTLY"/);
+      expect((await catalogTree(db.sql, 'public', 'logs')).children.map((c) => c.bound)).toEqual(['FOR VALUES FROM (0) TO (1000)']);
+      await db.sql.unsafe(detachPartitionSql({ parent, partition: child }));
+    }
     expect((await catalogTree(db.sql, 'public', 'logs')).children).toEqual([]);
     await db.sql.unsafe(dropTableSql({ table: child }));
     await db.sql.unsafe(dropTableSql({ table: child, ifExists: true }));

@@ -102,13 +102,13 @@ afterAll(async () => {
 const CHECKS = { concurrent: true, timeout: 120_000 } as const;
 
 describe('npm pack', CHECKS, () => {
-  it('ships dist (ESM, CommonJS marked as such, the bin) and the README, nothing else', async () => {
+  it('ships dist (ESM, CommonJS marked as such, the bin), the README and the LICENSE, nothing else', async () => {
     const r = ok(await run('tar', ['tzf', tarball], work), 'tar');
     const files = r.stdout.split('\n').filter(Boolean).map((f) => f.replace(/^package\//, ''));
     for (const f of ['package.json', 'README.md', 'dist/esm/index.js', 'dist/esm/index.d.ts', 'dist/esm/migrations/index.js', 'dist/cjs/index.js', 'dist/cjs/index.d.ts', 'dist/cjs/migrations/index.js', 'dist/cjs/package.json', 'dist/esm/cli/main.js']) {
       expect(files, f).toContain(f);
     }
-    expect(files.filter((f) => !f.startsWith('dist/') && !['package.json', 'README.md'].includes(f))).toEqual([]);
+    expect(files.filter((f) => !f.startsWith('dist/') && !['package.json', 'README.md', 'LICENSE'].includes(f))).toEqual([]);
     expect(JSON.parse(await readFile(appPath('node_modules/drizzle-partitions/dist/cjs/package.json'), 'utf8'))).toEqual({ type: 'commonjs' });
     expect((await readFile(appPath('node_modules/drizzle-partitions/dist/esm/cli/main.js'), 'utf8')).startsWith('#!/usr/bin/env node')).toBe(true);
   });

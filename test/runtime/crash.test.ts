@@ -196,15 +196,41 @@ describe('an interrupted DETACH ... CONCURRENTLY', () => {
     return { t, old, p };
   }
 
+  /**
+   * undefined: not a partition; true: half detached (14+). inhdetachpending exists from
+   * PostgreSQL 14: read through to_jsonb, so that on 13 an attached partition answers false.
+   */
   async function pending(name: string): Promise<boolean | undefined> {
-    const [r] = await db.sql<{ pending: boolean }[]>`select inhdetachpending as pending from pg_inherits where inhrelid = to_regclass(${name})`;
-    return r?.pending;
+    const [r] = await db.sql<{ pending: boolean | null }[]>`select (to_jsonb(i) ->> 'inhdetachpending')::boolean as pending from pg_inherits i where inhrelid = to_regclass(${name})`;
+    return r ? (r.pending ?? false) : undefined;
   }
+
+  /**
+   * PostgreSQL 14+ retires with DETACH ... CONCURRENTLY, whose first phase commits on its own
+   * (an interruption leaves the partition pending). 13 has no such thing: the runtime falls
+   * back to a plain DETACH with lock_timeout, and an interruption leaves it attached, as it was.
+   */
+  const concurrent = () => db.serverMajor >= 14;
 
   /** plan() shows the finalize op; apply() finishes it once nothing holds the table. */
   async function finishes(t: ReturnType<typeof eventsTable>, name: string, old: string) {
     const p = await plan(db.sql, [t], { now: NOW });
     const ops = p.tables[0]!.ops.map((o) => `${o.kind} ${o.partition.name}`);
+    if (!concurrent()) {
+      // PostgreSQL 13: nothing was half done, the partition is simply retired now
+      expect(ops).toEqual([`retire ${old}`]);
+      expect(p.tables[0]!.problems.map((x) => x.code)).not.toContain('detach-pending');
+      const r = await apply(db.sql, p, { lockTimeoutMs: 500, allowDestructive: true });
+      expect(r.results.map((x) => [x.op.kind, x.status, x.method ?? x.reason])).toEqual([
+        ['retire', 'done', expect.stringMatching(new RegExp(`^detach with lock_timeout \\(PostgreSQL ${db.serverMajor} has no DETACH CONCURRENTLY\\)`))],
+      ]);
+      expect(await pending(old)).toBeUndefined(); // no longer in pg_inherits
+      expect(await count(old)).toBe(10); // the table and its rows stay (action: detach)
+      const [c] = await db.sql<{ c: string }[]>`select obj_description(to_regclass(${old}), 'pg_class') as c`;
+      expect(c!.c).toMatch(/^drizzle-partitions:retired /);
+      expect((await plan(db.sql, [t], { now: NOW })).tables[0]!.ops).toEqual([]);
+      return;
+    }
     expect(ops[0]).toBe(`finalize-detach ${old}`);
     // plan.ts today also lists the pending partition for retirement; once finalized, apply finds it retired.
     expect(ops.slice(1)).toEqual(ops.length > 1 ? [`retire ${old}`] : []);
@@ -233,12 +259,14 @@ describe('an interrupted DETACH ... CONCURRENTLY', () => {
       expect(res!.status, res!.reason).toBe('failed');
       expect(res!.code).toBe('LOCK_TIMEOUT');
       expect(res!.reason).toContain(`pid ${holder.pid} `);
-      expect(await pending(old)).toBe(true);
-      // While the reader stays, finishing fails the same way (FINALIZE needs ACCESS EXCLUSIVE on the partition).
-      const blocked = await apply(db.sql, await plan(db.sql, [t], { now: NOW }), { lockTimeoutMs: 200, attempts: 2, backoffMs: 50 });
-      expect(blocked.results.filter((x) => x.op.kind === 'finalize-detach').map((x) => [x.status, x.code])).toEqual([['failed', 'LOCK_TIMEOUT']]);
+      // 14+: the first phase committed, the partition is pending; 13: the plain DETACH rolled back, it is attached as before
+      expect(await pending(old)).toBe(concurrent());
+      // While the reader stays, finishing fails the same way (FINALIZE needs ACCESS EXCLUSIVE on the partition);
+      // on 13 the next try is the same plain DETACH (a retire, so it needs allowDestructive to be tried at all).
+      const blocked = await apply(db.sql, await plan(db.sql, [t], { now: NOW }), { lockTimeoutMs: 200, attempts: 2, backoffMs: 50, ...(concurrent() ? {} : { allowDestructive: true }) });
+      expect(blocked.results.filter((x) => x.op.kind === (concurrent() ? 'finalize-detach' : 'retire')).map((x) => [x.status, x.code])).toEqual([['failed', 'LOCK_TIMEOUT']]);
       expect(blocked.results.map((x) => x.status)).not.toContain('done');
-      expect(await pending(old)).toBe(true);
+      expect(await pending(old)).toBe(concurrent());
     } finally {
       await holder.end();
     }
@@ -254,17 +282,18 @@ describe('an interrupted DETACH ... CONCURRENTLY', () => {
       // A maintainer with a long lock_timeout, in a process of its own, waits in the second phase ...
       const child = runChild({ table: name, policy, withDefault: false, allowDestructive: true, lockTimeoutMs: 60_000, crash: 'none' });
       let pid = 0;
+      // (PostgreSQL 13: its plain DETACH waits for the lock on the table)
       await waitUntil(
-        'the DETACH CONCURRENTLY to wait in its second phase',
+        concurrent() ? 'the DETACH CONCURRENTLY to wait in its second phase' : 'the DETACH to wait for its lock',
         async () => {
           const [r] = await db.sql<{ pid: number }[]>`select pid from pg_stat_activity
-            where application_name = ${CHILD_APPLICATION_NAME} and datname = current_database() and wait_event_type = 'Lock' and query ilike '%DETACH PARTITION%CONCURRENTLY%'`;
+            where application_name = ${CHILD_APPLICATION_NAME} and datname = current_database() and wait_event_type = 'Lock' and query ilike ${concurrent() ? '%DETACH PARTITION%CONCURRENTLY%' : '%DETACH PARTITION%'}`;
           pid = r?.pid ?? 0;
           return pid !== 0;
         },
         20_000,
       );
-      expect(await pending(old)).toBe(true); // the first phase committed
+      expect(await pending(old)).toBe(concurrent()); // 14+: the first phase committed; 13: nothing committed
       // ... and its backend dies (an operator's pg_terminate_backend, an OOM kill).
       const [k] = await db.sql<{ ok: boolean }[]>`select pg_terminate_backend(${pid}::int) as ok`;
       expect(k!.ok).toBe(true);
@@ -277,7 +306,7 @@ describe('an interrupted DETACH ... CONCURRENTLY', () => {
     expect(run.signal, run.stdout + run.stderr).toBeNull();
     expect(run.stdout).not.toContain('"done"');
     await childBackendsGone();
-    expect(await pending(old)).toBe(true);
+    expect(await pending(old)).toBe(concurrent());
     await finishes(t, name, old);
   });
 });
