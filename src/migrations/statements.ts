@@ -6,10 +6,8 @@ import type { PgTable } from 'drizzle-orm/pg-core';
 import { partitionedTableSql, type RenderOptions } from '../ddl/partition-ddl.js';
 import type { QualifiedName } from '../ddl/quote.js';
 import { getPartitioning } from '../schema/partitioned-table.js';
+import { fileTables } from './sql-file.js';
 import type { Partitioning } from '../schema/resolved.js';
-
-const QUOTED = String.raw`"((?:[^"]|"")+)"`;
-const CREATE_TABLE = new RegExp(String.raw`^\s*CREATE TABLE (?:IF NOT EXISTS )?${QUOTED}(?:\.${QUOTED})?\s*\(`);
 
 /**
  * The table a drizzle-kit `CREATE TABLE` statement creates, or undefined for any
@@ -21,10 +19,8 @@ const CREATE_TABLE = new RegExp(String.raw`^\s*CREATE TABLE (?:IF NOT EXISTS )?$
  * ```
  */
 export function createTableTarget(statement: string): QualifiedName | undefined {
-  const m = CREATE_TABLE.exec(statement);
-  if (!m) return undefined;
-  const unquote = (s: string) => s.replace(/""/g, '"');
-  return m[2] === undefined ? { schema: undefined, name: unquote(m[1]!) } : { schema: unquote(m[1]!), name: unquote(m[2]) };
+  const first = fileTables(statement.trimStart()).created[0];
+  return first && first.start === 0 ? first.table : undefined;
 }
 
 function key(q: QualifiedName): string {

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadDrizzleConfig } from '../../src/migrations/config.js';
 import { ConfigError } from '../../src/migrations/errors.js';
+import { configError } from './expect-config-error.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const projects: string[] = [];
@@ -35,14 +36,6 @@ afterAll(() => {
   }
 });
 
-async function configError(promise: Promise<unknown>): Promise<ConfigError> {
-  const e = await promise.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(ConfigError);
-  return e as ConfigError;
-}
 
 const tsConfig = (body: string) => `import { defineConfig } from 'drizzle-kit';\nexport default defineConfig(${body});\n`;
 

@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getPartitioning, isPartitionedTable, partitionedTablesOf } from '../../src/index.js';
 import { ConfigError } from '../../src/migrations/errors.js';
 import { loadSchema, resolveSchemaFiles } from '../../src/migrations/load-schema.js';
+import { configError } from './expect-config-error.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const projects: string[] = [];
@@ -55,14 +56,6 @@ afterAll(() => {
   }
 });
 
-async function configError(promise: Promise<unknown>): Promise<ConfigError> {
-  const e = await promise.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(ConfigError);
-  return e as ConfigError;
-}
 
 const EVENTS = `
 import { bigint, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
