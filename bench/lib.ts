@@ -1,0 +1,524 @@
+/**
+ * Shared pieces of the benchmarks (bench/run.ts): options and sizes, timing,
+ * percentiles, a round-trip counter, the single-row writer whose latency the
+ * stall scenarios measure, scratch databases, pg_partman, and markdown tables.
+ *
+ * Benchmarks are not tests: nothing here is asserted by `npm test`.
+ */
+import { execFile } from 'node:child_process';
+import os from 'node:os';
+import { promisify } from 'node:util';
+import { Worker } from 'node:worker_threads';
+import postgres from 'postgres';
+import { createScratchDatabase, databaseFromUrl, type ScratchDatabase } from '../test/harness/client.js';
+
+export type Sql = postgres.Sql<{}>;
+
+// ---------------------------------------------------------------------------------
+// Options
+
+/** Every size a scenario uses; `--quick` and the flags below change them. */
+export interface Sizes {
+  /** Scenario 1: daily partitions created ahead on an empty parent. */
+  createPartitions: number;
+  /** Scenario 2: partition counts of the parents plan() and listPartitions() read. */
+  planSizes: number[];
+  /** Scenario 2: timed calls per measurement (after one warm-up); the median is reported. */
+  planRepeats: number;
+  /** Scenario 3: rows in the default partition's future range. */
+  stallRows: number;
+  /** Scenario 3: partitions created ahead (the rows are spread over them). */
+  stallCreate: number;
+  /** Scenario 3: old partitions retired. */
+  stallRetire: number;
+  /** Scenario 4: rows moved out of the default partition. */
+  moveRows: number;
+  /** Scenario 5: tables in the schema, and how many of them are partitioned. */
+  tables: number;
+  partitionedTables: number;
+  /** Scenario 5: runs of each command (the median is reported). */
+  generateRuns: number;
+}
+
+export const FULL_SIZES: Sizes = {
+  createPartitions: 1000,
+  planSizes: [1000, 10_000],
+  planRepeats: 5,
+  stallRows: 1_000_000,
+  stallCreate: 7,
+  stallRetire: 7,
+  moveRows: 1_000_000,
+  tables: 200,
+  partitionedTables: 50,
+  generateRuns: 3,
+};
+
+export const QUICK_SIZES: Sizes = {
+  createPartitions: 200,
+  planSizes: [1000, 2000],
+  planRepeats: 3,
+  stallRows: 100_000,
+  stallCreate: 7,
+  stallRetire: 7,
+  moveRows: 100_000,
+  tables: 60,
+  partitionedTables: 15,
+  generateRuns: 1,
+};
+
+export interface BenchOptions {
+  quick: boolean;
+  /** Admin URL of the server (a role that may create databases). */
+  url: string;
+  /** Scenario numbers to run (all when empty). */
+  only: Set<number>;
+  /** Install pg_partman with apt-get when the server lacks it (default on). */
+  installPartman: boolean;
+  /** Where the markdown goes (default bench/results/latest.md). */
+  out: string;
+  sizes: Sizes;
+}
+
+export const DEFAULT_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+
+export const USAGE = `npm run bench [-- options]
+
+  --quick                 small sizes (a few minutes): 200 partitions, 100k rows, 1k/2k plan sizes, 60 tables
+  --url <url>             server to run on (default ${DEFAULT_URL}); scratch databases are created and dropped there
+  --only <1,2,...>        run only these scenarios (1 create ahead, 2 plan at scale, 3 writer stall, 4 default move-out, 5 post-processing)
+  --out <file>            write the markdown here (default bench/results/latest.md)
+  --no-install            do not apt-get install pg_partman when it is missing
+  sizes (override --quick or the full defaults):
+  --partitions <n>        scenario 1: partitions created ahead (full 1000)
+  --plan-sizes <n,n>      scenario 2: partitions per parent (full 1000,10000)
+  --plan-repeats <n>      scenario 2: timed calls per measurement (full 5)
+  --stall-rows <n>        scenario 3: rows in the default partition's future range (full 1000000)
+  --stall-create <n>      scenario 3: partitions created ahead (full 7)
+  --stall-retire <n>      scenario 3: partitions retired (full 7)
+  --move-rows <n>         scenario 4: rows moved out of the default partition (full 1000000)
+  --tables <n>            scenario 5: tables in the schema (full 200)
+  --partitioned <n>       scenario 5: of which partitioned (full 50)
+  --generate-runs <n>     scenario 5: runs of each command (full 3)`;
+
+/** Parses the command line (after `npm run bench --`). Throws with a sentence on a bad flag. */
+export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
+  const args = [...argv];
+  if (args.includes('--help') || args.includes('-h')) return 'help';
+  const quick = args.includes('--quick');
+  const sizes: Sizes = { ...(quick ? QUICK_SIZES : FULL_SIZES) };
+  const opts: BenchOptions = { quick, url: DEFAULT_URL, only: new Set(), installPartman: true, out: 'bench/results/latest.md', sizes };
+  const int = (flag: string, v: string | undefined): number => {
+    const n = Number(v);
+    if (!Number.isSafeInteger(n) || n < 1) throw new Error(`${flag} needs a positive whole number, got ${JSON.stringify(v)}`);
+    return n;
+  };
+  const sizeFlags: Record<string, (v: string) => void> = {
+    '--partitions': (v) => (sizes.createPartitions = int('--partitions', v)),
+    '--plan-sizes': (v) => (sizes.planSizes = v.split(',').map((x) => int('--plan-sizes', x))),
+    '--plan-repeats': (v) => (sizes.planRepeats = int('--plan-repeats', v)),
+    '--stall-rows': (v) => (sizes.stallRows = int('--stall-rows', v)),
+    '--stall-create': (v) => (sizes.stallCreate = int('--stall-create', v)),
+    '--stall-retire': (v) => (sizes.stallRetire = int('--stall-retire', v)),
+    '--move-rows': (v) => (sizes.moveRows = int('--move-rows', v)),
+    '--tables': (v) => (sizes.tables = int('--tables', v)),
+    '--partitioned': (v) => (sizes.partitionedTables = int('--partitioned', v)),
+    '--generate-runs': (v) => (sizes.generateRuns = int('--generate-runs', v)),
+  };
+  for (let i = 0; i < args.length; i++) {
+    const raw = args[i]!;
+    if (raw === '--quick') continue;
+    if (raw === '--no-install') {
+      opts.installPartman = false;
+      continue;
+    }
+    const eq = raw.indexOf('=');
+    const flag = eq > 0 ? raw.slice(0, eq) : raw;
+    const value = (): string => {
+      const v = eq > 0 ? raw.slice(eq + 1) : args[++i];
+      if (v === undefined) throw new Error(`${flag} needs a value`);
+      return v;
+    };
+    if (flag === '--url') opts.url = value();
+    else if (flag === '--out') opts.out = value();
+    else if (flag === '--only') for (const x of value().split(',')) opts.only.add(int('--only', x));
+    else if (flag in sizeFlags) sizeFlags[flag]!(value());
+    else throw new Error(`unknown option ${raw} (see --help)`);
+  }
+  if (sizes.partitionedTables > sizes.tables) throw new Error('--partitioned cannot exceed --tables');
+  return opts;
+}
+
+// ---------------------------------------------------------------------------------
+// Timing and statistics
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Runs fn and returns its value with the wall time in ms. */
+export async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number }> {
+  const t0 = performance.now();
+  const value = await fn();
+  return { value, ms: performance.now() - t0 };
+}
+
+/** Nearest-rank percentile (p in 0..100) of `values`; NaN when empty. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)));
+  return sorted[rank - 1]!;
+}
+
+export const median = (values: readonly number[]) => percentile(values, 50);
+
+// ---------------------------------------------------------------------------------
+// Connections
+
+/**
+ * A postgres.js pool whose round trips are counted: postgres.js calls `debug` once
+ * per query it sends (each is one round trip: we never pipeline).
+ */
+export interface CountedSql {
+  sql: Sql;
+  /** Queries sent since the last reset(). */
+  readonly count: number;
+  reset(): void;
+  /** The statements sent since the last reset() (text and parameters), in order. */
+  readonly sent: { text: string; params: unknown[] }[];
+  /** Runs fn and returns its value, wall time and round trips. */
+  measure<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number; roundTrips: number }>;
+}
+
+export function countedClient(url: string, max = 2): CountedSql {
+  let n = 0;
+  let sent: { text: string; params: unknown[] }[] = [];
+  const database = databaseFromUrl(url);
+  const debug = (_connection: number, text: string, params: unknown[]) => {
+    n++;
+    if (sent.length < 100_000) sent.push({ text, params });
+  };
+  const sql = postgres(url, { ...(database ? { database } : {}), max, onnotice: () => {}, idle_timeout: 20, debug });
+  return {
+    sql,
+    get count() {
+      return n;
+    },
+    get sent() {
+      return sent;
+    },
+    reset() {
+      n = 0;
+      sent = [];
+    },
+    async measure(fn) {
+      n = 0;
+      sent = [];
+      const { value, ms } = await timed(fn);
+      return { value, ms, roundTrips: n };
+    },
+  };
+}
+
+/** A plain postgres.js client (notices silenced). */
+export function client(url: string, max = 1): Sql {
+  const database = databaseFromUrl(url);
+  return postgres(url, { ...(database ? { database } : {}), max, onnotice: () => {}, idle_timeout: 20 });
+}
+
+/**
+ * A fresh scratch database on the server, given to fn and dropped afterwards
+ * (also when fn throws).
+ */
+export async function withScratch<T>(adminUrl: string, fn: (db: ScratchDatabase) => Promise<T>): Promise<T> {
+  const db = await createScratchDatabase(adminUrl, { prefix: 'dp_bench' });
+  try {
+    return await fn(db);
+  } finally {
+    await db.drop().catch((e) => console.error(`  (could not drop ${db.name}: ${(e as Error).message})`));
+  }
+}
+
+/** `CHECKPOINT` (so one measurement does not pay for the previous one's dirty buffers); ignored without the right. */
+export async function checkpoint(sql: Sql): Promise<void> {
+  await sql.unsafe('CHECKPOINT').catch(() => undefined);
+}
+
+// ---------------------------------------------------------------------------------
+// The writer
+
+export interface WriterResult {
+  /** Latency of each successful insert, ms. */
+  latencies: number[];
+  /** Inserts that failed, and their error codes (SQLSTATE or message) with counts. */
+  failed: number;
+  errors: Map<string, number>;
+  /** How long the writer ran, ms. */
+  ms: number;
+  /** When the slowest insert started, ms since the epoch (see {@link epochNow}). */
+  slowestAt: number;
+}
+
+export interface WriterHandle {
+  /** Ask the writer to stop `tailMs` from now; resolves with its result once it has. */
+  stop(tailMs?: number): Promise<WriterResult>;
+}
+
+/** What the writer inserts: rows into `table` with key `at` and ids from `idBase` on. */
+export interface WriterSpec {
+  table: string;
+  /** The key of every row (a timestamptz literal). */
+  at: string;
+  idBase: number;
+  /** Stop after this long whatever happens (default 10 minutes). */
+  maxMs?: number;
+}
+
+/**
+ * Starts a writer on its own connection, in a worker thread of its own (so our
+ * maintenance's JavaScript on this thread cannot delay it): single-row INSERTs
+ * into `table`, one after another, each timed with performance.now(). It stops by
+ * itself `tailMs` after stop() is called, or after `maxMs` whatever happens (a
+ * bounded loop). Failed inserts are counted and kept by error code, never hidden.
+ * Resolves once the connection is up and a first insert went through.
+ */
+export async function startWriter(url: string, spec: WriterSpec): Promise<WriterHandle> {
+  const worker = new Worker(new URL('./writer-worker.mjs', import.meta.url), {
+    workerData: { url, database: databaseFromUrl(url), table: spec.table, at: spec.at, idBase: spec.idBase, maxMs: spec.maxMs ?? 600_000 },
+  });
+  let ready: () => void;
+  let failed: (e: unknown) => void;
+  const isReady = new Promise<void>((res, rej) => ((ready = res), (failed = rej)));
+  const done = new Promise<WriterResult>((res, rej) => {
+    worker.on('message', (m: { ready?: true; latencies?: Float64Array; failed?: number; errors?: [string, number][]; ms?: number; slowestAt?: number }) => {
+      if (m.ready) ready();
+      else if (m.latencies) res({ latencies: Array.from(m.latencies), failed: m.failed ?? 0, errors: new Map(m.errors ?? []), ms: m.ms ?? 0, slowestAt: m.slowestAt ?? 0 });
+    });
+    worker.on('error', (e) => (failed(e), rej(e)));
+    worker.on('exit', (code) => rej(new Error(`the writer exited (code ${code}) without a result`)));
+  });
+  done.catch(() => undefined);
+  await isReady;
+  return {
+    stop(tailMs = 500) {
+      worker.postMessage({ stop: tailMs });
+      return done.finally(() => void worker.terminate());
+    },
+  };
+}
+
+/** Runs `work` while a writer inserts; the writer starts `leadMs` before it and stops `tailMs` after. */
+export async function underWriter<T>(
+  url: string,
+  writer: WriterSpec,
+  work: () => Promise<T>,
+  { leadMs = 300, tailMs = 500 } = {},
+): Promise<{ value: T; ms: number; writer: WriterResult }> {
+  const w = await startWriter(url, writer);
+  await sleep(leadMs);
+  let result: { value: T; ms: number };
+  try {
+    result = await timed(work);
+  } catch (e) {
+    await w.stop(0);
+    throw e;
+  }
+  return { ...result, writer: await w.stop(tailMs) };
+}
+
+/** A writer alone for `ms` (the no-maintenance baseline). */
+export async function writerAlone(url: string, writer: WriterSpec, ms: number): Promise<WriterResult> {
+  const w = await startWriter(url, writer);
+  await sleep(ms);
+  return w.stop(0);
+}
+
+/** Now, in ms since the epoch with sub-ms precision, comparable with the writer thread's. */
+export function epochNow(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+/**
+ * What the maintenance was doing at a moment: a log of steps (each marked when it
+ * began), read back as the step under way at `at`.
+ */
+export class StepLog {
+  readonly steps: { at: number; what: string }[] = [];
+  mark(what: string): void {
+    this.steps.push({ at: epochNow(), what });
+  }
+  /** The step under way at `at` ('before maintenance' when none had begun). */
+  at(at: number): string {
+    let found = 'before maintenance';
+    for (const s of this.steps) if (s.at <= at) found = s.what;
+    return found;
+  }
+}
+
+export function writerStats(w: WriterResult) {
+  return {
+    p50: percentile(w.latencies, 50),
+    p99: percentile(w.latencies, 99),
+    max: w.latencies.length ? w.latencies.reduce((a, b) => (b > a ? b : a), Number.NEGATIVE_INFINITY) : Number.NaN,
+    inserts: w.latencies.length,
+    failed: w.failed,
+    perSecond: (w.latencies.length / w.ms) * 1000,
+    errors: [...w.errors].map(([code, n]) => `${code} ×${n}`).join(', '),
+  };
+}
+
+// ---------------------------------------------------------------------------------
+// Dates (UTC day grid, as the runtime's daily slots)
+
+export const DAY_MS = 86_400_000;
+
+/** Midnight UTC of the day holding `d`, moved by `days`. */
+export function utcDay(d: Date, days = 0): Date {
+  return new Date(Math.floor(d.getTime() / DAY_MS) * DAY_MS + days * DAY_MS);
+}
+
+/** `2026-01-01 00:00:00+00` */
+export function tsLiteral(d: Date): string {
+  return `${d.toISOString().slice(0, 19).replace('T', ' ')}+00`;
+}
+
+/** `20260101` (the runtime's daily partition name fragment). */
+export function dayFragment(d: Date): string {
+  return d.toISOString().slice(0, 10).replace(/-/g, '');
+}
+
+// ---------------------------------------------------------------------------------
+// The server and pg_partman
+
+export interface ServerFacts {
+  version: string;
+  versionNum: number;
+  settings: Record<string, string>;
+}
+
+export const REPORTED_SETTINGS = ['shared_buffers', 'max_wal_size', 'fsync', 'synchronous_commit', 'wal_level', 'work_mem', 'max_locks_per_transaction', 'max_connections'];
+
+export async function serverFacts(sql: Sql): Promise<ServerFacts> {
+  const [v] = await sql<{ version: string; num: string }[]>`select current_setting('server_version') as version, current_setting('server_version_num') as num`;
+  const rows = await sql<{ name: string; setting: string }[]>`select name, current_setting(name) as setting from pg_settings where name = any(${REPORTED_SETTINGS})`;
+  return { version: v!.version, versionNum: Number(v!.num), settings: Object.fromEntries(rows.map((r) => [r.name, r.setting])) };
+}
+
+export interface PartmanStatus {
+  available: boolean;
+  version?: string;
+  /** What happened: found, installed, or why it is not there. */
+  note: string;
+}
+
+const run = promisify(execFile);
+
+function isLocalHost(url: string): boolean {
+  try {
+    const host = new URL(url).hostname;
+    return host === '' || host === '127.0.0.1' || host === 'localhost' || host === '::1' || host === '[::1]';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Whether the server offers pg_partman. When it does not, and the server is on this
+ * machine and we are root, installs Debian's `postgresql-<major>-partman` with apt-get
+ * (an extension needs no server restart unless its background worker is wanted).
+ */
+export async function ensurePartman(sql: Sql, facts: ServerFacts, opts: { url: string; install: boolean; log: (s: string) => void }): Promise<PartmanStatus> {
+  const available = async () => (await sql<{ v: string }[]>`select default_version as v from pg_available_extensions where name = 'pg_partman'`)[0]?.v;
+  const found = await available();
+  if (found) return { available: true, version: found, note: `pg_partman ${found} was already available` };
+  const major = Math.floor(facts.versionNum / 10000);
+  const pkg = `postgresql-${major}-partman`;
+  if (!opts.install) return { available: false, note: `pg_partman is not available on the server and --no-install was given: pg_partman columns skipped` };
+  if (!isLocalHost(opts.url)) return { available: false, note: `pg_partman is not available on the server, which is not on this machine (cannot apt-get install ${pkg} there): pg_partman columns skipped` };
+  if (process.getuid?.() !== 0) return { available: false, note: `pg_partman is not available and installing ${pkg} needs root: pg_partman columns skipped` };
+  opts.log(`pg_partman missing: apt-get install -y ${pkg} ...`);
+  try {
+    await run('apt-get', ['update'], { maxBuffer: 64 << 20 });
+    await run('apt-get', ['install', '-y', pkg], { maxBuffer: 64 << 20, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  } catch (e) {
+    const msg = ((e as { stderr?: string }).stderr || (e as Error).message).trim().split('\n').slice(-2).join(' ');
+    return { available: false, note: `pg_partman is not available and apt-get install ${pkg} failed (${msg}): pg_partman columns skipped` };
+  }
+  const now = await available();
+  if (!now) return { available: false, note: `apt-get installed ${pkg}, but the server at the URL still does not list pg_partman (another installation?): pg_partman columns skipped` };
+  return { available: true, version: now, note: `pg_partman ${now} was missing: installed by this run (apt-get install ${pkg})` };
+}
+
+/** `CREATE SCHEMA partman; CREATE EXTENSION pg_partman SCHEMA partman;` in a scratch database. */
+export async function createPartman(sql: Sql): Promise<void> {
+  await sql.unsafe('CREATE SCHEMA IF NOT EXISTS partman');
+  await sql.unsafe('CREATE EXTENSION IF NOT EXISTS pg_partman SCHEMA partman');
+}
+
+// ---------------------------------------------------------------------------------
+// Machine
+
+export function machineFacts(): { cpus: number; cpuModel: string; memory: string; load: string; node: string; os: string } {
+  const cpus = os.availableParallelism?.() ?? os.cpus().length;
+  return {
+    cpus,
+    cpuModel: os.cpus()[0]?.model?.trim() ?? 'unknown',
+    memory: `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB (${(os.freemem() / 2 ** 30).toFixed(1)} GiB free)`,
+    load: loadNow(),
+    node: process.version,
+    os: `${os.type()} ${os.release()}`,
+  };
+}
+
+export function loadNow(): string {
+  return os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' / ');
+}
+
+// ---------------------------------------------------------------------------------
+// Output
+
+export type Cell = string | number | undefined;
+
+/** A number for a table cell: ms with one decimal under 100, none above; '—' for missing. */
+export function fmt(v: number | undefined, digits?: number): string {
+  if (v === undefined || Number.isNaN(v)) return '—';
+  if (!Number.isFinite(v)) return '∞';
+  const d = digits ?? (Math.abs(v) >= 100 ? 0 : Math.abs(v) >= 10 ? 1 : 2);
+  return v.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
+}
+
+/** `ours / baseline` as `1.23×`; '—' when either is missing or the baseline is 0. */
+export function ratio(ours: number | undefined, base: number | undefined): string {
+  if (ours === undefined || base === undefined || Number.isNaN(ours) || Number.isNaN(base) || base === 0) return '—';
+  return `${fmt(ours / base, ours / base >= 100 ? 0 : 2)}×`;
+}
+
+export function mdTable(header: readonly string[], rows: readonly (readonly Cell[])[]): string {
+  const cells = (r: readonly Cell[]) => `| ${r.map((c) => String(c ?? '—').replace(/\|/g, '\\|')).join(' | ')} |`;
+  const align = header.map((_, i) => (i === 0 ? '---' : '---:'));
+  return [cells(header), cells(align), ...rows.map(cells)].join('\n');
+}
+
+/** One scenario's part of the report. */
+export interface Section {
+  title: string;
+  /** Lines printed before the table (what was measured, sizes). */
+  intro: string[];
+  tables: string[];
+  /** Lines after the tables (verifications, skipped columns, observations). */
+  notes: string[];
+  ms: number;
+  /** Load average (1 / 5 / 15 min) when the scenario started (set by run.ts). */
+  load?: string;
+}
+
+/** What every scenario is given. */
+export interface Ctx {
+  opts: BenchOptions;
+  sizes: Sizes;
+  facts: ServerFacts;
+  partman: PartmanStatus;
+  /** Progress to stderr (the report goes to stdout). */
+  log: (line: string) => void;
+}

@@ -1,0 +1,136 @@
+/**
+ * The benchmarks: drizzle-partitions against pg_partman and raw SQL, side by side in
+ * one run on one server, reported as ratios.
+ *
+ *   npm run bench                 # full sizes (about 30 minutes at most on 2 cores)
+ *   npm run bench -- --quick      # small sizes (a few minutes)
+ *   npm run bench -- --help       # sizes, --url, --only
+ *
+ * Runs on the PostgreSQL server at 127.0.0.1:5432 (user postgres) unless --url says
+ * otherwise, each scenario in fresh scratch databases dropped afterwards. Installs
+ * Debian's postgresql-<major>-partman when the server lacks pg_partman (and says so).
+ * Prints markdown and writes it to bench/results/latest.md with the machine,
+ * PostgreSQL version and settings, and the sizes used.
+ *
+ * Benchmarks are not tests: nothing here is asserted by `npm test`.
+ */
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { redactUrl } from '../test/harness/client.js';
+import {
+  client,
+  ensurePartman,
+  fmt,
+  loadNow,
+  machineFacts,
+  parseOptions,
+  serverFacts,
+  USAGE,
+  type Ctx,
+  type Section,
+} from './lib.js';
+import { createAhead } from './scenarios/create-ahead.js';
+import { planAtScale } from './scenarios/plan-scale.js';
+import { writerStall } from './scenarios/writer-stall.js';
+import { defaultMoveOut } from './scenarios/move-out.js';
+import { postprocessCost } from './scenarios/postprocess.js';
+
+const SCENARIOS: { n: number; name: string; run: (ctx: Ctx) => Promise<Section> }[] = [
+  { n: 1, name: 'create ahead', run: createAhead },
+  { n: 2, name: 'plan at scale', run: planAtScale },
+  { n: 3, name: 'writer stall', run: writerStall },
+  { n: 4, name: 'default move-out', run: defaultMoveOut },
+  { n: 5, name: 'post-processing cost', run: postprocessCost },
+];
+
+async function main(): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseOptions(process.argv.slice(2));
+  } catch (e) {
+    console.error(`bench: ${(e as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (parsed === 'help') {
+    console.log(USAGE);
+    return 0;
+  }
+  const opts = parsed;
+  const log = (line: string) => console.error(line);
+  const started = new Date();
+  const t0 = performance.now();
+  const loadAtStart = loadNow();
+
+  const admin = client(opts.url, 1);
+  let ctx: Ctx;
+  try {
+    const facts = await serverFacts(admin);
+    const partman = await ensurePartman(admin, facts, { url: opts.url, install: opts.installPartman, log });
+    ctx = { opts, sizes: opts.sizes, facts, partman, log };
+  } catch (e) {
+    console.error(`bench: cannot use the server at ${redactUrl(opts.url)}: ${(e as Error).message}`);
+    await admin.end().catch(() => undefined);
+    return 2;
+  } finally {
+    await admin.end().catch(() => undefined);
+  }
+  log(`bench (${opts.quick ? 'quick' : 'full'}) on PostgreSQL ${ctx.facts.version}; ${ctx.partman.note}`);
+
+  const sections: Section[] = [];
+  const failures: string[] = [];
+  for (const s of SCENARIOS) {
+    if (opts.only.size > 0 && !opts.only.has(s.n)) continue;
+    const load = loadNow();
+    log(`scenario ${s.n}: ${s.name} (load ${load})`);
+    try {
+      const section = await s.run(ctx);
+      section.load = load;
+      sections.push(section);
+      log(`  done in ${fmt(section.ms / 1000)} s`);
+    } catch (e) {
+      const msg = `scenario ${s.n} (${s.name}) failed: ${(e as Error).stack ?? e}`;
+      log(`  ${msg}`);
+      failures.push(msg);
+      sections.push({ title: `${s.n}. ${s.name}`, intro: [], tables: [], notes: [`FAILED: ${(e as Error).message}`], ms: 0 });
+    }
+  }
+
+  const m = machineFacts();
+  const z = opts.sizes;
+  const totalS = (performance.now() - t0) / 1000;
+  const header = [
+    `# drizzle-partitions benchmarks (${opts.quick ? 'quick' : 'full'} run)`,
+    '',
+    `- date: ${started.toISOString()}; the run took ${fmt(totalS / 60, 1)} min`,
+    `- machine: ${m.cpus} CPUs (${m.cpuModel}), ${m.memory}, ${m.os}, Node ${m.node}; load average (1/5/15 min) ${loadAtStart} at start, ${loadNow()} at the end`,
+    `- PostgreSQL ${ctx.facts.version} at ${redactUrl(opts.url).replace(/\/[^/]*$/, '')}; ${Object.entries(ctx.facts.settings)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', ')}`,
+    `- pg_partman: ${ctx.partman.note}`,
+    `- sizes: create ahead ${z.createPartitions} partitions; plan at scale ${z.planSizes.join(' and ')} partitions (median of ${z.planRepeats}); ` +
+      `writer stall ${z.stallRows.toLocaleString('en-US')} rows, ${z.stallCreate} partitions created, ${z.stallRetire} retired; ` +
+      `move-out ${z.moveRows.toLocaleString('en-US')} rows; post-processing ${z.tables} tables of which ${z.partitionedTables} partitioned (median of ${z.generateRuns})`,
+    `- ratios are ours ÷ baseline, measured in this run on this server: above 1× we are slower (or stall longer), below 1× faster. Scenarios ${
+      opts.only.size ? [...opts.only].join(', ') : '1–5'
+    } ran.`,
+  ];
+  const body = sections.map((s) => [`## ${s.title}`, '', ...s.intro.flatMap((l) => [l, '']), ...s.tables.flatMap((t) => [t, '']), ...s.notes.map((n) => `- ${n}`), s.notes.length ? '' : null, `(${fmt(s.ms / 1000)} s${s.load ? `; load average ${s.load} when it started` : ''})`].filter((x) => x !== null).join('\n'));
+  const markdown = `${[header.join('\n'), ...body].join('\n\n')}\n`;
+  console.log(markdown);
+
+  const out = resolve(opts.out);
+  mkdirSync(dirname(out), { recursive: true });
+  const tmp = `${out}.${process.pid}.tmp`;
+  writeFileSync(tmp, markdown);
+  renameSync(tmp, out);
+  log(`written to ${out} (${fmt(totalS)} s)`);
+  return failures.length ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e) => {
+    console.error(e);
+    process.exit(1);
+  },
+);

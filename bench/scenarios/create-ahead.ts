@@ -1,0 +1,129 @@
+/**
+ * Scenario 1 — create ahead: N daily partitions on an empty parent (with an empty
+ * default partition), from today on.
+ *
+ * - drizzle-partitions: plan() + apply() with a policy of premake N - 1 (today's
+ *   partition and N - 1 ahead).
+ * - pg_partman: `partman.create_parent(..., p_type => 'native', p_interval => 'daily',
+ *   p_premake => N - 1, p_start_partition => today)`, which makes the same N daily
+ *   partitions and its own default partition.
+ * - raw SQL (the floor): one script, `BEGIN; CREATE TABLE ... PARTITION OF ...` × N
+ *   `; COMMIT;`, sent in one round trip.
+ *
+ * Each contestant gets a fresh database on the same server, after a CHECKPOINT.
+ */
+import { apply, plan } from '../../src/index.js';
+import { createOn, EVENTS_COLUMNS, eventsTable, partitionCount, rawDailyPartitionSql } from '../data.js';
+import {
+  checkpoint,
+  countedClient,
+  createPartman,
+  fmt,
+  mdTable,
+  ratio,
+  tsLiteral,
+  utcDay,
+  withScratch,
+  type Ctx,
+  type Section,
+} from '../lib.js';
+
+interface Run {
+  ms: number;
+  roundTrips: number;
+  partitions: number;
+  detail?: string;
+}
+
+export async function createAhead(ctx: Ctx): Promise<Section> {
+  const n = ctx.sizes.createPartitions;
+  const t0 = performance.now();
+  const notes: string[] = [];
+
+  ctx.log(`  raw SQL: ${n} CREATE TABLE ... PARTITION OF in one transaction`);
+  const raw = await withScratch(ctx.opts.url, async (db): Promise<Run> => {
+    const c = countedClient(db.url, 1);
+    try {
+      const t = eventsTable('events', { interval: '1 day', premake: n - 1 });
+      await createOn(c.sql, t, EVENTS_COLUMNS);
+      const today = utcDay(new Date());
+      const script = ['BEGIN;', ...Array.from({ length: n }, (_, k) => rawDailyPartitionSql('events', utcDay(today, k))), 'COMMIT;'].join('\n');
+      await checkpoint(c.sql);
+      const r = await c.measure(() => c.sql.unsafe(script));
+      return { ms: r.ms, roundTrips: r.roundTrips, partitions: (await partitionCount(c.sql, 'events')) - 1 };
+    } finally {
+      await c.sql.end();
+    }
+  });
+
+  let partman: Run | undefined;
+  if (ctx.partman.available) {
+    ctx.log(`  pg_partman: create_parent(p_premake => ${n - 1})`);
+    partman = await withScratch(ctx.opts.url, async (db): Promise<Run> => {
+      const c = countedClient(db.url, 1);
+      try {
+        await createPartman(c.sql);
+        // pg_partman makes its own default partition: the parent alone here.
+        await c.sql.unsafe(`CREATE TABLE "events" (${EVENTS_COLUMNS}) PARTITION BY RANGE ("at")`);
+        // pg_partman cuts days in the session's time zone; ours are UTC days.
+        await c.sql.unsafe(`SET TimeZone = 'UTC'`);
+        const today = utcDay(new Date());
+        await checkpoint(c.sql);
+        const r = await c.measure(() =>
+          c.sql.unsafe(
+            `SELECT partman.create_parent(p_parent_table => 'public.events', p_control => 'at', p_type => 'native', p_interval => 'daily', p_premake => ${n - 1}, p_start_partition => '${tsLiteral(today)}')`,
+          ),
+        );
+        return { ms: r.ms, roundTrips: r.roundTrips, partitions: (await partitionCount(c.sql, 'events')) - 1 };
+      } finally {
+        await c.sql.end();
+      }
+    });
+  } else {
+    notes.push(`pg_partman column skipped: ${ctx.partman.note}`);
+  }
+
+  ctx.log(`  drizzle-partitions: plan() + apply(), premake ${n - 1}`);
+  const ours = await withScratch(ctx.opts.url, async (db) => {
+    const c = countedClient(db.url, 2);
+    try {
+      const t = eventsTable('events', { interval: '1 day', premake: n - 1 });
+      await createOn(c.sql, t, EVENTS_COLUMNS);
+      await checkpoint(c.sql);
+      const now = new Date();
+      const p = await c.measure(() => plan(c.sql, [t], { now }));
+      const a = await c.measure(() => apply(c.sql, p.value, { now }));
+      const bad = a.value.results.filter((r) => r.status !== 'done');
+      if (bad.length) notes.push(`drizzle-partitions: ${bad.length} of ${a.value.results.length} operations not done (first: ${bad[0]!.status}: ${bad[0]!.reason})`);
+      const transactions = c.sent.filter((q) => /^\s*begin\b/i.test(q.text)).length;
+      const partitions = (await partitionCount(c.sql, 'events')) - 1;
+      return { plan: p, apply: a, transactions, total: { ms: p.ms + a.ms, roundTrips: p.roundTrips + a.roundTrips, partitions } };
+    } finally {
+      await c.sql.end();
+    }
+  });
+
+  const per = (r: Run | undefined) => (r ? r.ms / Math.max(1, r.partitions) : undefined);
+  const rows = [
+    ['wall time, ms', fmt(ours.total.ms), fmt(partman?.ms), fmt(raw.ms), ratio(ours.total.ms, partman?.ms), ratio(ours.total.ms, raw.ms)],
+    ['  of which plan() / apply(), ms', `${fmt(ours.plan.ms)} / ${fmt(ours.apply.ms)}`, '', '', '', ''],
+    ['ms per partition', fmt(per(ours.total)), fmt(per(partman)), fmt(per(raw)), ratio(per(ours.total), per(partman)), ratio(per(ours.total), per(raw))],
+    ['round trips', ours.total.roundTrips, partman?.roundTrips, raw.roundTrips, ratio(ours.total.roundTrips, partman?.roundTrips), ratio(ours.total.roundTrips, raw.roundTrips)],
+    ['transactions', ours.transactions, partman ? 1 : undefined, 1, '', ''],
+    ['partitions created (default excluded)', ours.total.partitions, partman?.partitions, raw.partitions, '', ''],
+  ];
+  for (const [who, r] of [['pg_partman', partman], ['raw SQL', raw], ['drizzle-partitions', ours.total]] as const) {
+    if (r && r.partitions !== n) notes.push(`${who} made ${r.partitions} partitions, not ${n}`);
+  }
+  return {
+    title: `1. Create ahead: ${n} daily partitions on an empty parent`,
+    intro: [
+      `Parent \`events\` (id bigint, at timestamptz, payload text, primary key (id, at)), RANGE (at), with an empty default partition; ${n} daily partitions from today (UTC).`,
+      `drizzle-partitions: plan() + apply() (each partition: CREATE TABLE ... LIKE + CHECK + COMMENT in one transaction, ATTACH + DROP CONSTRAINT in a second). ` +
+        `pg_partman ${ctx.partman.version ?? ''}: one create_parent(p_premake => ${n - 1}) call. Raw SQL: one script of ${n} CREATE TABLE ... PARTITION OF in one transaction. A fresh database each.`,
+    ],
+    tables: [mdTable(['', 'drizzle-partitions', 'pg_partman', 'raw SQL (floor)', 'ours ÷ pg_partman', 'ours ÷ raw'], rows)],
+    notes,
+    ms: performance.now() - t0,
+  };
+}
