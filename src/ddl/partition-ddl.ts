@@ -7,7 +7,7 @@ import type { DeclaredPartition, PartitionBound, PartitionKey, PartitionLevel, P
 import { columnDbName, type Casing } from './column-names.js';
 import { renderExpression } from './expression.js';
 import { boundClause } from './literals.js';
-import { quoteIdent, quoteQualified, type QualifiedName } from './quote.js';
+import { numericLiteral, quoteIdent, quoteLiteral, quoteQualified, type QualifiedName } from './quote.js';
 import { DrizzlePartitionsError } from '../errors.js';
 
 /** Options that change how names are rendered. */
@@ -185,4 +185,19 @@ export function partitionedTableSql(createTableSql: string, p: Partitioning, opt
   }
   const head = createTableSql.slice(0, m.index + 1);
   return [`${head} ${partitionByClause(p, opts)};${m[1]}`, ...declaredPartitionsSql(p, opts)];
+}
+
+/**
+ * A statement that stops a migration before any DDL when the server is older than
+ * `minVersionNum`, saying what needs which version.
+ *
+ * @example
+ * ```ts
+ * requireServerVersionSql(170000, 'identity columns on partitioned table "public.events"');
+ * ```
+ */
+export function requireServerVersionSql(minVersionNum: number, what: string): string {
+  const major = Math.floor(minVersionNum / 10000);
+  const message = `drizzle-partitions: ${what} need PostgreSQL ${major} or later; this server is %`;
+  return `DO $drizzle_partitions$ BEGIN IF current_setting('server_version_num')::int < ${numericLiteral(minVersionNum)} THEN RAISE EXCEPTION ${quoteLiteral(message)}, current_setting('server_version'); END IF; END $drizzle_partitions$;`;
 }

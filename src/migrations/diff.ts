@@ -9,6 +9,7 @@ import {
   detachPartitionSql,
   dropTableSql,
   renameTableSql,
+  requireServerVersionSql,
   type RenderOptions,
 } from '../ddl/partition-ddl.js';
 import type { QualifiedName } from '../ddl/quote.js';
@@ -46,6 +47,8 @@ export interface DiffResult {
   edits: CreateTableEdit[];
   /** Statements appended at the end of the migration (changes to existing tables). */
   trailing: string[];
+  /** Statements put first: version guards that stop the migration before any DDL. */
+  guards: string[];
   /** The state after this migration. */
   next: Map<string, TableState>;
   /** One line per change, for the report. */
@@ -53,6 +56,9 @@ export interface DiffResult {
 }
 
 const k = (q: QualifiedName) => tableKey(q);
+
+/** Identity columns on a partitioned table need PostgreSQL 17. */
+const IDENTITY = /GENERATED (ALWAYS|BY DEFAULT) AS IDENTITY/i;
 
 interface LevelOps {
   renames: string[];
@@ -147,6 +153,7 @@ export function diffMigration(input: DiffInput): DiffResult {
   }
 
   const edits: CreateTableEdit[] = [];
+  const guards: string[] = [];
   const createdKeys = new Set<string>();
   for (const c of file.created) {
     const key = k(c.table);
@@ -161,6 +168,7 @@ export function diffMigration(input: DiffInput): DiffResult {
     }
     const after = declaredPartitionsSql(cur.partitioning, opts);
     edits.push({ at: c, partitionBy: cur.state.partitionBy, after });
+    if (IDENTITY.test(c.body)) guards.push(requireServerVersionSql(170000, `identity columns on partitioned table "${key}"`));
     next.set(key, cur.state);
     notes.push(`create ${key} ${cur.state.partitionBy} with ${after.length} partition(s)`);
   }
@@ -193,6 +201,6 @@ export function diffMigration(input: DiffInput): DiffResult {
     }
   }
   notes.push(...ops.notes);
-  if (input.recordOnly) return { edits: [], trailing: [], next, notes };
-  return { edits, trailing: [...ops.renames, ...ops.detaches, ...ops.creates], next, notes };
+  if (input.recordOnly) return { edits: [], trailing: [], guards: [], next, notes };
+  return { edits, trailing: [...ops.renames, ...ops.detaches, ...ops.creates], guards, next, notes };
 }

@@ -108,7 +108,7 @@ export function planPostprocess(input: PlanInput): PostprocessPlan {
       if (diff.notes.length > 0) warnings.push(`${m.id} is frozen and was not rewritten; its state assumes it already does: ${diff.notes.join('; ')}`);
       report.push({ id: m.id, action: 'frozen', notes: diff.notes });
     } else if (diff.edits.length > 0 || diff.trailing.length > 0) {
-      writes.push({ path: m.sqlPath, content: editMigration(text, diff.edits, diff.trailing, breakpoints) });
+      writes.push({ path: m.sqlPath, content: editMigration(text, diff.edits, diff.trailing, breakpoints, diff.guards) });
       report.push({ id: m.id, action: 'rewritten', notes: diff.notes });
     } else {
       report.push({ id: m.id, action: 'recorded', notes: diff.notes });

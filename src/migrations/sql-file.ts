@@ -35,6 +35,8 @@ export interface CreateTableAt {
   close: number;
   /** Offset just past the statement's `;` and the newline after it, if any. */
   end: number;
+  /** The statement's text up to its closing `)`. */
+  body: string;
 }
 
 /** What a migration file does to tables, read from its statements. */
@@ -61,7 +63,7 @@ export function fileTables(text: string): FileTables {
     const close = closeNl < 0 ? -1 : closeNl + 1;
     let end = close < 0 ? -1 : close + 2;
     if (end > 0 && text[end] === '\n') end += 1;
-    return { table: qualified(m[1], m[2]), start, close, end };
+    return { table: qualified(m[1], m[2]), start, close, end, body: text.slice(start, close < 0 ? undefined : close) };
   });
   const dropped = all(new RegExp(String.raw`^DROP TABLE (?:IF EXISTS )?${QNAME}`), text).map((m) => qualified(m[1], m[2]));
   const renamed = all(new RegExp(String.raw`^ALTER TABLE (?:IF EXISTS )?${QNAME} RENAME TO ${ID}`), text).map((m) => {
@@ -87,16 +89,17 @@ export interface CreateTableEdit {
 /**
  * Applies edits to a migration's text: appends `PARTITION BY` to partitioned
  * tables' `CREATE TABLE`, inserts their partitions right after, and appends
- * `trailing` statements at the end. Marks the file as processed.
+ * `trailing` statements at the end, `leading` ones (version guards) at the start.
+ * Marks the file as processed.
  *
  * @example
  * ```ts
  * editMigration(text, [{ at, partitionBy: 'PARTITION BY RANGE ("at")', after: ['CREATE TABLE ...;'] }], [], true);
  * ```
  */
-export function editMigration(text: string, edits: readonly CreateTableEdit[], trailing: readonly string[], breakpoints: boolean): string {
+export function editMigration(text: string, edits: readonly CreateTableEdit[], trailing: readonly string[], breakpoints: boolean, leading: readonly string[] = []): string {
   const sep = breakpoints ? `${BREAKPOINT}\n` : '\n';
-  let out = '';
+  let out = leading.length > 0 ? `${leading.join(sep)}${sep}` : '';
   let pos = 0;
   for (const e of [...edits].sort((a, b) => a.at.start - b.at.start)) {
     out += text.slice(pos, e.at.close + 1);
