@@ -21,6 +21,8 @@ export type Sql = postgres.Sql<{}>;
 export interface Sizes {
   /** Scenario 1: daily partitions created ahead on an empty parent. */
   createPartitions: number;
+  /** Scenario 1: runs of each contestant (the median is reported). */
+  createRepeats: number;
   /** Scenario 2: partition counts of the parents plan() and listPartitions() read. */
   planSizes: number[];
   /** Scenario 2: timed calls per measurement (after one warm-up); the median is reported. */
@@ -42,6 +44,7 @@ export interface Sizes {
 
 export const FULL_SIZES: Sizes = {
   createPartitions: 1000,
+  createRepeats: 3,
   planSizes: [1000, 10_000],
   planRepeats: 5,
   stallRows: 1_000_000,
@@ -55,6 +58,7 @@ export const FULL_SIZES: Sizes = {
 
 export const QUICK_SIZES: Sizes = {
   createPartitions: 200,
+  createRepeats: 1,
   planSizes: [1000, 2000],
   planRepeats: 3,
   stallRows: 100_000,
@@ -90,6 +94,7 @@ export const USAGE = `npm run bench [-- options]
   --no-install            do not apt-get install pg_partman when it is missing
   sizes (override --quick or the full defaults):
   --partitions <n>        scenario 1: partitions created ahead (full 1000)
+  --create-repeats <n>    scenario 1: runs of each contestant, median reported (full 3)
   --plan-sizes <n,n>      scenario 2: partitions per parent (full 1000,10000)
   --plan-repeats <n>      scenario 2: timed calls per measurement (full 5)
   --stall-rows <n>        scenario 3: rows in the default partition's future range (full 1000000)
@@ -114,6 +119,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
   };
   const sizeFlags: Record<string, (v: string) => void> = {
     '--partitions': (v) => (sizes.createPartitions = int('--partitions', v)),
+    '--create-repeats': (v) => (sizes.createRepeats = int('--create-repeats', v)),
     '--plan-sizes': (v) => (sizes.planSizes = v.split(',').map((x) => int('--plan-sizes', x))),
     '--plan-repeats': (v) => (sizes.planRepeats = int('--plan-repeats', v)),
     '--stall-rows': (v) => (sizes.stallRows = int('--stall-rows', v)),

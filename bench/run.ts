@@ -107,7 +107,7 @@ async function main(): Promise<number> {
       .map(([k, v]) => `${k}=${v}`)
       .join(', ')}`,
     `- pg_partman: ${ctx.partman.note}`,
-    `- sizes: create ahead ${z.createPartitions} partitions; plan at scale ${z.planSizes.join(' and ')} partitions (median of ${z.planRepeats}); ` +
+    `- sizes: create ahead ${z.createPartitions} partitions (median of ${z.createRepeats}); plan at scale ${z.planSizes.join(' and ')} partitions (median of ${z.planRepeats}); ` +
       `writer stall ${z.stallRows.toLocaleString('en-US')} rows, ${z.stallCreate} partitions created, ${z.stallRetire} retired; ` +
       `move-out ${z.moveRows.toLocaleString('en-US')} rows; post-processing ${z.tables} tables of which ${z.partitionedTables} partitioned (median of ${z.generateRuns})`,
     `- ratios are ours ÷ baseline, measured in this run on this server: above 1× we are slower (or stall longer), below 1× faster. Scenarios ${

@@ -35,13 +35,14 @@ interface Run {
   detail?: string;
 }
 
-export async function createAhead(ctx: Ctx): Promise<Section> {
-  const n = ctx.sizes.createPartitions;
-  const t0 = performance.now();
-  const notes: string[] = [];
+interface Ours extends Run {
+  planMs: number;
+  applyMs: number;
+  transactions: number;
+}
 
-  ctx.log(`  raw SQL: ${n} CREATE TABLE ... PARTITION OF in one transaction`);
-  const raw = await withScratch(ctx.opts.url, async (db): Promise<Run> => {
+async function runRaw(url: string, n: number): Promise<Run> {
+  return withScratch(url, async (db) => {
     const c = countedClient(db.url, 1);
     try {
       const t = eventsTable('events', { interval: '1 day', premake: n - 1 });
@@ -55,36 +56,33 @@ export async function createAhead(ctx: Ctx): Promise<Section> {
       await c.sql.end();
     }
   });
+}
 
-  let partman: Run | undefined;
-  if (ctx.partman.available) {
-    ctx.log(`  pg_partman: create_parent(p_premake => ${n - 1})`);
-    partman = await withScratch(ctx.opts.url, async (db): Promise<Run> => {
-      const c = countedClient(db.url, 1);
-      try {
-        await createPartman(c.sql);
-        // pg_partman makes its own default partition: the parent alone here.
-        await c.sql.unsafe(`CREATE TABLE "events" (${EVENTS_COLUMNS}) PARTITION BY RANGE ("at")`);
-        // pg_partman cuts days in the session's time zone; ours are UTC days.
-        await c.sql.unsafe(`SET TimeZone = 'UTC'`);
-        const today = utcDay(new Date());
-        await checkpoint(c.sql);
-        const r = await c.measure(() =>
-          c.sql.unsafe(
-            `SELECT partman.create_parent(p_parent_table => 'public.events', p_control => 'at', p_type => 'native', p_interval => 'daily', p_premake => ${n - 1}, p_start_partition => '${tsLiteral(today)}')`,
-          ),
-        );
-        return { ms: r.ms, roundTrips: r.roundTrips, partitions: (await partitionCount(c.sql, 'events')) - 1 };
-      } finally {
-        await c.sql.end();
-      }
-    });
-  } else {
-    notes.push(`pg_partman column skipped: ${ctx.partman.note}`);
-  }
+async function runPartman(url: string, n: number): Promise<Run> {
+  return withScratch(url, async (db) => {
+    const c = countedClient(db.url, 1);
+    try {
+      await createPartman(c.sql);
+      // pg_partman makes its own default partition: the parent alone here.
+      await c.sql.unsafe(`CREATE TABLE "events" (${EVENTS_COLUMNS}) PARTITION BY RANGE ("at")`);
+      // pg_partman cuts days in the session's time zone; ours are UTC days.
+      await c.sql.unsafe(`SET TimeZone = 'UTC'`);
+      const today = utcDay(new Date());
+      await checkpoint(c.sql);
+      const r = await c.measure(() =>
+        c.sql.unsafe(
+          `SELECT partman.create_parent(p_parent_table => 'public.events', p_control => 'at', p_type => 'native', p_interval => 'daily', p_premake => ${n - 1}, p_start_partition => '${tsLiteral(today)}')`,
+        ),
+      );
+      return { ms: r.ms, roundTrips: r.roundTrips, partitions: (await partitionCount(c.sql, 'events')) - 1 };
+    } finally {
+      await c.sql.end();
+    }
+  });
+}
 
-  ctx.log(`  drizzle-partitions: plan() + apply(), premake ${n - 1}`);
-  const ours = await withScratch(ctx.opts.url, async (db) => {
+async function runOurs(url: string, n: number, notes: string[]): Promise<Ours> {
+  return withScratch(url, async (db) => {
     const c = countedClient(db.url, 2);
     try {
       const t = eventsTable('events', { interval: '1 day', premake: n - 1 });
@@ -93,15 +91,50 @@ export async function createAhead(ctx: Ctx): Promise<Section> {
       const now = new Date();
       const p = await c.measure(() => plan(c.sql, [t], { now }));
       const a = await c.measure(() => apply(c.sql, p.value, { now }));
+      const transactions = c.sent.filter((q) => /^\s*begin\b/i.test(q.text)).length;
       const bad = a.value.results.filter((r) => r.status !== 'done');
       if (bad.length) notes.push(`drizzle-partitions: ${bad.length} of ${a.value.results.length} operations not done (first: ${bad[0]!.status}: ${bad[0]!.reason})`);
-      const transactions = c.sent.filter((q) => /^\s*begin\b/i.test(q.text)).length;
       const partitions = (await partitionCount(c.sql, 'events')) - 1;
-      return { plan: p, apply: a, transactions, total: { ms: p.ms + a.ms, roundTrips: p.roundTrips + a.roundTrips, partitions } };
+      return { ms: p.ms + a.ms, planMs: p.ms, applyMs: a.ms, roundTrips: p.roundTrips + a.roundTrips, transactions, partitions };
     } finally {
       await c.sql.end();
     }
   });
+}
+
+/** The run of median wall time. */
+function medianRun<T extends Run>(runs: T[]): T {
+  return [...runs].sort((a, b) => a.ms - b.ms)[Math.floor((runs.length - 1) / 2)]!;
+}
+
+export async function createAhead(ctx: Ctx): Promise<Section> {
+  const n = ctx.sizes.createPartitions;
+  const reps = ctx.sizes.createRepeats;
+  const t0 = performance.now();
+  const notes: string[] = [];
+  const runs = { raw: [] as Run[], partman: [] as Run[], ours: [] as Ours[] };
+  if (!ctx.partman.available) notes.push(`pg_partman column skipped: ${ctx.partman.note}`);
+  // Each repetition in another order, so none always goes first.
+  const contestants = [
+    { name: 'raw SQL', run: async () => void runs.raw.push(await runRaw(ctx.opts.url, n)) },
+    ...(ctx.partman.available ? [{ name: 'pg_partman', run: async () => void runs.partman.push(await runPartman(ctx.opts.url, n)) }] : []),
+    { name: 'drizzle-partitions', run: async () => void runs.ours.push(await runOurs(ctx.opts.url, n, notes)) },
+  ];
+  for (let r = 0; r < reps; r++) {
+    for (let k = 0; k < contestants.length; k++) {
+      const c = contestants[(r + k) % contestants.length]!;
+      ctx.log(`  repetition ${r + 1} of ${reps}: ${c.name}`);
+      await c.run();
+    }
+  }
+  const raw = medianRun(runs.raw);
+  const partman = runs.partman.length ? medianRun(runs.partman) : undefined;
+  const oursRun = medianRun(runs.ours);
+  const ours = { plan: { ms: oursRun.planMs }, apply: { ms: oursRun.applyMs }, transactions: oursRun.transactions, total: oursRun };
+  if (reps > 1) {
+    const spread = (xs: Run[]) => xs.map((x) => fmt(x.ms, 0)).join(', ');
+    notes.push(`Median of ${reps} runs each (fresh database every time, order rotated); all runs, ms — drizzle-partitions: ${spread(runs.ours)}; pg_partman: ${spread(runs.partman) || '—'}; raw SQL: ${spread(runs.raw)}.`);
+  }
 
   const per = (r: Run | undefined) => (r ? r.ms / Math.max(1, r.partitions) : undefined);
   const rows = [
@@ -120,7 +153,7 @@ export async function createAhead(ctx: Ctx): Promise<Section> {
     intro: [
       `Parent \`events\` (id bigint, at timestamptz, payload text, primary key (id, at)), RANGE (at), with an empty default partition; ${n} daily partitions from today (UTC).`,
       `drizzle-partitions: plan() + apply() (each partition: CREATE TABLE ... LIKE + CHECK + COMMENT in one transaction, ATTACH + DROP CONSTRAINT in a second). ` +
-        `pg_partman ${ctx.partman.version ?? ''}: one create_parent(p_premake => ${n - 1}) call. Raw SQL: one script of ${n} CREATE TABLE ... PARTITION OF in one transaction. A fresh database each.`,
+        `pg_partman ${ctx.partman.version ?? ''}: one create_parent(p_premake => ${n - 1}) call. Raw SQL: one script of ${n} CREATE TABLE ... PARTITION OF in one transaction. A fresh database each time; median of ${reps}.`,
     ],
     tables: [mdTable(['', 'drizzle-partitions', 'pg_partman', 'raw SQL (floor)', 'ours ÷ pg_partman', 'ours ÷ raw'], rows)],
     notes,
