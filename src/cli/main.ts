@@ -34,10 +34,13 @@ Commands:
       partition-only changes, and records the partitioning state beside each
   status [--json] [--table <name>]
       partitions, bounds, rows and sizes, and the problems found (exit 1 if any)
-  plan [--json] [--backfill <n>]
+  plan [--json] [--backfill <n>] [--max-move-rows <n>] [--max-default-rows <n>]
       what apply would do: partitions to create ahead (or behind), to retire
-  apply [--yes] [--wait] [--lock-timeout <ms>] [--batch-size <rows>] [--json]
-      does it; retiring partitions needs --yes (or a yes on a terminal)
+  apply [--yes] [--wait] [--window] [--lock-timeout <ms>] [--json] (and plan's flags)
+      does it; retiring partitions needs --yes (or a yes on a terminal); a
+      step past the step limits (--max-move-rows, default 50000 rows moved out
+      of the default partition; --max-default-rows, default 1000000 rows in it)
+      holds the table longer and runs only with --window; progress on stderr
 
   status, plan and apply read the drizzle config (--config) for the schema and
   connect to --url, else DATABASE_URL, else dbCredentials.url; --now <iso time>

@@ -17,7 +17,7 @@ import { parseFlags, str, toJson } from './args.js';
 import { openDatabase, resolveUrl } from './connect.js';
 import type { CliIo } from './main.js';
 
-const VALUED = ['config', 'url', 'table', 'lock-timeout', 'batch-size', 'backfill', 'now'];
+const VALUED = ['config', 'url', 'table', 'lock-timeout', 'max-move-rows', 'max-default-rows', 'backfill', 'now'];
 
 function human(bytes: number): string {
   const units = ['B', 'kB', 'MB', 'GB', 'TB'];
@@ -40,12 +40,24 @@ function policyText(p: Partitioning['policy']): string {
 function opText(op: MaintenanceOp): string {
   switch (op.kind) {
     case 'create':
-      return `create ${op.partition.name} (${op.reason}${op.resume ? ', resume' : ''})${op.defaultRows > 0 ? ` moving ${op.defaultRows} row(s) out of ${op.default?.name}` : ''}`;
+      return `create ${op.partition.name} (${op.reason}${op.resume ? ', resume' : ''}${op.needsWindow ? ', needs a window' : ''})${op.defaultRows > 0 ? ` moving ${op.defaultRows} row(s) out of ${op.default?.name}` : ''}`;
     case 'retire':
       return `retire ${op.partition.name} (${op.action.kind})`;
     case 'finalize-detach':
       return `finish detaching ${op.partition.name}`;
   }
+}
+
+/** The values of `names` that were given, as whole numbers ≥ 0; a sentence naming the flag when one is not. */
+function wholeNumbers<K extends string>(flags: Record<string, string | true | undefined>, names: readonly K[]): Partial<Record<K, number>> | string {
+  const out: Partial<Record<K, number>> = {};
+  for (const name of names) {
+    const v = str(flags[name]);
+    if (v === undefined) continue;
+    if (!/^\d+$/.test(v) || !Number.isSafeInteger(Number(v))) return `--${name} needs a whole number, not ${JSON.stringify(v)}`;
+    out[name] = Number(v);
+  }
+  return out;
 }
 
 function table(rows: string[][]): string[] {
@@ -70,9 +82,19 @@ async function load(flags: Record<string, string | true | undefined>) {
 
 /** Runs `status`, `plan` or `apply`; returns the exit code. */
 export async function runMaintenance(command: 'status' | 'plan' | 'apply', args: readonly string[], io: CliIo): Promise<number> {
-  const flags = parseFlags(args, VALUED, ['json', 'yes', 'wait']);
+  const flags = parseFlags(args, VALUED, ['json', 'yes', 'wait', 'window']);
   if (typeof flags === 'string') {
     io.err(`drizzle-partitions: ${flags}. Run drizzle-partitions --help.`);
+    return 2;
+  }
+  const numbers = wholeNumbers(flags, ['lock-timeout', 'max-move-rows', 'max-default-rows', 'backfill']);
+  if (typeof numbers === 'string') {
+    io.err(`drizzle-partitions: ${numbers}`);
+    return 2;
+  }
+  const now = str(flags.now) ? new Date(str(flags.now)!) : new Date();
+  if (Number.isNaN(now.getTime())) {
+    io.err(`drizzle-partitions: --now ${JSON.stringify(str(flags.now))} is not a date and time (ISO 8601, e.g. 2026-03-01T00:00:00Z)`);
     return 2;
   }
   const { config, tables, tableObjects } = await load(flags);
@@ -88,10 +110,9 @@ export async function runMaintenance(command: 'status' | 'plan' | 'apply', args:
     return 2;
   }
   try {
-    const now = str(flags.now) ? new Date(str(flags.now)!) : new Date();
     let p: MaintenancePlan;
     try {
-      p = await plan(database.db, tableObjects, { now, backfill: Number(str(flags.backfill) ?? 0), casing: config.casing });
+      p = await plan(database.db, tableObjects, { now, backfill: numbers.backfill ?? 0, casing: config.casing, maxMoveRows: numbers['max-move-rows'], maxDefaultRows: numbers['max-default-rows'] });
     } catch (e) {
       const code = (e as { code?: string }).code;
       if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === '28P01' || code === '3D000') {
@@ -109,7 +130,7 @@ export async function runMaintenance(command: 'status' | 'plan' | 'apply', args:
       }
       return 0;
     }
-    return await applyCommand(database.db, p, flags, io);
+    return await applyCommand(database.db, p, flags, numbers['lock-timeout'], io);
   } finally {
     await database.close();
   }
@@ -136,7 +157,7 @@ function status(p: MaintenancePlan, tables: Partitioning[], json: boolean, io: C
   return problems.length === 0 ? 0 : 1;
 }
 
-async function applyCommand(db: unknown, p: MaintenancePlan, flags: Record<string, string | true | undefined>, io: CliIo): Promise<number> {
+async function applyCommand(db: unknown, p: MaintenancePlan, flags: Record<string, string | true | undefined>, lockTimeoutMs: number | undefined, io: CliIo): Promise<number> {
   const destructive = p.tables.flatMap((t) => t.ops).filter((o) => o.kind === 'retire');
   let yes = flags.yes === true;
   if (!yes && destructive.length > 0 && process.stdin.isTTY && process.stdout.isTTY) {
@@ -145,21 +166,17 @@ async function applyCommand(db: unknown, p: MaintenancePlan, flags: Record<strin
     rl.close();
     yes = /^y(es)?$/i.test(answer.trim());
   }
-  const tty = process.stdout.isTTY === true;
+  // Progress goes to stderr, so stdout holds the result alone (JSON with --json).
   const progress = (e: ProgressEvent) => {
-    if (e.phase !== 'move-rows') return;
-    const line = `  moving rows into ${e.op.partition.name}: ${e.movedRows}${e.totalRows ? ` of ${e.totalRows}` : ''}`;
-    if (tty) process.stdout.write(`\r${line}`);
-    else io.out(line);
+    if (e.phase === 'attached' && e.movedRows) io.err(`  ${e.op.partition.name}: attached, ${e.movedRows} row(s) moved out of the default partition`);
   };
   const result: ApplyResult = await apply(db, p, {
     allowDestructive: yes,
-    lockTimeoutMs: str(flags['lock-timeout']) ? Number(str(flags['lock-timeout'])) : undefined,
-    batchSize: str(flags['batch-size']) ? Number(str(flags['batch-size'])) : undefined,
+    window: flags.window === true,
+    lockTimeoutMs,
     concurrentMaintainer: flags.wait === true ? 'wait' : 'skip',
     onProgress: progress,
   });
-  if (tty) process.stdout.write('\n');
   if (flags.json === true) io.out(toJson(result));
   else {
     for (const r of result.results) {
@@ -168,5 +185,6 @@ async function applyCommand(db: unknown, p: MaintenancePlan, flags: Record<strin
     }
     if (result.results.length === 0) io.out('nothing to do');
   }
-  return result.results.some((r) => r.status === 'failed') ? 1 : 0;
+  // a step left for a window leaves the table short of its policy: as much a problem as a failure
+  return result.results.some((r) => r.status === 'failed' || r.code === 'NEEDS_WINDOW') ? 1 : 0;
 }

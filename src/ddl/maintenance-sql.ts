@@ -1,10 +1,11 @@
 /**
  * SQL the runtime maintenance runs besides plain partition DDL: building a new
  * partition beside its parent with a CHECK that matches its bound (so ATTACH does
- * not scan), moving rows out of the default partition in batches, marking,
+ * not scan), moving rows out of the default partition, marking,
  * retiring. Rendered here, through the quoting module, like all partition SQL.
  */
 import type { BoundValue } from '../schema/bound-values.js';
+import type { PartitionBound } from '../schema/resolved.js';
 import { boundLiteral } from './literals.js';
 import { quoteIdent, quoteLiteral, quoteQualified, type QualifiedName } from './quote.js';
 
@@ -44,11 +45,6 @@ export function addCheckSql(table: QualifiedName, constraint: string, predicate:
   return `ALTER TABLE ${quoteQualified(table)} ADD CONSTRAINT ${quoteIdent(constraint)} CHECK (${predicate})${notValid ? ' NOT VALID' : ''};`;
 }
 
-/** `ALTER TABLE t VALIDATE CONSTRAINT c;` — scans under SHARE UPDATE EXCLUSIVE: reads and writes go on. */
-export function validateConstraintSql(table: QualifiedName, constraint: string): string {
-  return `ALTER TABLE ${quoteQualified(table)} VALIDATE CONSTRAINT ${quoteIdent(constraint)};`;
-}
-
 /** `ALTER TABLE t DROP CONSTRAINT IF EXISTS c;` */
 export function dropConstraintSql(table: QualifiedName, constraint: string): string {
   return `ALTER TABLE ${quoteQualified(table)} DROP CONSTRAINT IF EXISTS ${quoteIdent(constraint)};`;
@@ -60,19 +56,39 @@ export function commentOnTableSql(table: QualifiedName, comment: string): string
 }
 
 /**
- * Moves at most `limit` rows matching `predicate` from `from` into `to` in one
- * statement (DELETE ... RETURNING feeding INSERT), so a batch is all-or-nothing;
- * returns the count moved as `n`.
+ * Moves every row matching `predicate` from `from` into `to` in one statement
+ * (DELETE ... RETURNING feeding INSERT, so the move is all-or-nothing), naming the
+ * columns: `columns` are those the copy carries (generated columns are computed
+ * again), `OVERRIDING SYSTEM VALUE` keeps identity values. Returns the count as `n`.
  *
  * @example
  * ```ts
- * moveRowsSql({ name: 'events_default' }, { name: 'events_p20260101' }, rangePredicate('at', from, to), 10000);
+ * moveRowsSql({ name: 'events_default' }, { name: 'events_p20260101' }, rangePredicate('at', from, to), ['id', 'at', 'payload']);
  * ```
  */
-export function moveRowsSql(from: QualifiedName, to: QualifiedName, predicate: string, limit: number): string {
-  if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`batch size ${limit} must be a positive whole number`);
-  const src = quoteQualified(from);
-  return `WITH moved AS (DELETE FROM ${src} WHERE ctid = ANY (ARRAY(SELECT ctid FROM ${src} WHERE ${predicate} LIMIT ${limit})) RETURNING *), ins AS (INSERT INTO ${quoteQualified(to)} SELECT * FROM moved RETURNING 1) SELECT count(*)::int AS n FROM ins`;
+export function moveRowsSql(from: QualifiedName, to: QualifiedName, predicate: string, columns: readonly string[]): string {
+  if (columns.length === 0) throw new RangeError(`moving rows into ${to.name} needs at least one column`);
+  const cols = columns.map(quoteIdent).join(', ');
+  return `WITH moved AS (DELETE FROM ${quoteQualified(from)} WHERE ${predicate} RETURNING ${cols}), ins AS (INSERT INTO ${quoteQualified(to)} (${cols}) OVERRIDING SYSTEM VALUE SELECT ${cols} FROM moved RETURNING 1) SELECT count(*)::int8::text AS n FROM ins`;
+}
+
+/**
+ * `SELECT count(*) ... LIMIT`: the rows of `table` (matching `predicate`), counted up
+ * to `limit` — enough to tell "more than the limit" without reading a huge table.
+ *
+ * @example
+ * ```ts
+ * countUpToSql({ name: 'events_default' }, undefined, 1_000_001);
+ * ```
+ */
+export function countUpToSql(table: QualifiedName, predicate: string | undefined, limit: number): string {
+  if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`count limit ${limit} must be a positive whole number`);
+  return `SELECT count(*)::int8::text AS n FROM (SELECT 1 FROM ${quoteQualified(table)}${predicate ? ` WHERE ${predicate}` : ''} LIMIT ${limit}) s`;
+}
+
+/** `LOCK TABLE ONLY t IN ACCESS EXCLUSIVE MODE;` — every statement on `t` waits at `t`, before it reads its partitions (ONLY: the partitions themselves are not locked, so nobody using one by name holds the step up). */
+export function lockExclusiveSql(table: QualifiedName): string {
+  return `LOCK TABLE ONLY ${quoteQualified(table)} IN ACCESS EXCLUSIVE MODE;`;
 }
 
 /** `SELECT count(*)::int8::text AS n FROM t WHERE predicate` (text: exact beyond 2^53). */
@@ -113,4 +129,20 @@ export function listPredicate(keyColumn: string, values: readonly BoundValue[]):
 /** `SELECT EXISTS (SELECT 1 FROM t) AS any` */
 export function anyRowsSql(table: QualifiedName): string {
   return `SELECT EXISTS (SELECT 1 FROM ${quoteQualified(table)}) AS any`;
+}
+
+/**
+ * The predicate that selects the rows of `bound` (single-column RANGE or LIST);
+ * undefined for expression keys, multi-column ranges, hash and default bounds.
+ *
+ * @example
+ * ```ts
+ * boundPredicate('tenant', { kind: 'list', values: [{ kind: 'text', text: 'acme' }] }); // "tenant" IN ('acme')
+ * ```
+ */
+export function boundPredicate(keyColumn: string | null, bound: PartitionBound): string | undefined {
+  if (!keyColumn) return undefined;
+  if (bound.kind === 'range' && bound.from.length === 1) return rangePredicate(keyColumn, bound.from[0]!, bound.to[0]!);
+  if (bound.kind === 'list') return listPredicate(keyColumn, bound.values);
+  return undefined;
 }

@@ -1,21 +1,30 @@
 /**
- * Carries out a maintenance plan, one short transaction per step, and returns a
- * result per operation (done / failed with the reason / skipped). It never throws
- * halfway: a crash or a failed step leaves a state the next run converges from.
+ * Carries out a maintenance plan and returns a result per operation (done / failed
+ * with the reason / skipped). It never throws halfway, and every step is one
+ * transaction: a crash or a failed step leaves nothing half-done, and the next run
+ * converges.
+ *
+ * The application must not notice. So a partition is attached beside a default
+ * partition in a single transaction that first takes the parent in ACCESS EXCLUSIVE
+ * mode (under lock_timeout, retried): every statement on the table waits at the
+ * parent, before it reads the list of partitions, until the rows of the new range
+ * have moved out of the default and the partition is attached; then it plans
+ * against the new list. No statement sees a row missing, updates or deletes 0 rows
+ * because its row moved, inserts a duplicate key, or is refused by a partition
+ * constraint that changed under it. The wait is bounded by the step limits
+ * (step-limits.ts); past them the step needs a window.
  */
 import { attachPartitionSql, detachPartitionSql, dropTableSql } from '../ddl/partition-ddl.js';
 import {
   addCheckSql,
+  boundPredicate,
   commentOnTableSql,
   createLikeSql,
   createSchemaSql,
   dropConstraintSql,
-  listPredicate,
   moveRowsSql,
-  rangePredicate,
   setSchemaSql,
   setTablespaceSql,
-  validateConstraintSql,
 } from '../ddl/maintenance-sql.js';
 import { quoteQualified, type QualifiedName } from '../ddl/quote.js';
 import { DrizzlePartitionsError } from '../errors.js';
@@ -26,28 +35,33 @@ import { FENCE_CONSTRAINT } from './fence.js';
 import type { CreateOp, FinalizeOp, MaintenanceOp, MaintenancePlan, RetireOp } from './plan.js';
 import { withSession } from './session.js';
 
-/** Progress of long work (moving rows out of the default partition). */
+/** A step of an operation beginning (`movedRows` once an attach that moved rows has committed). */
 export interface ProgressEvent {
   op: MaintenanceOp;
-  phase: 'move-rows' | 'attach' | 'detach' | 'create';
+  phase: 'create' | 'attach' | 'attached' | 'detach';
   movedRows?: number;
-  totalRows?: number;
 }
 
+/**
+ * Options of {@link apply} (and of ensurePartitions).
+ *
+ * @example
+ * ```ts
+ * await apply(db, p, { allowDestructive: true, lockTimeoutMs: 500, onProgress: (e) => console.error(e.phase, e.op.partition.name) });
+ * ```
+ */
 export interface ApplyOptions extends LockOptions {
-  /** Rows moved per transaction out of the default partition (default 10,000). */
-  batchSize?: number;
   /** Retire steps (detach, drop, move) only run with this (the CLI's --yes). */
   allowDestructive?: boolean;
+  /**
+   * Carry out steps the plan marked `needsWindow` too (the CLI's --window): the
+   * application waits at the table for the whole move. For a maintenance window.
+   */
+  window?: boolean;
   /** A second maintainer on the same table: wait for it, or skip the table (default skip). */
   concurrentMaintainer?: 'wait' | 'skip';
   /** How long `wait` waits, in ms (default 30,000). */
   maintainerWaitMs?: number;
-  /**
-   * A default partition estimated at this many rows or more is not scanned by
-   * ATTACH under its exclusive lock: it is fenced and validated first (default 10,000).
-   */
-  defaultScanThreshold?: number;
   /** Use DETACH ... CONCURRENTLY where the server allows it (default true). */
   detachConcurrently?: boolean;
   onProgress?: (e: ProgressEvent) => void;
@@ -71,6 +85,7 @@ export interface OpResult {
   ms: number;
 }
 
+/** The outcome of {@link apply}: one result per operation of the plan. */
 export interface ApplyResult {
   results: OpResult[];
   /** Tables skipped because another maintainer held their lock. */
@@ -78,39 +93,16 @@ export interface ApplyResult {
 }
 
 const BOUND_CONSTRAINT = 'drizzle_partitions_bound';
-/** Default partitions estimated at this many rows or more are fenced and validated instead of scanned by ATTACH. */
-const DEFAULT_SCAN_THRESHOLD = 10_000;
-const CHECK_VIOLATION = '23514';
 const label = (q: QualifiedName) => `${q.schema ?? 'public'}.${q.name}`;
 
-function predicateOf(op: CreateOp): string | undefined {
-  if (!op.keyColumn) return undefined;
-  if (op.bound.kind === 'range') return rangePredicate(op.keyColumn, op.bound.from[0]!, op.bound.to[0]!);
-  if (op.bound.kind === 'list') return listPredicate(op.keyColumn, op.bound.values);
-  return undefined;
-}
-
-async function moveOut(ex: Executor, op: CreateOp, predicate: string, opts: ApplyOptions): Promise<{ moved: number; attempts: number }> {
-  if (!op.default) return { moved: 0, attempts: 0 };
-  const batch = opts.batchSize ?? 10_000;
-  let moved = 0;
-  let attempts = 0;
-  for (;;) {
-    const r = await withLockRetry(ex, { what: `move rows of ${op.partition.name} out of ${op.default.name}`, relation: op.default }, opts, (tx) =>
-      tx.query<{ n: number }>(moveRowsSql(op.default!, op.partition, predicate, batch)),
-    );
-    attempts = Math.max(attempts, r.attempts);
-    const n = Number(r.value[0]?.n ?? 0);
-    moved += n;
-    if (n > 0) opts.onProgress?.({ op, phase: 'move-rows', movedRows: moved, totalRows: Math.max(op.defaultRows, moved) });
-    if (n < batch) return { moved, attempts };
-  }
-}
-
 async function applyCreate(ex: Executor, op: CreateOp, opts: ApplyOptions): Promise<Omit<OpResult, 'op' | 'ms'>> {
-  const predicate = predicateOf(op);
+  if (op.needsWindow && !opts.window) {
+    return { status: 'skipped', attempts: 0, code: 'NEEDS_WINDOW', reason: `${op.partition.name} needs a maintenance window: ${op.needsWindow}; run apply with window: true (--window) when the application can wait for it` };
+  }
+  const predicate = boundPredicate(op.keyColumn, op.bound);
   let attempts = 0;
   if (!op.resume) {
+    // An empty table beside the parent (ACCESS SHARE on the parent: nobody waits).
     opts.onProgress?.({ op, phase: 'create' });
     const r = await withLockRetry(ex, { what: `create ${op.partition.name}`, relation: op.table }, opts, async (tx) => {
       await tx.query(createLikeSql(op.partition, op.table, op.subpartitions?.partitionBy));
@@ -121,77 +113,25 @@ async function applyCreate(ex: Executor, op: CreateOp, opts: ApplyOptions): Prom
     });
     attempts = r.attempts;
   }
+  opts.onProgress?.({ op, phase: 'attach' });
   let movedRows = 0;
-  if (predicate && op.default && op.defaultEstimatedRows >= (opts.defaultScanThreshold ?? DEFAULT_SCAN_THRESHOLD)) {
-    return fencedAttach(ex, op, predicate, op.default, opts, attempts);
-  }
-  // Rows may reach the default partition between the move and the attach: move
-  // again and retry the attach when it reports them.
-  for (let round = 1; ; round++) {
-    // When the plan found no rows to move, go straight to ATTACH: rows that arrive
-    // meanwhile make it fail with a check violation, and the next round moves them.
-    if (predicate && op.default && (round > 1 || op.defaultRows > 0)) {
-      const m = await moveOut(ex, op, predicate, opts);
-      movedRows += m.moved;
-      attempts = Math.max(attempts, m.attempts);
-    }
-    try {
-      opts.onProgress?.({ op, phase: 'attach' });
-      const r = await withLockRetry(ex, { what: `attach ${op.partition.name}`, relation: op.table }, opts, async (tx) => {
-        await tx.query(attachPartitionSql({ parent: op.table, partition: op.partition, bound: op.bound }));
-        if (predicate) await tx.query(dropConstraintSql(op.partition, BOUND_CONSTRAINT));
-        // a fence left by a run that died (ATTACH holds the default's lock already)
-        if (op.resume && op.default) await tx.query(dropConstraintSql(op.default, FENCE_CONSTRAINT));
-      });
-      attempts = Math.max(attempts, r.attempts);
-      return { status: 'done', attempts, movedRows, method: op.resume ? 'resumed, attached' : 'created, attached' };
-    } catch (e) {
-      if (sqlState(e) !== CHECK_VIOLATION || round >= 5 || !predicate) throw e;
-    }
-  }
-}
-
-/**
- * ATTACH next to a large default partition without scanning it under lock: a
- * NOT VALID check on the default excludes the new range (instant), rows that came
- * in before it are moved, VALIDATE scans under SHARE UPDATE EXCLUSIVE (reads and
- * writes go on), and ATTACH then finds the default proven empty for the range. From
- * the fence to the attach, an insert into that range fails instead of landing in
- * the default; the fence is always removed, and a run that dies leaves it for the
- * next run to remove (it resumes the unattached partition).
- */
-async function fencedAttach(ex: Executor, op: CreateOp, predicate: string, dflt: QualifiedName, opts: ApplyOptions, attemptsSoFar: number): Promise<Omit<OpResult, 'op' | 'ms'>> {
-  let attempts = attemptsSoFar;
-  let movedRows = 0;
-  const step = async (what: string, relation: QualifiedName, fn: (tx: Executor) => Promise<unknown>) => {
-    const r = await withLockRetry(ex, { what, relation }, opts, fn);
-    attempts = Math.max(attempts, r.attempts);
-  };
-  // Most rows move before the fence, so the window in which inserts are refused stays short.
-  const before = await moveOut(ex, op, predicate, opts);
-  movedRows += before.moved;
-  attempts = Math.max(attempts, before.attempts);
-  let fenced = false;
-  try {
-    await step(`fence ${dflt.name} for ${op.partition.name}`, dflt, async (tx) => {
-      await tx.query(dropConstraintSql(dflt, FENCE_CONSTRAINT));
-      await tx.query(addCheckSql(dflt, FENCE_CONSTRAINT, `NOT (${predicate})`, true));
-    });
-    fenced = true;
-    const late = await moveOut(ex, op, predicate, opts);
-    movedRows += late.moved;
-    opts.onProgress?.({ op, phase: 'attach' });
-    await step(`validate the fence on ${dflt.name}`, dflt, (tx) => tx.query(validateConstraintSql(dflt, FENCE_CONSTRAINT)));
-    await step(`attach ${op.partition.name}`, op.table, async (tx) => {
-      await tx.query(attachPartitionSql({ parent: op.table, partition: op.partition, bound: op.bound }));
-      await tx.query(dropConstraintSql(op.partition, BOUND_CONSTRAINT));
-      await tx.query(dropConstraintSql(dflt, FENCE_CONSTRAINT));
-    });
-    fenced = false;
-    return { status: 'done', attempts, movedRows, method: `${op.resume ? 'resumed' : 'created'}, attached without scanning the default partition under lock (validated fence)` };
-  } finally {
-    if (fenced) await withLockRetry(ex, { what: `remove the fence on ${dflt.name}`, relation: dflt }, opts, (tx) => tx.query(dropConstraintSql(dflt, FENCE_CONSTRAINT))).catch(() => undefined);
-  }
+  // Beside a default partition, every statement on the table waits at the parent,
+  // before it reads the partition list, until this transaction has committed.
+  const hold = op.default ? { holdFirst: op.table } : {};
+  const r = await withLockRetry(ex, { what: `attach ${op.partition.name}`, relation: op.table, ...hold }, opts, async (tx) => {
+    movedRows = 0;
+    if (op.default && predicate) movedRows = Number((await tx.query<{ n: string }>(moveRowsSql(op.default, op.partition, predicate, op.columns)))[0]?.n ?? 0);
+    // With the table's CHECK matching the bound, ATTACH does not scan the new table.
+    await tx.query(attachPartitionSql({ parent: op.table, partition: op.partition, bound: op.bound }));
+    if (predicate) await tx.query(dropConstraintSql(op.partition, BOUND_CONSTRAINT));
+    // A fence an earlier version left on the default would refuse inserts for good
+    // (ATTACH already holds the default partition, so this waits for nothing).
+    if (op.default) await tx.query(dropConstraintSql(op.default, FENCE_CONSTRAINT));
+  });
+  attempts = Math.max(attempts, r.attempts);
+  opts.onProgress?.({ op, phase: 'attached', movedRows });
+  const how = op.default ? `attached in one step holding the table${movedRows > 0 ? `, ${movedRows} row(s) moved out of ${op.default.name}` : ''}` : 'attached';
+  return { status: 'done', attempts, movedRows, method: `${op.resume ? 'resumed' : 'created'}, ${how}${op.needsWindow ? ' (window)' : ''}` };
 }
 
 async function detach(ex: Executor, op: RetireOp | FinalizeOp, opts: ApplyOptions, finalize = false): Promise<{ attempts: number; method: string }> {
@@ -215,7 +155,8 @@ async function detach(ex: Executor, op: RetireOp | FinalizeOp, opts: ApplyOption
     return { attempts: r.attempts, method: mode === 'finalize' ? 'detach concurrently (finished with FINALIZE)' : 'detach concurrently' };
   }
   const why = version < 140000 ? `PostgreSQL ${Math.floor(version / 10000)} has no DETACH CONCURRENTLY` : retire.parentHasDefault ? 'the table has a default partition, which DETACH CONCURRENTLY refuses' : !ex.canOpenAnother ? 'this driver has a single connection' : 'detachConcurrently: false';
-  const r = await withLockRetry(ex, { what: `detach ${op.partition.name}`, relation: op.table }, opts, (tx) => tx.query(detachPartitionSql({ parent: op.table, partition: op.partition })));
+  // DETACH takes the parent in ACCESS EXCLUSIVE mode anyway: take it first, so the application waits at one place.
+  const r = await withLockRetry(ex, { what: `detach ${op.partition.name}`, relation: op.table, holdFirst: op.table }, opts, (tx) => tx.query(detachPartitionSql({ parent: op.table, partition: op.partition })));
   return { attempts: r.attempts, method: `detach with lock_timeout (${why})` };
 }
 

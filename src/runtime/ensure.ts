@@ -1,46 +1,35 @@
 /**
  * LIST partitions on demand: `ensurePartitions(db, tenants, ['acme', 'globex'])`
- * creates the partitions that are missing, moving any rows for those values out
- * of the default partition first — the lock-aware way `apply` creates partitions.
+ * creates the partitions that are missing, carrying any rows for those values out
+ * of the default partition — the way `apply` creates partitions.
  */
 import type { PgTable } from 'drizzle-orm/pg-core';
-import { createHash } from 'node:crypto';
-import { identifierBytes, MAX_IDENTIFIER_BYTES, type QualifiedName } from '../ddl/quote.js';
+import { boundPredicate } from '../ddl/maintenance-sql.js';
+import type { QualifiedName } from '../ddl/quote.js';
 import { DrizzlePartitionsError } from '../errors.js';
 import { isBoundProblem, nameFragment, normalizeBound, sameBound, type BoundInput, type BoundValue } from '../schema/bound-values.js';
+import type { PartitionBound } from '../schema/resolved.js';
 import { apply, type ApplyOptions, type ApplyResult } from './apply.js';
-import { readTree, resolveTarget } from './introspect.js';
+import { copyColumns, readTree, relationsNamed, resolveTarget } from './introspect.js';
 import type { DatabaseLike } from './executor.js';
-import type { CreateOp, MaintenancePlan } from './plan.js';
+import { choosePartitionName, hashedName } from './partition-names.js';
+import { parked, type CreateOp, type MaintenancePlan } from './plan.js';
 import { withSession } from './session.js';
-import { anyRowsSql, countRowsSql, listPredicate } from '../ddl/maintenance-sql.js';
+import { measureDefault, type StepLimits } from './step-limits.js';
 
 /**
- * `<table>_<value>`, or — when that name is taken by another value (`'Acme'` and
- * `'acme'`) or longer than 63 bytes — cut short and suffixed with a hash of the value.
- */
-function partitionNameFor(table: string, v: BoundValue, taken: Set<string>): string {
-  let name = `${table}_${nameFragment(v)}`;
-  if (taken.has(name) || identifierBytes(name) > MAX_IDENTIFIER_BYTES) {
-    const hash = createHash('sha256').update('text' in v ? v.text : v.kind).digest('hex').slice(0, 8);
-    let base = name;
-    while (identifierBytes(`${base}_${hash}`) > MAX_IDENTIFIER_BYTES) base = base.slice(0, -1);
-    name = `${base}_${hash}`;
-  }
-  taken.add(name);
-  return name;
-}
-
-/**
- * Makes sure each of `values` has its own partition of the LIST-partitioned `table`.
- * Returns the result of each creation (values that already have one are left out).
+ * Makes sure each of `values` has its own partition of the LIST-partitioned `table`,
+ * named `<table>_<value>` (or, when that name is taken or too long, cut short and
+ * suffixed with a hash of the value). Returns the result of each creation (values
+ * that already have one are left out); a value whose rows in the default partition
+ * exceed the step limits is skipped with NEEDS_WINDOW unless `window: true`.
  *
  * @example
  * ```ts
  * await ensurePartitions(db, tenants, ['acme', 'globex']); // tenants_acme, tenants_globex
  * ```
  */
-export async function ensurePartitions(db: DatabaseLike, table: PgTable | QualifiedName, values: readonly BoundInput[], opts: ApplyOptions = {}): Promise<ApplyResult> {
+export async function ensurePartitions(db: DatabaseLike, table: PgTable | QualifiedName, values: readonly BoundInput[], opts: ApplyOptions & StepLimits = {}): Promise<ApplyResult> {
   const target = resolveTarget(table);
   const plan: MaintenancePlan = await withSession(db, async (ex) => {
     const tree = await readTree(ex, target.table, target.declared);
@@ -50,32 +39,43 @@ export async function ensurePartitions(db: DatabaseLike, table: PgTable | Qualif
     }
     const keyType = tree.keyTypes[0]!;
     const keyColumn = tree.keyColumns[0] ?? null;
+    const schema = tree.table.schema ?? 'public';
     const taken: BoundValue[] = tree.partitions.flatMap((p) => (p.bound.kind === 'list' ? [...p.bound.values] : []));
-    const dflt = tree.partitions.find((p) => p.isDefault);
-    const dfltHasRows = dflt ? (await ex.query<{ any: boolean }>(anyRowsSql({ schema: dflt.schema, name: dflt.name })))[0]?.any === true : false;
-    const ops: CreateOp[] = [];
-    const names = new Set(tree.partitions.map((p) => p.name));
+    const fresh: { v: BoundValue; candidates: string[] }[] = [];
     for (const input of values) {
       const v = normalizeBound(input, keyType);
       if (isBoundProblem(v)) throw new DrizzlePartitionsError('BOUND_INVALID_VALUE', `ensurePartitions(${t}): ${v.message}`);
       if (taken.some((x) => sameBound(x, v))) continue;
       taken.push(v);
-      let defaultRows = 0;
-      if (dflt && dfltHasRows && keyColumn) {
-        const [c] = await ex.query<{ n: string }>(countRowsSql({ schema: dflt.schema, name: dflt.name }, listPredicate(keyColumn, [v])));
-        defaultRows = Number(c?.n ?? 0);
-      }
+      const base = `${tree.table.name}_${nameFragment(v)}`;
+      fresh.push({ v, candidates: [base, hashedName(base, 'text' in v ? v.text : v.kind)] });
+    }
+    const existing = await relationsNamed(ex, schema, fresh.flatMap((f) => f.candidates));
+    const dflt = tree.partitions.find((p) => p.isDefault);
+    const measure = await measureDefault(ex, dflt ? { schema: dflt.schema, name: dflt.name } : null, opts);
+    const columns = fresh.length > 0 ? await copyColumns(ex, tree.table) : [];
+    const ops: CreateOp[] = [];
+    for (const { v, candidates } of fresh) {
+      const choice = choosePartitionName(candidates, existing);
+      if ('taken' in choice) throw new DrizzlePartitionsError('NAME_TAKEN', `ensurePartitions(${t}): tables named ${choice.taken.join(' and ')} already exist and are not partitions of ours, so the value ${'text' in v ? v.text : v.kind} has no name left`, 'rename or drop those tables');
+      // the names chosen in this call are taken for the values after it
+      existing.set(choice.name, { attached: true, managed: true });
+      const bound: PartitionBound = { kind: 'list', values: [v] };
+      const rows = await measure.rowsFor(boundPredicate(keyColumn, bound));
+      const parkedRows = choice.resume ? await parked(ex, { schema, name: choice.name }) : 0;
       ops.push({
         kind: 'create',
         table: tree.table,
-        partition: { schema: tree.table.schema, name: partitionNameFor(tree.table.name, v, names) },
-        bound: { kind: 'list', values: [v] },
+        partition: { schema, name: choice.name },
+        bound,
         keyColumn,
         reason: 'on-demand',
-        resume: false,
+        resume: choice.resume,
         default: dflt ? { schema: dflt.schema, name: dflt.name } : null,
-        defaultRows,
-        defaultEstimatedRows: dflt?.estimatedRows ?? 0,
+        ...rows,
+        parkedRows,
+        columns,
+        needsWindow: measure.window({ ...rows, defaultRows: rows.defaultRows + parkedRows }),
       });
     }
     return { now: opts.now ?? new Date(), tables: [{ table: tree.table, policy: undefined, tree, ops, problems: [] }] };

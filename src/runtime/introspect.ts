@@ -14,6 +14,7 @@ import type { DatabaseLike, Executor } from './executor.js';
 import { withSession } from './session.js';
 import { MANAGED_COMMENT_PREFIX } from './marker.js';
 import { parsePartitionBound } from './parse-bound.js';
+import type { ExistingRelation } from './partition-names.js';
 
 /** Who made a partition: runtime maintenance (marked), a migration (declared in the schema), or someone else. */
 export type PartitionOrigin = 'maintenance' | 'declared' | 'unknown';
@@ -137,6 +138,29 @@ export async function readTree(ex: Executor, table: QualifiedName, declared: Rea
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   };
   return { table: { schema: root.schema, name: root.name }, partitionBy: root.partkey, keyTypes: keyTypesOf(root).map((k) => k.type), keyColumns: (root.key_types ?? []).map((k) => k.column), partitions: build(root) };
+}
+
+/**
+ * The columns a copy of `table`'s rows carries, in order: every live column but the
+ * generated ones (PostgreSQL computes those again on insert).
+ */
+export async function copyColumns(ex: Executor, table: QualifiedName): Promise<string[]> {
+  const rows = await ex.query<{ name: string }>(
+    `select attname as name from pg_attribute where attrelid = $1::regclass and attnum > 0 and not attisdropped and attgenerated = '' order by attnum`,
+    [quoteQualified({ schema: table.schema ?? 'public', name: table.name })],
+  );
+  return rows.map((r) => r.name);
+}
+
+/** The relations of `schema` that have one of `names`: whether each is attached as a partition, and whether it is marked as ours. */
+export async function relationsNamed(ex: Executor, schema: string, names: readonly string[]): Promise<Map<string, ExistingRelation>> {
+  if (names.length === 0) return new Map();
+  const rows = await ex.query<{ name: string; attached: boolean; comment: string | null }>(
+    `select c.relname as name, c.relispartition as attached, obj_description(c.oid, 'pg_class') as comment
+     from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = $1 and c.relname = any($2::text[])`,
+    [schema, [...names]],
+  );
+  return new Map(rows.map((r) => [r.name, { attached: r.attached, managed: r.comment?.startsWith(MANAGED_COMMENT_PREFIX) ?? false }]));
 }
 
 /** Names of the partitions a table's schema declares, at every level. */

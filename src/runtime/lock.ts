@@ -7,6 +7,7 @@
 import { DrizzlePartitionsError } from '../errors.js';
 import type { QualifiedName } from '../ddl/quote.js';
 import { quoteQualified } from '../ddl/quote.js';
+import { lockExclusiveSql } from '../ddl/maintenance-sql.js';
 import { sqlState, type Executor } from './executor.js';
 
 /** Lock behaviour of maintenance. */
@@ -15,9 +16,51 @@ export interface LockOptions {
   lockTimeoutMs?: number;
   /** Attempts per step before it is reported failed (default 6). */
   attempts?: number;
-  /** First backoff in ms; doubles each time, with jitter (default 100). */
+  /** First backoff in ms; doubles each time, with jitter (default 100), within the floor and cap below. */
   backoffMs?: number;
+  /**
+   * The most of the time a failing step spends that the application may spend
+   * queued behind it (default 0.1). A lock request that waits makes every later
+   * conflicting statement wait behind it for up to `lockTimeoutMs`; so after a
+   * timed-out attempt the step sleeps at least `lockTimeoutMs / share` (10 lock
+   * timeouts at 0.1) before it tries again, or ends.
+   */
+  maxWaitShare?: number;
 }
+
+/** The longest sleep between two attempts, unless the floor of `maxWaitShare` is longer. */
+const MAX_BACKOFF_MS = 30_000;
+
+/**
+ * The sleep after failed attempt `attempt` (1-based): exponential from `backoffMs`,
+ * never shorter than the floor that keeps the application's queueing within
+ * `maxWaitShare` of the time, capped, with jitter that only lengthens it.
+ *
+ * @example
+ * ```ts
+ * backoffDelay(1, { lockTimeoutMs: 1000 }, () => 0); // 10000: ten lock timeouts after the first miss
+ * ```
+ */
+export function backoffDelay(attempt: number, opts: LockOptions, random: () => number = Math.random): number {
+  const timeout = lockTimeoutOf(opts);
+  const share = Math.min(1, Math.max(0.01, opts.maxWaitShare ?? 0.1));
+  const floor = timeout / share;
+  const exponential = (opts.backoffMs ?? 100) * 2 ** (attempt - 1);
+  const base = Math.min(Math.max(exponential, floor), Math.max(MAX_BACKOFF_MS, floor));
+  return base * (1 + 0.5 * random());
+}
+
+function lockTimeoutOf(opts: LockOptions): number {
+  return Math.max(1, Math.round(opts.lockTimeoutMs ?? 1000));
+}
+
+/**
+ * lock_timeout for the rest of a step once it holds its table (`holdFirst`): the
+ * other locks it needs (the default partition, the new table) are held only by
+ * someone using those tables by name; rather than keep the application waiting,
+ * the step gives way at once and tries again later.
+ */
+export const HELD_STEP_LOCK_TIMEOUT_MS = 50;
 
 const LOCK_NOT_AVAILABLE = '55P03';
 const DEADLOCK = '40P01';
@@ -57,7 +100,7 @@ export async function lockHolders(ex: Executor, relation: QualifiedName): Promis
 
 /**
  * Runs `step` (which issues its statements through `ex`) with `lock_timeout` set,
- * retrying on lock timeouts and deadlocks with exponential backoff. In a
+ * retrying on lock timeouts and deadlocks with backoff ({@link backoffDelay}). In a
  * transaction when `transactional`, else as a plain statement (for steps such as
  * DETACH ... CONCURRENTLY that refuse a transaction block).
  *
@@ -68,13 +111,23 @@ export async function lockHolders(ex: Executor, relation: QualifiedName): Promis
  */
 export async function withLockRetry<T>(
   ex: Executor,
-  step: { what: string; relation: QualifiedName; transactional?: boolean },
+  step: {
+    what: string;
+    relation: QualifiedName;
+    transactional?: boolean;
+    /**
+     * Take this table in ACCESS EXCLUSIVE mode first (waiting up to lock_timeout), then
+     * run the step with a short lock_timeout ({@link HELD_STEP_LOCK_TIMEOUT_MS}): the
+     * application queues behind the step at this table only, and once it holds the
+     * table the step cannot keep it waiting for a second lock_timeout on another one.
+     */
+    holdFirst?: QualifiedName;
+  },
   opts: LockOptions,
   fn: (ex: Executor) => Promise<T>,
 ): Promise<{ value: T; attempts: number }> {
-  const timeout = Math.max(1, Math.round(opts.lockTimeoutMs ?? 1000));
+  const timeout = lockTimeoutOf(opts);
   const attempts = Math.max(1, opts.attempts ?? 6);
-  const backoff = opts.backoffMs ?? 100;
   for (let attempt = 1; ; attempt++) {
     try {
       if (step.transactional === false) {
@@ -87,14 +140,22 @@ export async function withLockRetry<T>(
       }
       const value = await ex.transaction(async (tx) => {
         await tx.query(`SET LOCAL lock_timeout = ${timeout}`);
+        if (step.holdFirst) {
+          await tx.query(lockExclusiveSql(step.holdFirst));
+          await tx.query(`SET LOCAL lock_timeout = ${Math.min(timeout, HELD_STEP_LOCK_TIMEOUT_MS)}`);
+        }
         return fn(tx);
       });
       return { value, attempts: attempt };
     } catch (e) {
       const state = sqlState(e);
       if (state !== LOCK_NOT_AVAILABLE && state !== DEADLOCK) throw e;
-      if (attempt >= attempts) throw new LockTimeoutError(step.what, attempt, timeout, await lockHolders(ex, step.relation));
-      await sleep(backoff * 2 ** (attempt - 1) * (0.5 + Math.random()));
+      const holders = attempt >= attempts ? await lockHolders(ex, step.relation) : [];
+      // After every timed-out attempt, the last one too: the application queued behind
+      // it, and the quiet time that follows keeps its share of the time within bounds
+      // whatever the caller does next (the next step may take the same lock).
+      await sleep(backoffDelay(attempt, opts));
+      if (attempt >= attempts) throw new LockTimeoutError(step.what, attempt, timeout, holders);
     }
   }
 }

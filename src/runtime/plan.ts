@@ -4,8 +4,8 @@
  * interrupted detach) and the problems found. Reads only; changes nothing.
  */
 import type { PgTable } from 'drizzle-orm/pg-core';
-import { anyRowsSql, countRowsSql, maxKeySql, rangePredicate } from '../ddl/maintenance-sql.js';
-import { quoteQualified, type QualifiedName } from '../ddl/quote.js';
+import { anyRowsSql, boundPredicate, countUpToSql, maxKeySql } from '../ddl/maintenance-sql.js';
+import { identifierBytes, MAX_IDENTIFIER_BYTES, quoteQualified, type QualifiedName } from '../ddl/quote.js';
 import type { Casing } from '../ddl/column-names.js';
 import { declaredPartitionsSql, partitionByClause } from '../ddl/partition-ddl.js';
 import { resolveTemplate } from '../schema/resolve.js';
@@ -16,14 +16,20 @@ import type { MaintenancePolicy, RetentionAction, TimeInterval } from '../schema
 import type { PartitionBound } from '../schema/resolved.js';
 import type { DatabaseLike, Executor } from './executor.js';
 import { withSession } from './session.js';
-import { readTree, resolveTarget, type PartitionInfo, type PartitionTree } from './introspect.js';
+import { copyColumns, readTree, relationsNamed, resolveTarget, type PartitionInfo, type PartitionTree } from './introspect.js';
+import { choosePartitionName, hashedName } from './partition-names.js';
+import { DEFAULT_MAX_MOVE_ROWS, measureDefault, type StepLimits } from './step-limits.js';
 import { MANAGED_COMMENT_PREFIX } from './marker.js';
 import { addSlots, boundMicros, floorToIntegerSlot, floorToSlot, integerBound, timeBound } from './time-grid.js';
 
 /** Why a partition is created. */
 export type CreateReason = 'backfill' | 'gap' | 'current' | 'premake' | 'on-demand';
 
-/** Create a partition: as a plain table with a CHECK matching its bound, then ATTACH. */
+/**
+ * Create a partition: as a plain table with a CHECK matching its bound, then ATTACH;
+ * beside a default partition, the rows of the new range move out of the default in
+ * the attach's own transaction, which holds the parent (see apply).
+ */
 export interface CreateOp {
   kind: 'create';
   table: QualifiedName;
@@ -36,10 +42,16 @@ export interface CreateOp {
   resume: boolean;
   /** The default partition, when the table has one. */
   default: QualifiedName | null;
-  /** Rows in the default partition that belong to the new partition, moved out first. */
+  /** Rows in the default partition that belong to the new partition (counted up to the step limit + 1). */
   defaultRows: number;
-  /** The default partition's estimated size in rows (decides how ATTACH avoids scanning it under lock). */
-  defaultEstimatedRows: number;
+  /** Rows in the default partition, which ATTACH reads (counted up to the step limit + 1). */
+  defaultSize: number;
+  /** Rows already in the unattached table (a creation an earlier version stopped halfway): they show through the parent once it is attached. */
+  parkedRows: number;
+  /** The columns a move copies (generated columns are computed again). */
+  columns: string[];
+  /** Why this step would hold the table longer than the step limits allow; apply leaves it alone unless `window: true`. */
+  needsWindow?: string | undefined;
   /** When the policy sub-partitions new partitions: the new table's PARTITION BY and its sub-partitions' DDL. */
   subpartitions?: { partitionBy: string; statements: string[] } | undefined;
 }
@@ -76,6 +88,9 @@ export type ProblemCode =
   | 'name-taken'
   | 'detach-pending'
   | 'fence-left'
+  | 'needs-window'
+  | 'rows-unattached'
+  | 'name-too-long'
   | 'no-policy';
 
 export interface Problem {
@@ -100,7 +115,15 @@ export interface MaintenancePlan {
   tables: TablePlan[];
 }
 
-export interface PlanOptions {
+/**
+ * Options of {@link plan}.
+ *
+ * @example
+ * ```ts
+ * await plan(db, [events], { now: new Date('2026-03-01T00:00:00Z'), backfill: 2, maxMoveRows: 20_000 });
+ * ```
+ */
+export interface PlanOptions extends StepLimits {
   /** The clock (default: now). Tests travel in time with it. */
   now?: Date;
   /** drizzle's `casing`, as in the drizzle config: names sub-partition key columns. */
@@ -138,17 +161,7 @@ function subtract(micros: bigint, i: TimeInterval): bigint {
   return micros - BigInt(hours * i.count) * 3_600_000_000n;
 }
 
-async function existingTables(ex: Executor, schema: string, names: string[]): Promise<Map<string, { attached: boolean; managed: boolean }>> {
-  if (names.length === 0) return new Map();
-  const rows = await ex.query<{ name: string; attached: boolean; comment: string | null }>(
-    `select c.relname as name, c.relispartition as attached, obj_description(c.oid, 'pg_class') as comment
-     from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = $1 and c.relname = any($2::text[])`,
-    [schema, names],
-  );
-  return new Map(rows.map((r) => [r.name, { attached: r.attached, managed: r.comment?.startsWith(MANAGED_COMMENT_PREFIX) ?? false }]));
-}
-
-async function planTable(ex: Executor, table: PgTable | QualifiedName, opts: { now: Date; backfill: number; casing: Casing }): Promise<TablePlan> {
+async function planTable(ex: Executor, table: PgTable | QualifiedName, opts: { now: Date; backfill: number; casing: Casing; limits: StepLimits }): Promise<TablePlan> {
   const target = resolveTarget(table);
   const policy = getPartitioning(table)?.policy;
   const tree = await readTree(ex, target.table, target.declared);
@@ -166,7 +179,7 @@ async function planTable(ex: Executor, table: PgTable | QualifiedName, opts: { n
   }
   if (dflt) {
     const fences = await ex.query<{ n: number }>(`select count(*)::int as n from pg_constraint where conrelid = to_regclass($1) and conname = $2`, [quoteQualified({ schema: dflt.schema, name: dflt.name }), FENCE_CONSTRAINT]);
-    if ((fences[0]?.n ?? 0) > 0) plan.problems.push({ code: 'fence-left', table: t, partition: dflt.name, message: `a run that stopped left its fence on ${dflt.name}: inserts into the range being attached are refused until apply finishes that partition` });
+    if ((fences[0]?.n ?? 0) > 0) plan.problems.push({ code: 'fence-left', table: t, partition: dflt.name, message: `a run of an earlier version stopped and left its fence on ${dflt.name}: inserts into the range it excludes are refused until apply attaches that partition, which removes it` });
     const [row] = await ex.query<{ any: boolean }>(anyRowsSql({ schema: dflt.schema, name: dflt.name }));
     if (row?.any) plan.problems.push({ code: 'default-has-rows', table: t, partition: dflt.name, message: `the default partition ${dflt.name} holds rows${dflt.estimatedRows > 0 ? ` (about ${dflt.estimatedRows})` : ''}; apply moves those that a new partition covers` });
   }
@@ -230,33 +243,44 @@ async function planTable(ex: Executor, table: PgTable | QualifiedName, opts: { n
   });
   const schema = tree.table.schema ?? 'public';
   const withTime = policy.kind === 'time' && policy.interval.unit === 'hour';
-  const names = wanted.map((s) => `${tree.table.name}_p${nameFragment(s.from, { withTime })}`);
-  const existing = await existingTables(ex, schema, names);
-  const hasDefaultRows = plan.problems.some((p) => p.code === 'default-has-rows');
+  const candidates = wanted.map((s) => {
+    const base = `${tree.table.name}_p${nameFragment(s.from, { withTime })}`;
+    return [base, hashedName(base, shown(s.from))];
+  });
+  const existing = await relationsNamed(ex, schema, candidates.flat());
+  const measure = await measureDefault(ex, dflt && hasDefaultRows(plan) ? { schema: dflt.schema, name: dflt.name } : null, opts.limits);
+  const columns = wanted.length > 0 ? await copyColumns(ex, tree.table) : [];
   for (const [i, s] of wanted.entries()) {
-    const name = names[i]!;
-    const found = existing.get(name);
-    if (found && (found.attached || !found.managed)) {
-      plan.problems.push({ code: 'name-taken', table: t, partition: name, message: `a table named ${name} already exists and is not an unattached partition of ours; the slot is skipped` });
+    const [base] = candidates[i]!;
+    if (identifierBytes(base!) > MAX_IDENTIFIER_BYTES) {
+      plan.problems.push({ code: 'name-too-long', table: t, partition: base, message: `the partition for [${shown(s.from)}, ${shown(s.to)}) would be named ${base}, ${identifierBytes(base!)} bytes (PostgreSQL keeps 63); rename the table to something shorter` });
       continue;
     }
-    let defaultRows = 0;
-    if (dflt && hasDefaultRows && keyColumn) {
-      const [c] = await ex.query<{ n: string }>(countRowsSql({ schema: dflt.schema, name: dflt.name }, rangePredicate(keyColumn, s.from, s.to)));
-      defaultRows = Number(c?.n ?? 0);
+    const choice = choosePartitionName(candidates[i]!, existing);
+    if ('taken' in choice) {
+      plan.problems.push({ code: 'name-taken', table: t, partition: base, message: `tables named ${choice.taken.join(' and ')} already exist and are not unattached partitions of ours; the slot [${shown(s.from)}, ${shown(s.to)}) is skipped` });
+      continue;
     }
+    const bound: PartitionBound = { kind: 'range', from: [s.from], to: [s.to] };
+    const rows = await measure.rowsFor(boundPredicate(keyColumn, bound));
+    const parkedRows = choice.resume ? await parked(ex, { schema, name: choice.name }) : 0;
+    if (parkedRows > 0) plan.problems.push({ code: 'rows-unattached', table: t, partition: choice.name, message: `${parkedRows} row(s) sit in ${choice.name}, a partition a stopped run left unattached: they do not show through ${t} until apply attaches it` });
+    const needsWindow = measure.window({ ...rows, defaultRows: rows.defaultRows + parkedRows });
+    if (needsWindow) plan.problems.push({ code: 'needs-window', table: t, partition: choice.name, message: `creating ${choice.name} needs a maintenance window: ${needsWindow}; apply does it only with window: true (--window), when the application can wait for it` });
     plan.ops.push({
       kind: 'create',
       table: tree.table,
-      partition: { schema, name },
-      bound: { kind: 'range', from: [s.from], to: [s.to] },
+      partition: { schema, name: choice.name },
+      bound,
       keyColumn,
       reason: s.reason,
-      resume: found !== undefined,
+      resume: choice.resume,
       default: dflt ? { schema: dflt.schema, name: dflt.name } : null,
-      defaultRows,
-      defaultEstimatedRows: dflt?.estimatedRows ?? 0,
-      subpartitions: subpartitionsOf(table, policy, { schema, name }, opts.casing),
+      ...rows,
+      parkedRows,
+      columns,
+      needsWindow,
+      subpartitions: subpartitionsOf(table, policy, { schema, name: choice.name }, opts.casing),
     });
   }
 
@@ -278,6 +302,16 @@ async function planTable(ex: Executor, table: PgTable | QualifiedName, opts: { n
   }
   reportGaps(cutoff, keyType);
   return plan;
+}
+
+function hasDefaultRows(plan: TablePlan): boolean {
+  return plan.problems.some((p) => p.code === 'default-has-rows');
+}
+
+/** Rows in an unattached table an earlier run left (counted up to the move limit's default + 1). */
+export async function parked(ex: Executor, table: QualifiedName): Promise<number> {
+  const [row] = await ex.query<{ n: string }>(countUpToSql(table, undefined, DEFAULT_MAX_MOVE_ROWS + 1));
+  return Number(row?.n ?? 0);
 }
 
 /** The sub-partition DDL a policy's `partitionBy` gives the new partition `partition`. */
@@ -310,7 +344,7 @@ function shown(v: BoundValue): string {
  * ```
  */
 export async function plan(db: DatabaseLike, tables: readonly (PgTable | QualifiedName)[], opts: PlanOptions = {}): Promise<MaintenancePlan> {
-  const full = { now: opts.now ?? new Date(), backfill: opts.backfill ?? 0, casing: opts.casing };
+  const full = { now: opts.now ?? new Date(), backfill: opts.backfill ?? 0, casing: opts.casing, limits: { maxDefaultRows: opts.maxDefaultRows, maxMoveRows: opts.maxMoveRows } };
   return withSession(db, async (ex) => {
     const out: TablePlan[] = [];
     for (const t of tables) out.push(await planTable(ex, t, full));

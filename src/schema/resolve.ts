@@ -6,7 +6,7 @@
 import { is, SQL } from 'drizzle-orm';
 import { PgColumn, type PgTable } from 'drizzle-orm/pg-core';
 import { PartitionDefinitionError, type DefinitionErrorCode } from '../errors.js';
-import { identifierProblem } from '../ddl/quote.js';
+import { identifierBytes, identifierProblem, MAX_IDENTIFIER_BYTES } from '../ddl/quote.js';
 import {
 
   compareTuple,
@@ -333,6 +333,13 @@ export function resolvePartitioning(table: PgTable, spec: unknown): Partitioning
   const level = resolveLevel(spec, ctx, names);
   const options = (spec as AnyPartitionSpec).options ?? {};
   const policy = options.maintenance === undefined ? undefined : resolvePolicy(options.maintenance, level, (code, message, hint) => fail(code, ctx, message, hint));
+  if (policy?.kind === 'time') {
+    // The names maintenance gives its partitions: <table>_pYYYYMMDD, or _pYYYYMMDD_HHMM for hourly slots.
+    const longest = `${name}_p${policy.interval.unit === 'hour' ? '20260101_0000' : '20260101'}`;
+    if (identifierBytes(longest) > MAX_IDENTIFIER_BYTES) {
+      fail('NAME_TOO_LONG', ctx, `maintenance names its partitions like "${longest}", ${identifierBytes(longest)} bytes, and PostgreSQL keeps 63`, `shorten the table name to at most ${MAX_IDENTIFIER_BYTES - (identifierBytes(longest) - identifierBytes(name))} bytes`);
+    }
+  }
   if (policy && options.maintenance?.partitionBy !== undefined) {
     // Checked now against a sample name; resolved again for each partition maintenance makes.
     const sample = `${name}_p${policy.kind === 'time' && policy.interval.unit === 'hour' ? '20260101_0000' : policy.kind === 'time' ? '20260101' : '1000000000'}`;

@@ -3,6 +3,8 @@
  * connection and times every insert, a transaction kept open on another connection,
  * bounded polling, small date helpers.
  */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import { quoteQualified, type QualifiedName } from '../../src/ddl/quote.js';
 import { connect, databaseFromUrl, type Sql } from '../harness/client.js';
@@ -134,7 +136,57 @@ export function dayName(table: string, d: Date): string {
   return `${table}_p${d.toISOString().slice(0, 10).replaceAll('-', '')}`;
 }
 
+/** The line test/runtime/crash-child.ts prints when it begins apply(). */
+export const APPLYING = 'applying';
 /** Exit code of test/runtime/crash-child.ts when it crashed where it was told to. */
 export const CRASHED = 42;
 /** application_name of the crash child's connections, to find its backends. */
 export const CHILD_APPLICATION_NAME = 'dp-crash-child';
+
+const CHILD = fileURLToPath(new URL('./crash-child.ts', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** How a crash child ended. */
+export interface ChildRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs test/runtime/crash-child.ts on `url` with `args` (see its header); kills it
+ * after `timeoutMs`. `applying` resolves true once it has begun apply() (false if it
+ * ended before); `kill()` is `kill -9`.
+ */
+export function runCrashChild(url: string, args: Record<string, unknown>, timeoutMs = 30_000): { pid: number; applying: Promise<boolean>; kill(): void; done: Promise<ChildRun> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, JSON.stringify({ url, ...args })], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  let began: (v: boolean) => void = () => {};
+  const applying = new Promise<boolean>((r) => (began = r));
+  child.stdout.on('data', (d) => {
+    stdout += d;
+    if (stdout.split('\n').includes(APPLYING)) began(true);
+  });
+  child.stderr.on('data', (d) => (stderr += d));
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const done = new Promise<ChildRun>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      began(false);
+      // 'exit' may come before the pipes are drained
+      setImmediate(() => resolve({ code, signal, stdout, stderr }));
+    });
+  });
+  return { pid: child.pid!, applying, kill: () => void child.kill('SIGKILL'), done };
+}
+
+/** Waits until the crash child's backends are gone (their transactions rolled back, their session advisory locks released). */
+export async function crashChildGone(sql: Sql): Promise<void> {
+  await waitUntil("the crashed maintainer's backends to exit", async () => {
+    const [r] = await sql<{ n: number }[]>`select count(*)::int as n from pg_stat_activity where application_name = ${CHILD_APPLICATION_NAME} and datname = current_database()`;
+    return r!.n === 0;
+  });
+}

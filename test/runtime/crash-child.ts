@@ -5,16 +5,17 @@
  *
  *   node --import tsx test/runtime/crash-child.ts <json args>
  *
- * args: { url, table, policy, withDefault, now, batchSize, lockTimeoutMs, allowDestructive, crash }
- *   crash 'after-first-batch': on the first moved batch (committed) out of the default partition
+ * args: { url, table, policy, withDefault, now, lockTimeoutMs, allowDestructive, crash }
+ *   crash 'before-attach': inside the attach step's transaction, after its rows moved, before the ATTACH is sent
  *   crash 'after-create': on the first statement after the CREATE step committed (before any move or ATTACH)
  *   crash 'none': runs to the end (the test kills its backend instead)
- * Exits CRASHED (42) when it crashed as asked, 0 when apply returned (results printed as JSON).
+ * Prints APPLYING when apply() begins. Exits CRASHED (42) when it crashed as asked, 0 when apply
+ * returned (results printed as JSON).
  */
 import postgres from 'postgres';
 import { apply, plan, type MaintenancePolicyInput } from '../../src/index.js';
 import { databaseFromUrl } from '../harness/client.js';
-import { CHILD_APPLICATION_NAME, CRASHED } from './concurrency.js';
+import { APPLYING, CHILD_APPLICATION_NAME, CRASHED } from './concurrency.js';
 import { eventsTable } from './fixtures.js';
 
 interface Args {
@@ -23,10 +24,9 @@ interface Args {
   policy: MaintenancePolicyInput;
   withDefault: boolean;
   now: string;
-  batchSize?: number;
   lockTimeoutMs?: number;
   allowDestructive?: boolean;
-  crash: 'after-first-batch' | 'after-create' | 'none';
+  crash: 'before-attach' | 'after-create' | 'none';
 }
 
 async function main(): Promise<void> {
@@ -36,6 +36,11 @@ async function main(): Promise<void> {
   let sawComment = false;
   let createCommitted = false;
   const debug = (_c: number, text: string) => {
+    if (args.crash === 'before-attach' && text.includes('ATTACH PARTITION')) {
+      // inside the attach step's transaction: the rows have moved, the ATTACH is not sent
+      console.log(`crashing before: ${text.slice(0, 60)}`);
+      process.exit(CRASHED);
+    }
     if (args.crash !== 'after-create') return;
     if (createCommitted) {
       console.log(`crashing before: ${text.slice(0, 60)}`);
@@ -48,16 +53,10 @@ async function main(): Promise<void> {
   const sql = postgres(args.url, { ...(database ? { database } : {}), max: 2, onnotice: () => {}, connection: { application_name: CHILD_APPLICATION_NAME }, debug });
   const t = eventsTable(args.table, args.policy, { withDefault: args.withDefault });
   const p = await plan(sql, [t], { now: new Date(args.now) });
+  console.log(APPLYING); // the parent may kill us from here on
   const r = await apply(sql, p, {
-    ...(args.batchSize ? { batchSize: args.batchSize } : {}),
     ...(args.lockTimeoutMs ? { lockTimeoutMs: args.lockTimeoutMs } : {}),
     allowDestructive: args.allowDestructive ?? false,
-    onProgress: (e) => {
-      if (args.crash === 'after-first-batch' && e.phase === 'move-rows') {
-        console.log(`crashing after moving ${e.movedRows} of ${e.totalRows} rows into ${e.op.partition.name}`);
-        process.exit(CRASHED);
-      }
-    },
   });
   console.log(JSON.stringify(r.results.map((x) => [x.op.partition.name, x.status, x.reason ?? ''])));
   // No sql.end(): after its backend was terminated postgres.js 3.4.9 waits out the

@@ -4,54 +4,19 @@
  * state that the next plan() sees and the next apply() converges from, with no row
  * lost, duplicated or left in the wrong partition.
  */
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { apply, plan, type MaintenancePolicyInput } from '../../src/index.js';
 import { useTestDatabase } from '../harness/db.js';
-import { addDays, CHILD_APPLICATION_NAME, CRASHED, dayName, holdTransaction, waitUntil } from './concurrency.js';
+import { addDays, CHILD_APPLICATION_NAME, CRASHED, crashChildGone, dayName, holdTransaction, runCrashChild, waitUntil, type ChildRun } from './concurrency.js';
 import { createOn, eventsTable, EVENTS_COLUMNS } from './fixtures.js';
 
 const db = useTestDatabase();
 
 const NOW = new Date('2026-03-27T12:00:00Z');
 const DAY0 = new Date('2026-03-27T00:00:00Z');
-const CHILD = fileURLToPath(new URL('./crash-child.ts', import.meta.url));
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-interface ChildRun {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs test/runtime/crash-child.ts with `args`; kills it after `timeoutMs`. */
-function runChild(args: Record<string, unknown>, timeoutMs = 30_000): { pid: number; done: Promise<ChildRun> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, JSON.stringify({ url: db.url, now: NOW.toISOString(), ...args })], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  const done = new Promise<ChildRun>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      // 'exit' may come before the pipes are drained
-      setImmediate(() => resolve({ code, signal, stdout, stderr }));
-    });
-  });
-  return { pid: child.pid!, done };
-}
-
-/** Waits until the child's backends are gone (their session advisory locks with them). */
-async function childBackendsGone(): Promise<void> {
-  await waitUntil('the crashed maintainer\'s backends to exit', async () => {
-    const [r] = await db.sql<{ n: number }[]>`select count(*)::int as n from pg_stat_activity where application_name = ${CHILD_APPLICATION_NAME} and datname = current_database()`;
-    return r!.n === 0;
-  });
-}
+const runChild = (args: Record<string, unknown>, timeoutMs?: number) => runCrashChild(db.url, { now: NOW.toISOString(), ...args }, timeoutMs);
+const childBackendsGone = () => crashChildGone(db.sql);
 
 async function count(table: string, where = 'true'): Promise<number> {
   const [r] = await db.sql.unsafe<{ n: number }[]>(`select count(*)::int as n from "${table}" where ${where}`);
@@ -97,7 +62,7 @@ async function insertRows(table: string, d: Date, n: number, firstId: number): P
 describe('a maintainer that crashes while creating a partition', () => {
   const policy: MaintenancePolicyInput = { interval: '1 day', premake: 1 };
 
-  it('mid-move (after the first batch out of the default partition): plan resumes it, apply converges, no row lost or duplicated', async () => {
+  it('inside the attach step (rows moved, ATTACH not yet sent): it rolls back whole, every row stays visible through the parent; plan resumes, apply converges', async () => {
     const name = 'crash_move';
     const t = eventsTable(name, policy);
     await createOn(db.sql, t, EVENTS_COLUMNS);
@@ -109,36 +74,73 @@ describe('a maintainer that crashes while creating a partition', () => {
     expect(before).toHaveLength(72);
     expect(await count(`${name}_default`)).toBe(72);
 
-    const run = await runChild({ table: name, policy, withDefault: true, batchSize: 7, crash: 'after-first-batch' }).done;
+    const run = await runChild({ table: name, policy, withDefault: true, crash: 'before-attach' }).done;
     expect(run.code, run.stdout + run.stderr).toBe(CRASHED);
-    expect(run.stdout).toContain(`crashing after moving 7 of 50 rows into ${dayName(name, NOW)}`);
+    expect(run.stdout).toContain(`crashing before: ALTER TABLE "public"."${name}" ATTACH PARTITION`);
     await childBackendsGone();
 
-    // The crash left the new table built, unattached, holding the first batch.
+    // The move was in the attach's transaction: nothing of it stayed. The new table is
+    // built (its own committed step), empty and unattached; every row is where it was.
     const today = dayName(name, NOW);
     expect(await isAttached(today)).toBe(false);
-    expect(await count(today)).toBe(7);
-    expect(await count(`${name}_default`)).toBe(65);
+    expect(await count(today)).toBe(0);
+    expect(await count(`${name}_default`)).toBe(72);
+    expect(await idsOf(name)).toEqual(before);
 
     const p = await plan(db.sql, [t], { now: NOW });
     const ops = p.tables[0]!.ops;
-    expect(ops.map((o) => (o.kind === 'create' ? [o.partition.name, o.resume, o.defaultRows] : [o.kind]))).toEqual([
-      [today, true, 43],
-      [dayName(name, addDays(NOW, 1)), false, 13],
+    expect(ops.map((o) => (o.kind === 'create' ? [o.partition.name, o.resume, o.defaultRows, o.parkedRows] : [o.kind]))).toEqual([
+      [today, true, 50, 0],
+      [dayName(name, addDays(NOW, 1)), false, 13, 0],
     ]);
+    expect(p.tables[0]!.problems.map((x) => x.code)).not.toContain('rows-unattached');
 
-    const r = await apply(db.sql, p, { batchSize: 7 });
+    const r = await apply(db.sql, p);
     expect(r.results.map((x) => [x.status, x.method, x.movedRows])).toEqual([
-      ['done', 'resumed, attached', 43],
-      ['done', 'created, attached', 13],
+      ['done', `resumed, attached in one step holding the table, 50 row(s) moved out of ${name}_default`, 50],
+      ['done', `created, attached in one step holding the table, 13 row(s) moved out of ${name}_default`, 13],
     ]);
     expect(await idsOf(name)).toEqual(before); // every row once: none lost, none duplicated
     expect(await misplacedRows(name, [DAY0, addDays(DAY0, 1)])).toEqual([]);
-    expect(await count(`${name}_default`, `at >= '${DAY0.toISOString()}' and at < '${addDays(DAY0, 2).toISOString()}'`)).toBe(0);
     expect(await count(`${name}_default`)).toBe(9);
     expect(await count(today)).toBe(50);
     expect(await constraintsOf(today)).not.toContain('drizzle_partitions_bound');
     expect((await plan(db.sql, [t], { now: NOW })).tables[0]!.ops).toEqual([]);
+  });
+
+  it('a creation an earlier version left with rows in the unattached table (and its fence on the default): status names it, apply attaches it with the rest', async () => {
+    const name = 'crash_parked';
+    const t = eventsTable(name, policy);
+    await createOn(db.sql, t, EVENTS_COLUMNS);
+    await insertRows(name, DAY0, 20, 1000);
+    await insertRows(name, addDays(DAY0, -30), 4, 3000);
+    const before = await idsOf(name);
+    // What 0.1's batched move left when it was killed: the table made like the parent,
+    // marked, 8 of the day's rows moved into it, and its fence on the default partition.
+    const today = dayName(name, NOW);
+    await db.sql.unsafe(`create table "${today}" (like "${name}" including defaults including constraints)`);
+    await db.sql.unsafe(`alter table "${today}" add constraint drizzle_partitions_bound check (at is not null and at >= '${DAY0.toISOString()}' and at < '${addDays(DAY0, 1).toISOString()}')`);
+    await db.sql.unsafe(`comment on table "${today}" is 'drizzle-partitions:managed {"createdAt":"2026-03-27T12:00:00.000Z","reason":"current"}'`);
+    await db.sql.unsafe(`with m as (delete from "${name}_default" where id in (select id from "${name}_default" where at >= '${DAY0.toISOString()}' order by id limit 8) returning *) insert into "${today}" select * from m`);
+    await db.sql.unsafe(`alter table "${name}_default" add constraint drizzle_partitions_fence check (not (at >= '${DAY0.toISOString()}' and at < '${addDays(DAY0, 1).toISOString()}')) not valid`);
+    expect(await idsOf(name)).toHaveLength(before.length - 8); // hidden while unattached
+
+    const p = await plan(db.sql, [t], { now: NOW });
+    expect(p.tables[0]!.ops.map((o) => (o.kind === 'create' ? [o.partition.name, o.resume, o.defaultRows, o.parkedRows] : [o.kind]))).toEqual([
+      [today, true, 12, 8],
+      [dayName(name, addDays(NOW, 1)), false, 0, 0],
+    ]);
+    expect(p.tables[0]!.problems.map((x) => `${x.code} ${x.partition}`)).toEqual(expect.arrayContaining([`fence-left ${name}_default`, `rows-unattached ${today}`]));
+    expect(p.tables[0]!.problems.find((x) => x.code === 'rows-unattached')!.message).toContain(`8 row(s) sit in ${today}`);
+
+    const r = await apply(db.sql, p);
+    expect(r.results.map((x) => [x.status, x.movedRows])).toEqual([['done', 12], ['done', 0]]);
+    expect(await idsOf(name)).toEqual(before);
+    expect(await count(today)).toBe(20);
+    expect(await constraintsOf(`${name}_default`)).toEqual([`${name}_default_pkey`]); // the fence is gone
+    const after = await plan(db.sql, [t], { now: NOW });
+    expect(after.tables[0]!.ops).toEqual([]);
+    expect(after.tables[0]!.problems.map((x) => x.code)).toEqual(['default-has-rows']);
   });
 
   it('right after the CREATE step (before any row is moved or the ATTACH): plan resumes it, apply converges', async () => {
@@ -149,7 +151,7 @@ describe('a maintainer that crashes while creating a partition', () => {
     await insertRows(name, addDays(DAY0, -30), 5, 3000);
     const before = await idsOf(name);
 
-    const run = await runChild({ table: name, policy, withDefault: true, batchSize: 7, crash: 'after-create' }).done;
+    const run = await runChild({ table: name, policy, withDefault: true, crash: 'after-create' }).done;
     expect(run.code, run.stdout + run.stderr).toBe(CRASHED);
     expect(run.stdout).toMatch(/crashing before: BEGIN/);
     await childBackendsGone();
@@ -165,10 +167,10 @@ describe('a maintainer that crashes while creating a partition', () => {
       [today, true, 30],
       [dayName(name, addDays(NOW, 1)), false, 0],
     ]);
-    const r = await apply(db.sql, p, { batchSize: 7 });
+    const r = await apply(db.sql, p);
     expect(r.results.map((x) => [x.status, x.method, x.movedRows])).toEqual([
-      ['done', 'resumed, attached', 30],
-      ['done', 'created, attached', 0],
+      ['done', `resumed, attached in one step holding the table, 30 row(s) moved out of ${name}_default`, 30],
+      ['done', 'created, attached in one step holding the table', 0],
     ]);
     expect(await idsOf(name)).toEqual(before);
     expect(await misplacedRows(name, [DAY0, addDays(DAY0, 1)])).toEqual([]);
@@ -287,7 +289,7 @@ describe('an interrupted DETACH ... CONCURRENTLY', () => {
         concurrent() ? 'the DETACH CONCURRENTLY to wait in its second phase' : 'the DETACH to wait for its lock',
         async () => {
           const [r] = await db.sql<{ pid: number }[]>`select pid from pg_stat_activity
-            where application_name = ${CHILD_APPLICATION_NAME} and datname = current_database() and wait_event_type = 'Lock' and query ilike ${concurrent() ? '%DETACH PARTITION%CONCURRENTLY%' : '%DETACH PARTITION%'}`;
+            where application_name = ${CHILD_APPLICATION_NAME} and datname = current_database() and wait_event_type = 'Lock' and query ilike ${concurrent() ? '%DETACH PARTITION%CONCURRENTLY%' : '%LOCK TABLE%'}`;
           pid = r?.pid ?? 0;
           return pid !== 0;
         },
