@@ -70,6 +70,41 @@ describe('status / plan / apply', () => {
     expect((await project.cli(['status', ...at('09')])).code).toBe(0);
   });
 
+  it('apply --json: stdout is the JSON alone while rows move (progress on stderr); a step past the limits waits for --window', async () => {
+    // Rows for 14 April wait in the default partition.
+    await db.sql.unsafe(`insert into events (id, at, kind) select g, timestamptz '2026-04-14' + g * interval '1 minute', 'early' from generate_series(1, 300) g`);
+    const st = await project.cli(['status', ...at('12'), '--max-move-rows', '100']);
+    expect(st.code).toBe(1);
+    expect(st.stdout).toMatch(/! needs-window: creating events_p20260414 needs a maintenance window: more than 100 of its rows \(maxMoveRows\)/);
+    const held = await project.cli(['apply', '--json', '--yes', ...at('12'), '--max-move-rows', '100']);
+    expect(held.code, held.stderr).toBe(1); // a step left for a window is a problem to see
+    const heldJson = JSON.parse(held.stdout);
+    expect(heldJson.results.filter((r: { code?: string }) => r.code === 'NEEDS_WINDOW').map((r: { op: { partition: { name: string } } }) => r.op.partition.name)).toEqual(['events_p20260414']);
+    // the steps within the limits were done meanwhile
+    const done = heldJson.results.filter((r: { status: string }) => r.status === 'done').map((r: { op: { partition: { name: string } } }) => r.op.partition.name);
+    expect(done).toEqual(expect.arrayContaining(['events_p20260412', 'events_p20260413']));
+    expect(done).not.toContain('events_p20260414');
+    const a = await project.cli(['apply', '--json', '--yes', '--window', ...at('12'), '--max-move-rows', '100']);
+    expect(a.code, a.stderr).toBe(0);
+    const json = JSON.parse(a.stdout); // nothing but the JSON on stdout
+    const moved = json.results.filter((r: { movedRows?: number }) => r.movedRows).map((r: { op: { partition: { name: string } }; movedRows: number }) => [r.op.partition.name, r.movedRows]);
+    expect(moved).toEqual([['events_p20260414', 300]]);
+    expect(a.stderr).toContain('events_p20260414: attached, 300 row(s) moved out of the default partition');
+    expect((await project.cli(['status', ...at('12')])).code).toBe(0);
+  });
+
+  it.each([
+    [['apply', '--lock-timeout', 'abc'], '--lock-timeout needs a whole number, not "abc"'],
+    [['plan', '--backfill', 'x'], '--backfill needs a whole number, not "x"'],
+    [['status', '--max-move-rows', '-5'], '--max-move-rows needs a whole number, not "-5"'],
+    [['plan', '--now', 'junk'], '--now "junk" is not a date and time'],
+  ])('a bad flag value exits 2 naming the flag: %j', async (args, message) => {
+    const r = await project.cli([...args, '--url', db.url]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(message);
+    expect(r.stdout).toBe('');
+  });
+
   it('usage and connection errors exit 2', async () => {
     expect((await project.cli(['status', '--frobnicate'])).code).toBe(2);
     const bad = await project.cli(['status', '--url', 'postgres://postgres@127.0.0.1:1/none']);

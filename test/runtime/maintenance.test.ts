@@ -314,3 +314,33 @@ describe('LIST partitions on demand', () => {
     expect(row!.t).toBe(names[1]);
   });
 });
+
+describe('names maintenance derives', () => {
+  it('a derived name an unrelated table already has: the slot gets the hashed fallback, and keeps it', async () => {
+    const t = eventsTable('ev_taken', { interval: '1 day', premake: 1 });
+    await createOn(db.sql, t, EVENTS_COLUMNS);
+    await db.sql.unsafe(`CREATE TABLE ev_taken_p20260302 (note text)`); // somebody else's table
+    const now = new Date('2026-03-01T12:00:00Z');
+    const p = await plan(db.sql, [t], { now });
+    expect(p.tables[0]!.ops.map((o) => o.partition.name)).toEqual(['ev_taken_p20260301', expect.stringMatching(/^ev_taken_p20260302_[0-9a-f]{8}$/)]);
+    const r = await apply(db.sql, p);
+    expect(r.results.map((x) => x.status)).toEqual(['done', 'done']);
+    const again = await plan(db.sql, [t], { now });
+    expect(again.tables[0]!.ops).toEqual([]);
+    expect(again.tables[0]!.problems.map((x) => x.code)).toEqual([]);
+    expect((await db.sql`select count(*)::int as n from ev_taken_p20260302`)[0]!.n).toBe(0); // untouched
+  });
+
+  it('an integer slot whose derived name would pass 63 bytes is reported by plan (name-too-long, naming the table) and skipped', async () => {
+    const name = 'i'.repeat(45);
+    const t = idTable(name, { interval: 1000, premake: 0 });
+    await createOn(db.sql, t, `"id" bigint NOT NULL, "note" text`);
+    await db.sql.unsafe(`CREATE TABLE "${name}_low" PARTITION OF "${name}" FOR VALUES FROM (0) TO (999999999999999000)`);
+    await db.sql.unsafe(`INSERT INTO "${name}" (id) VALUES (999999999999999999)`);
+    const p = await plan(db.sql, [t], { now: new Date('2026-03-01T00:00:00Z') });
+    expect(p.tables[0]!.ops).toEqual([]);
+    const problem = p.tables[0]!.problems.find((x) => x.code === 'name-too-long')!;
+    expect(problem.table).toBe(`public.${name}`);
+    expect(problem.message).toContain(`would be named ${name}_p999999999999999000, 65 bytes (PostgreSQL keeps 63)`);
+  });
+});

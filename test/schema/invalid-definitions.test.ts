@@ -358,6 +358,18 @@ const cases: Case[] = [
       pgPartitionedTable('e'.repeat(54), cols(), (t) => range(t.day, { partitions: [{ from: '2026-01-01', to: '2026-02-01' }] })),
   },
   {
+    name: 'names maintenance would derive over 63 bytes (daily: <table>_pYYYYMMDD)',
+    code: 'NAME_TOO_LONG',
+    mentions: ['"' + 'e'.repeat(54) + '_p20260101"', '64 bytes', 'at most 53 bytes'],
+    define: () => pgPartitionedTable('e'.repeat(54), cols(), (t) => range(t.createdAt, { default: false, maintenance: { interval: '1 day' } })),
+  },
+  {
+    name: 'names maintenance would derive over 63 bytes (hourly: <table>_pYYYYMMDD_HHMM)',
+    code: 'NAME_TOO_LONG',
+    mentions: ['_p20260101_0000"', '65 bytes', 'at most 48 bytes'],
+    define: () => pgPartitionedTable('h'.repeat(50), cols(), (t) => range(t.createdAt, { default: false, maintenance: { interval: '1 hour' } })),
+  },
+  {
     name: 'explicit name over 63 bytes (multi-byte characters)',
     code: 'NAME_TOO_LONG',
     mentions: ['bytes'],
