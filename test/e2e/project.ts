@@ -33,7 +33,7 @@
  *
  * drizzle-kit 1.0: `createProject({ ..., drizzle: '1' })` builds the project on
  * drizzle-kit 1.0.0-rc.5 + drizzle-orm 1.0.0-rc.5 from `workspaces/drizzle-1`
- * (`npm ci --prefix workspaces/drizzle-1`; .ci/run does it). Its node_modules links
+ * (`npm test` installs it: scripts/install-workspaces.mjs). Its node_modules links
  * that workspace's entries over the repo's (so drizzle-kit, drizzle-orm, pg, postgres
  * are 1.0's; tsx, tinyglobby and the rest stay the repo's), and
  * `node_modules/drizzle-partitions` is a COPY of the repo's package.json + dist/, not a
