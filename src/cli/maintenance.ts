@@ -143,7 +143,7 @@ function status(p: MaintenancePlan, tables: Partitioning[], json: boolean, io: C
     return problems.length === 0 ? 0 : 1;
   }
   for (const t of p.tables) {
-    const def = tables.find((x) => x.table.name === t.table.name);
+    const def = tables.find((x) => x.table.name === t.table.name && (x.table.schema ?? 'public') === (t.table.schema ?? 'public'));
     io.out(`${t.table.schema}.${t.table.name}  ${t.tree.partitionBy}  (${policyText(def?.policy)})`);
     const rows = [['  partition', 'bound', 'rows (est.)', 'size', 'origin']];
     for (const { p: x, depth } of flatten(t.tree.partitions)) {

@@ -158,6 +158,59 @@ describe('maintenance under a live mixed workload', () => {
     expect(parts).not.toContain(`${name}_p${new Date(DAY0 + 5 * DAY_MS).toISOString().slice(0, 10).replaceAll('-', '')}`);
   }, 240_000);
 
+  it('RANGE without a default partition: creates ahead, retires by DETACH CONCURRENTLY then DROP (finished after kills) — the application notices nothing', async () => {
+    const name = 'live_nodefault';
+    const policy: MaintenancePolicyInput = { interval: '1 day', premake: 3, retention: { keep: '3 days', action: 'drop' } };
+    const t = eventsTable(name, policy, { withDefault: false });
+    await createOn(db.sql, t, EVENTS_COLUMNS);
+    const first = await apply(db.sql, await plan(db.sql, [t], { now: NOW, backfill: 8 }));
+    expect(notFailed(first)).toEqual([]);
+    await db.sql.unsafe(`insert into ${name} (id, at, payload) select 900000000 + g, $1::timestamptz + g * interval '1 minute', 'old' from generate_series(0, 8 * 1440 - 1) g`, [new Date(DAY0 - 8 * DAY_MS).toISOString()]);
+    // The workload's rows sit in days 0 .. 3, which exist and are never retired here.
+    const keyOf = (id: number) => new Date(DAY0 + ((id * 7919) % (4 * 86_400)) * 1000).toISOString();
+    const workload = createWorkload({
+      url: db.url, table: { name }, keyColumn: 'at', keyType: 'timestamptz', keyOf,
+      baseline: { from: 1, to: 2001 }, poolPerWriter: 2000, writers: { insert: 1, update: 1, delete: 1, upsert: 1 }, readers: 1, thinkMs: 1, maxMs: 120_000,
+    });
+    await workload.seed();
+    await workload.start();
+    const intervals: [number, number][] = [];
+    const methods: string[] = [];
+    try {
+      for (let k = 1; k <= 3; k++) {
+        const now = addDays(NOW, k);
+        const child = runCrashChild(db.url, { table: name, policy, withDefault: false, now: now.toISOString(), lockTimeoutMs: LOCK_TIMEOUT_MS, allowDestructive: true, crash: 'none' }, 60_000);
+        const from = performance.now();
+        if (await child.applying) {
+          await sleep(Math.random() * 40);
+          child.kill();
+        }
+        await child.done;
+        intervals.push([from, performance.now()]);
+        await crashChildGone(db.sql);
+        expect(await count(`select count(*)::int as n from ${name} where id >= 1 and id < 2001`)).toBe(2000);
+        const t0 = performance.now();
+        const r = await apply(db.sql, await plan(db.sql, [t], { now }), { allowDestructive: true, lockTimeoutMs: LOCK_TIMEOUT_MS });
+        intervals.push([t0, performance.now()]);
+        expect(notFailed(r)).toEqual([]);
+        methods.push(...r.results.map((x) => `${x.op.kind}: ${x.method ?? x.reason}`));
+        expect((await plan(db.sql, [t], { now })).tables[0]!.ops).toEqual([]);
+      }
+    } finally {
+      await workload.stop();
+    }
+    const report = await workload.verify();
+    const waited = queuedDuring(report.samples.filter((s) => s.kind !== 'read'), intervals);
+    const applyMs = intervals.reduce((a, [f, to]) => a + (to - f), 0);
+    console.log(summary('RANGE, no default', report, workload.blocks.length, applyMs, waited, `steps the converging runs did: ${methods.join('; ') || 'none left'}`));
+    expect(report.errors).toEqual([]);
+    expect(failures(report)).toEqual(ZERO);
+    // the retired days are gone (dropped), the workload's days are all there
+    const days = (await db.sql<{ name: string }[]>`select c.relname as name from pg_inherits i join pg_class c on c.oid = i.inhrelid where i.inhparent = ${name}::regclass order by 1`).map((r) => r.name);
+    expect(days[0]).toBe(`${name}_p${new Date(DAY0).toISOString().slice(0, 10).replaceAll('-', '')}`);
+    expect(await count(`select count(*)::int as n from pg_class where relname like '${name}_p2026031%'`)).toBe(0);
+  }, 120_000);
+
   it('LIST on demand: each tenant gets its partition while its rows are written, updated, deleted and upserted — nothing lost, nothing refused', async () => {
     const name = 'live_tenants';
     const t = pgPartitionedTable(
