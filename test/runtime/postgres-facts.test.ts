@@ -176,6 +176,24 @@ async function count(where: string): Promise<number> {
 
 // ---------------------------------------------------------------------------
 
+/**
+ * A session that moves R's rows out of the default partition into `n` and attaches `n`
+ * the way ATTACH alone locks (ACCESS EXCLUSIVE on the default partition, SHARE UPDATE
+ * EXCLUSIVE on the parent), its transaction left open.
+ */
+async function lightMover(t: string, n: string) {
+  const h = await session();
+  await h.sql.unsafe('begin');
+  await h.sql.unsafe(`lock table ${t}_default in access exclusive mode`);
+  await h.sql.unsafe(`create table ${n} (${COLUMNS})`);
+  expect((await h.sql.unsafe(moveR(t, n))).count).toBe(IN_R);
+  await h.sql.unsafe(attachR(t, n));
+  // the attach holds no lock on the parent that a reader or a writer conflicts with
+  expect(await strongestHeld(h.pid, t)).toBe('ShareUpdateExclusiveLock');
+  expect(await strongestHeld(h.pid, `${t}_default`)).toBe('AccessExclusiveLock');
+  return h;
+}
+
 describe('PostgreSQL facts the maintenance design relies on', () => {
   it('rows in a table not yet attached are invisible through the parent', async () => {
     const t = 'f1_events';
@@ -243,15 +261,7 @@ describe('PostgreSQL facts the maintenance design relies on', () => {
     await createEvents(t);
     const n = `${t}_p20260304`;
 
-    const h = await session();
-    await h.sql.unsafe('begin');
-    await h.sql.unsafe(`lock table ${t}_default in access exclusive mode`);
-    await h.sql.unsafe(`create table ${n} (${COLUMNS})`);
-    expect((await h.sql.unsafe(moveR(t, n))).count).toBe(IN_R);
-    await h.sql.unsafe(attachR(t, n));
-    // the attach holds no lock on the parent that a reader or a writer conflicts with
-    expect(await strongestHeld(h.pid, t)).toBe('ShareUpdateExclusiveLock');
-    expect(await strongestHeld(h.pid, `${t}_default`)).toBe('AccessExclusiveLock');
+    const h = await lightMover(t, n);
 
     const reader = await session();
     const select = launch(reader, `select count(*)::int as n from ${t}`);
@@ -275,13 +285,7 @@ describe('PostgreSQL facts the maintenance design relies on', () => {
     await createEvents(t);
     const n = `${t}_p20260304`;
 
-    const h = await session();
-    await h.sql.unsafe('begin');
-    await h.sql.unsafe(`lock table ${t}_default in access exclusive mode`);
-    await h.sql.unsafe(`create table ${n} (${COLUMNS})`);
-    expect((await h.sql.unsafe(moveR(t, n))).count).toBe(IN_R);
-    await h.sql.unsafe(attachR(t, n));
-    expect(await strongestHeld(h.pid, t)).toBe('ShareUpdateExclusiveLock');
+    const h = await lightMover(t, n);
 
     const w = await session();
     const text = `insert into ${t} (id, at, payload) values (45, '${ts(4, 5)}', 'raced') returning tableoid::regclass::text as part`;
