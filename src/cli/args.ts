@@ -1,37 +1,73 @@
-/** Command-line flags: `--key value`, `--key=value` and `--switch`. */
+/**
+ * A command's arguments, read with Node's own `util.parseArgs` against the command
+ * table (commands.ts) and checked there: a value that is not what its option takes
+ * is a sentence naming the option (the CLI exits 2 with it).
+ */
+import { parseArgs } from 'node:util';
+import type { CommandSpec, OptionSpec } from './commands.js';
 
-export type Flags = Record<string, string | true | undefined>;
+/** Parsed values: text, numbers for whole-number options, Dates for times, true for switches. */
+export type Values = Record<string, string | number | boolean | Date | undefined>;
 
-/** A flag's value when it was given a value. */
-export const str = (v: string | true | undefined): string | undefined => (typeof v === 'string' ? v : undefined);
+export type Parsed = { values: Values; forward: string[] } | { help: true } | { error: string };
+
+function check(name: string, o: OptionSpec, raw: string): string | number | Date | { error: string } {
+  switch (o.kind ?? 'text') {
+    case 'text':
+      return raw;
+    case 'whole':
+    case 'positive': {
+      const n = Number(raw);
+      if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n) || (o.kind === 'positive' && n < 1)) {
+        return { error: `--${name} needs a whole number${o.kind === 'positive' ? ' of 1 or more' : ''}, not ${JSON.stringify(raw)}` };
+      }
+      return n;
+    }
+    case 'instant': {
+      const d = new Date(raw);
+      if (!/^\d{4}-\d{2}-\d{2}/.test(raw) || Number.isNaN(d.getTime())) return { error: `--${name} ${JSON.stringify(raw)} is not a date and time (ISO 8601, e.g. 2026-03-01T00:00:00Z)` };
+      return d;
+    }
+  }
+}
 
 /**
- * Parses flags; unknown flags are an error (a sentence) unless `passThrough`.
+ * Reads `args` for command `spec`: its options checked; with `spec.passThrough`,
+ * the arguments that are not its own are kept in order in `forward`.
  *
  * @example
  * ```ts
- * parseFlags(['--config', 'x.ts', '--dry-run'], ['config'], ['dry-run']); // { config: 'x.ts', 'dry-run': true }
+ * parseCommandArgs(COMMANDS.find((c) => c.name === 'apply')!, ['--lock-timeout', '500', '--yes']);
+ * // { values: { 'lock-timeout': 500, yes: true }, forward: [] }
  * ```
  */
-export function parseFlags(args: readonly string[], valued: string[], switches: string[], passThrough = false): Flags | string {
-  const out: Flags = {};
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(a);
-    if (!m) {
-      if (passThrough) continue;
-      return `unexpected argument "${a}"`;
-    }
-    const key = m[1]!;
-    const inline = m[2];
-    if (valued.includes(key)) {
-      const value = inline ?? args[++i];
-      if (value === undefined) return `--${key} needs a value`;
-      out[key] = value;
-    } else if (switches.includes(key)) out[key] = true;
-    else if (!passThrough) return `unknown option --${key}`;
+export function parseCommandArgs(spec: CommandSpec, args: readonly string[]): Parsed {
+  const options = { ...Object.fromEntries(Object.entries(spec.options).map(([k, o]) => [k, { type: o.type }])), help: { type: 'boolean' as const, short: 'h' } };
+  let tokens;
+  try {
+    ({ tokens } = parseArgs({ args: [...args], options, strict: !spec.passThrough, allowPositionals: !!spec.passThrough, tokens: true }));
+  } catch (e) {
+    // parseArgs' own words ("Unknown option '--x'", "Option '--url <value>' argument missing")
+    return { error: (e as Error).message.replace(/\. To specify a positional argument.*$/s, '') };
   }
-  return out;
+  const values: Values = {};
+  const own = new Set<number>();
+  for (const t of tokens) {
+    if (t.kind !== 'option' || !(t.name in options)) continue;
+    if (t.name === 'help') return { help: true };
+    const o = spec.options[t.name]!;
+    own.add(t.index);
+    if (o.type === 'boolean') {
+      values[t.name] = true;
+      continue;
+    }
+    if (!t.inlineValue) own.add(t.index + 1);
+    if (t.value === undefined || (!t.inlineValue && t.value.startsWith('--'))) return { error: `--${t.name} needs a value` };
+    const v = check(t.name, o, t.value);
+    if (typeof v === 'object' && 'error' in v) return v;
+    values[t.name] = v;
+  }
+  return { values, forward: args.filter((_, i) => !own.has(i)) };
 }
 
 /** JSON that can hold bigints (as strings). */

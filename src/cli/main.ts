@@ -12,7 +12,8 @@ import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { DrizzlePartitionsError } from '../errors.js';
 import { generate, postprocess, type PostprocessResult } from '../migrations/run.js';
-import { parseFlags, str } from './args.js';
+import { parseCommandArgs } from './args.js';
+import { COMMANDS, commandHelp, mainHelp } from './commands.js';
 import { runMaintenance } from './maintenance.js';
 
 /** What a command returns: its exit code. Output goes through `out`/`err`. */
@@ -20,37 +21,6 @@ export interface CliIo {
   out(line: string): void;
   err(line: string): void;
 }
-
-const HELP = `drizzle-partitions — PostgreSQL table partitioning for Drizzle ORM
-
-Usage:
-  drizzle-partitions <command> [options]
-
-Commands:
-  generate [drizzle-kit generate flags]
-      runs drizzle-kit generate, then postprocess; --config and --name are used by both
-  postprocess [--config <file>] [--name <name>] [--dry-run]
-      rewrites new migrations into partitioned DDL, writes a migration for
-      partition-only changes, and records the partitioning state beside each
-  status [--json] [--table <name>]
-      partitions, bounds, rows and sizes, and the problems found (exit 1 if any)
-  plan [--json] [--backfill <n>] [--max-move-rows <n>] [--max-default-rows <n>]
-      what apply would do: partitions to create ahead (or behind), to retire
-  apply [--yes] [--wait] [--window] [--lock-timeout <ms>] [--json] (and plan's flags)
-      does it; retiring partitions needs --yes (or a yes on a terminal); a
-      step past the step limits (--max-move-rows, default 50000 rows moved out
-      of the default partition; --max-default-rows, default 1000000 rows in it)
-      holds the table longer and runs only with --window; progress on stderr
-
-  status, plan and apply read the drizzle config (--config) for the schema and
-  connect to --url, else DATABASE_URL, else dbCredentials.url; --now <iso time>
-  sets the clock (for planning ahead, or for tests).
-
-Options:
-  -h, --help       show this help
-  -v, --version    print the version
-
-Exit codes: 0 success, 1 problem found, 2 usage or connection error.`;
 
 /** The package version, read from the package.json this file ships in. */
 export function packageVersion(): string {
@@ -69,30 +39,40 @@ export function packageVersion(): string {
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   const [first, ...rest] = argv;
   if (first === undefined || first === '-h' || first === '--help' || first === 'help') {
-    io.out(HELP);
+    io.out(mainHelp());
     return first === undefined ? 2 : 0;
   }
   if (first === '-v' || first === '--version') {
     io.out(packageVersion());
     return 0;
   }
+  const spec = COMMANDS.find((c) => c.name === first);
+  if (!spec) return usage(io, `unknown command "${first}"`);
+  const parsed = parseCommandArgs(spec, rest);
+  if ('help' in parsed) {
+    io.out(commandHelp(spec));
+    return 0;
+  }
+  if ('error' in parsed) return usage(io, parsed.error, spec.name);
+  const v = parsed.values;
+  const text = (name: string) => v[name] as string | undefined;
   try {
-    if (first === 'postprocess') {
-      const flags = parseFlags(rest, ['config', 'name'], ['dry-run']);
-      if (typeof flags === 'string') return usage(io, flags);
-      const result = await postprocess({ config: str(flags.config), name: str(flags.name), dryRun: flags['dry-run'] === true });
-      printResult(result, io, flags['dry-run'] === true);
-      return 0;
+    switch (spec.name) {
+      case 'postprocess': {
+        const result = await postprocess({ config: text('config'), name: text('name'), dryRun: v['dry-run'] === true });
+        printResult(result, io, v['dry-run'] === true);
+        return 0;
+      }
+      case 'generate': {
+        // --name goes to both (drizzle-kit names its migration with it); --config is passed on by generate() itself
+        const name = text('name');
+        const result = await generate({ config: text('config'), name, drizzleKitArgs: [...(name ? ['--name', name] : []), ...parsed.forward] });
+        printResult(result, io, false);
+        return 0;
+      }
+      default:
+        return await runMaintenance(spec.name, v, io);
     }
-    if (first === 'generate') {
-      const flags = parseFlags(rest, ['config', 'name', 'out', 'schema', 'dialect', 'casing', 'prefix', 'breakpoints', 'driver'], ['custom'], true);
-      if (typeof flags === 'string') return usage(io, flags);
-      const result = await generate({ config: str(flags.config), name: str(flags.name), drizzleKitArgs: rest.filter((a, i) => a !== '--config' && rest[i - 1] !== '--config') });
-      printResult(result, io, false);
-      return 0;
-    }
-    if (first === 'status' || first === 'plan' || first === 'apply') return await runMaintenance(first, rest, io);
-    return usage(io, `unknown command "${first}"`);
   } catch (e) {
     if (e instanceof DrizzlePartitionsError) {
       io.err(`drizzle-partitions: ${e.message}`);
@@ -102,8 +82,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   }
 }
 
-function usage(io: CliIo, problem: string): number {
-  io.err(`drizzle-partitions: ${problem}. Run drizzle-partitions --help.`);
+function usage(io: CliIo, problem: string, command?: string): number {
+  io.err(`drizzle-partitions: ${problem}. Run drizzle-partitions ${command ? `${command} ` : ''}--help.`);
   return 2;
 }
 

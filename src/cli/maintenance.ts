@@ -13,11 +13,9 @@ import { plan, type MaintenancePlan, type MaintenanceOp } from '../runtime/plan.
 import type { PartitionInfo } from '../runtime/introspect.js';
 import type { Partitioning } from '../schema/resolved.js';
 import { formatInterval } from '../schema/policy.js';
-import { parseFlags, str, toJson } from './args.js';
+import { toJson, type Values } from './args.js';
 import { openDatabase, resolveUrl } from './connect.js';
 import type { CliIo } from './main.js';
-
-const VALUED = ['config', 'url', 'table', 'lock-timeout', 'max-move-rows', 'max-default-rows', 'backfill', 'now'];
 
 function human(bytes: number): string {
   const units = ['B', 'kB', 'MB', 'GB', 'TB'];
@@ -48,18 +46,6 @@ function opText(op: MaintenanceOp): string {
   }
 }
 
-/** The values of `names` that were given, as whole numbers ≥ 0; a sentence naming the flag when one is not. */
-function wholeNumbers<K extends string>(flags: Record<string, string | true | undefined>, names: readonly K[]): Partial<Record<K, number>> | string {
-  const out: Partial<Record<K, number>> = {};
-  for (const name of names) {
-    const v = str(flags[name]);
-    if (v === undefined) continue;
-    if (!/^\d+$/.test(v) || !Number.isSafeInteger(Number(v))) return `--${name} needs a whole number, not ${JSON.stringify(v)}`;
-    out[name] = Number(v);
-  }
-  return out;
-}
-
 function table(rows: string[][]): string[] {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd());
@@ -69,10 +55,9 @@ function flatten(parts: PartitionInfo[], depth = 0): { p: PartitionInfo; depth: 
   return parts.flatMap((p) => [{ p, depth }, ...flatten(p.children, depth + 1)]);
 }
 
-async function load(flags: Record<string, string | true | undefined>) {
-  const config = await loadDrizzleConfig({ config: str(flags.config) });
+async function load(configFile: string | undefined, only: string | undefined) {
+  const config = await loadDrizzleConfig({ config: configFile });
   const schema = await loadSchema({ schema: config.schema, cwd: config.cwd });
-  const only = str(flags.table);
   const tableObjects = partitionedTableObjects(schema.exports).filter((t) => {
     const p = getPartitioning(t)!.table;
     return !only || p.name === only || `${p.schema ?? 'public'}.${p.name}` === only;
@@ -80,31 +65,18 @@ async function load(flags: Record<string, string | true | undefined>) {
   return { config, tableObjects, tables: tableObjects.map((t) => getPartitioning(t)!) };
 }
 
-/** Runs `status`, `plan` or `apply`; returns the exit code. */
-export async function runMaintenance(command: 'status' | 'plan' | 'apply', args: readonly string[], io: CliIo): Promise<number> {
-  const flags = parseFlags(args, VALUED, ['json', 'yes', 'wait', 'window']);
-  if (typeof flags === 'string') {
-    io.err(`drizzle-partitions: ${flags}. Run drizzle-partitions --help.`);
-    return 2;
-  }
-  const numbers = wholeNumbers(flags, ['lock-timeout', 'max-move-rows', 'max-default-rows', 'backfill']);
-  if (typeof numbers === 'string') {
-    io.err(`drizzle-partitions: ${numbers}`);
-    return 2;
-  }
-  const now = str(flags.now) ? new Date(str(flags.now)!) : new Date();
-  if (Number.isNaN(now.getTime())) {
-    io.err(`drizzle-partitions: --now ${JSON.stringify(str(flags.now))} is not a date and time (ISO 8601, e.g. 2026-03-01T00:00:00Z)`);
-    return 2;
-  }
-  const { config, tables, tableObjects } = await load(flags);
+/** Runs `status`, `plan` or `apply` with their parsed options (commands.ts); returns the exit code. */
+export async function runMaintenance(command: 'status' | 'plan' | 'apply', v: Values, io: CliIo): Promise<number> {
+  const text = (name: string) => v[name] as string | undefined;
+  const whole = (name: string) => v[name] as number | undefined;
+  const { config, tables, tableObjects } = await load(text('config'), text('table'));
   if (tables.length === 0) {
-    io.err(`drizzle-partitions: no partitioned table in ${config.schema.join(', ')}${str(flags.table) ? ` named ${str(flags.table)}` : ''}`);
+    io.err(`drizzle-partitions: no partitioned table in ${config.schema.join(', ')}${text('table') ? ` named ${text('table')}` : ''}`);
     return 2;
   }
   let database;
   try {
-    database = await openDatabase(resolveUrl(str(flags.url), process.env, config.dbCredentials), config.cwd);
+    database = await openDatabase(resolveUrl(text('url'), process.env, config.dbCredentials), config.cwd);
   } catch (e) {
     io.err(`drizzle-partitions: ${(e as Error).message}`);
     return 2;
@@ -112,7 +84,7 @@ export async function runMaintenance(command: 'status' | 'plan' | 'apply', args:
   try {
     let p: MaintenancePlan;
     try {
-      p = await plan(database.db, tableObjects, { now, backfill: numbers.backfill ?? 0, casing: config.casing, maxMoveRows: numbers['max-move-rows'], maxDefaultRows: numbers['max-default-rows'] });
+      p = await plan(database.db, tableObjects, { now: (v.now as Date | undefined) ?? new Date(), backfill: whole('backfill') ?? 0, casing: config.casing, maxMoveRows: whole('max-move-rows'), maxDefaultRows: whole('max-default-rows') });
     } catch (e) {
       const code = (e as { code?: string }).code;
       if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === '28P01' || code === '3D000') {
@@ -121,16 +93,16 @@ export async function runMaintenance(command: 'status' | 'plan' | 'apply', args:
       }
       throw e;
     }
-    if (command === 'status') return status(p, tables, flags.json === true, io);
+    if (command === 'status') return status(p, tables, v.json === true, io);
     if (command === 'plan') {
-      if (flags.json === true) io.out(toJson(p.tables.map((t) => ({ table: t.table, ops: t.ops, problems: t.problems }))));
+      if (v.json === true) io.out(toJson(p.tables.map((t) => ({ table: t.table, ops: t.ops, problems: t.problems }))));
       else for (const t of p.tables) {
         io.out(`${t.table.schema}.${t.table.name}: ${t.ops.length === 0 ? 'nothing to do' : `${t.ops.length} step(s)`}`);
         for (const op of t.ops) io.out(`  - ${opText(op)}`);
       }
       return 0;
     }
-    return await applyCommand(database.db, p, flags, numbers['lock-timeout'], io);
+    return await applyCommand(database.db, p, v, io);
   } finally {
     await database.close();
   }
@@ -157,7 +129,7 @@ function status(p: MaintenancePlan, tables: Partitioning[], json: boolean, io: C
   return problems.length === 0 ? 0 : 1;
 }
 
-async function applyCommand(db: unknown, p: MaintenancePlan, flags: Record<string, string | true | undefined>, lockTimeoutMs: number | undefined, io: CliIo): Promise<number> {
+async function applyCommand(db: unknown, p: MaintenancePlan, flags: Values, io: CliIo): Promise<number> {
   const destructive = p.tables.flatMap((t) => t.ops).filter((o) => o.kind === 'retire');
   let yes = flags.yes === true;
   if (!yes && destructive.length > 0 && process.stdin.isTTY && process.stdout.isTTY) {
@@ -173,7 +145,7 @@ async function applyCommand(db: unknown, p: MaintenancePlan, flags: Record<strin
   const result: ApplyResult = await apply(db, p, {
     allowDestructive: yes,
     window: flags.window === true,
-    lockTimeoutMs,
+    lockTimeoutMs: flags['lock-timeout'] as number | undefined,
     concurrentMaintainer: flags.wait === true ? 'wait' : 'skip',
     onProgress: progress,
   });

@@ -1,0 +1,138 @@
+/**
+ * The CLI's commands and their options, in one table: it gives each command its
+ * `--help`, the top-level help, and what `parseCommandArgs` accepts and checks.
+ */
+
+/** What an option's value must be: any text, a whole number ≥ 0, a whole number ≥ 1, or a date and time. */
+export type ValueKind = 'text' | 'whole' | 'positive' | 'instant';
+
+export interface OptionSpec {
+  type: 'string' | 'boolean';
+  /** For string options: what the value must be (default 'text'). */
+  kind?: ValueKind;
+  /** The value's name in the help, e.g. `ms`. */
+  arg?: string;
+  help: string;
+}
+
+export interface CommandSpec {
+  name: 'generate' | 'postprocess' | 'status' | 'plan' | 'apply';
+  /** One line for the top-level help. */
+  summary: string;
+  /** More lines for the command's own help. */
+  details: string[];
+  options: Record<string, OptionSpec>;
+  /** Options this table does not list go on to another tool (generate: drizzle-kit). */
+  passThrough?: string;
+}
+
+const config: OptionSpec = { type: 'string', arg: 'file', help: 'the drizzle config (default drizzle.config.ts/.js/.json)' };
+const json: OptionSpec = { type: 'boolean', help: 'write JSON (and nothing else) to stdout' };
+const connection: Record<string, OptionSpec> = {
+  config,
+  url: { type: 'string', arg: 'url', help: 'the database (default DATABASE_URL, else dbCredentials.url of the config)' },
+  table: { type: 'string', arg: 'name', help: 'only this table (name or schema.name)' },
+  now: { type: 'string', kind: 'instant', arg: 'time', help: 'the clock, an ISO 8601 date and time (to plan ahead, or for tests)' },
+  backfill: { type: 'string', kind: 'whole', arg: 'n', help: 'also create n past slots behind the current one' },
+  'max-move-rows': { type: 'string', kind: 'whole', arg: 'n', help: 'step limit: rows one step may move out of the default partition (default 50000)' },
+  'max-default-rows': { type: 'string', kind: 'whole', arg: 'n', help: 'step limit: rows of the default partition a step may read (default 1000000)' },
+};
+
+export const COMMANDS: readonly CommandSpec[] = [
+  {
+    name: 'generate',
+    summary: 'runs drizzle-kit generate, then postprocess',
+    details: ['--config and --name go to both; every other option goes to drizzle-kit generate as it is.'],
+    options: { config, name: { type: 'string', arg: 'name', help: "the migration's name" } },
+    passThrough: 'drizzle-kit generate',
+  },
+  {
+    name: 'postprocess',
+    summary: 'rewrites new migrations into partitioned DDL and records the partitioning state',
+    details: ['Writes a migration of its own for partition-only changes. Each migration is rewritten once, when it has no state yet.'],
+    options: { config, name: { type: 'string', arg: 'name', help: 'the name of a partition-only migration' }, 'dry-run': { type: 'boolean', help: 'say what would be written; write nothing' } },
+  },
+  {
+    name: 'status',
+    summary: 'partitions, bounds, rows and sizes, and the problems found (exit 1 if any)',
+    details: [],
+    options: { ...connection, json },
+  },
+  {
+    name: 'plan',
+    summary: 'what apply would do: partitions to create ahead (or behind), to retire',
+    details: [],
+    options: { ...connection, json },
+  },
+  {
+    name: 'apply',
+    summary: 'does it: creates, moves rows out of the default partition, retires',
+    details: [
+      'Retiring partitions needs --yes (or a yes on a terminal). A step past the step limits',
+      'holds the table for longer and runs only with --window. Progress goes to stderr.',
+      'Exit 1 when a step failed or was left for a window.',
+    ],
+    options: {
+      ...connection,
+      json,
+      yes: { type: 'boolean', help: 'allow retiring (detach, drop, move) partitions past retention' },
+      window: { type: 'boolean', help: 'also do steps past the step limits (the application waits for them)' },
+      wait: { type: 'boolean', help: 'wait for another maintainer of the same table instead of skipping it' },
+      'lock-timeout': { type: 'string', kind: 'positive', arg: 'ms', help: 'lock_timeout of each step (default 1000)' },
+    },
+  },
+];
+
+const EXIT_CODES = 'Exit codes: 0 success, 1 problem found, 2 usage or connection error.';
+
+function optionLines(options: Record<string, OptionSpec>): string[] {
+  const rows = [...Object.entries(options).map(([name, o]) => [`--${name}${o.type === 'string' ? ` <${o.arg ?? 'value'}>` : ''}`, o.help]), ['-h, --help', 'show this help']];
+  const width = Math.max(...rows.map((r) => r[0]!.length));
+  return rows.map(([flag, help]) => `  ${flag!.padEnd(width)}  ${help}`);
+}
+
+/**
+ * A command's own help, from the table.
+ *
+ * @example
+ * ```ts
+ * console.log(commandHelp(COMMANDS.find((c) => c.name === 'apply')!));
+ * ```
+ */
+export function commandHelp(c: CommandSpec): string {
+  return [
+    `drizzle-partitions ${c.name} — ${c.summary}`,
+    '',
+    `Usage: drizzle-partitions ${c.name} [options]${c.passThrough ? ` [${c.passThrough} options]` : ''}`,
+    ...(c.details.length ? ['', ...c.details] : []),
+    '',
+    'Options:',
+    ...optionLines(c.options),
+    '',
+    EXIT_CODES,
+  ].join('\n');
+}
+
+/** The top-level help. */
+export function mainHelp(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return [
+    'drizzle-partitions — PostgreSQL table partitioning for Drizzle ORM',
+    '',
+    'Usage:',
+    '  drizzle-partitions <command> [options]',
+    '  drizzle-partitions <command> --help',
+    '',
+    'Commands:',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    'status, plan and apply read the drizzle config (--config) for the schema and connect',
+    'to --url, else DATABASE_URL, else dbCredentials.url.',
+    '',
+    'Options:',
+    '  -h, --help     show this help',
+    '  -v, --version  print the version',
+    '',
+    EXIT_CODES,
+  ].join('\n');
+}

@@ -1,0 +1,80 @@
+/**
+ * The command line without a database: every command answers --help (exit 0) with
+ * its own usage made from the command table; an unknown option, a missing value or a
+ * value that is not what the option takes exits 2 with a sentence naming the option,
+ * before anything is read or connected.
+ */
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/main.js';
+import { parseCommandArgs } from '../../src/cli/args.js';
+import { COMMANDS } from '../../src/cli/commands.js';
+
+async function cli(args: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(args, { out: (l) => out.push(l), err: (l) => err.push(l) });
+  return { code, stdout: out.join('\n'), stderr: err.join('\n') };
+}
+
+describe('--help', () => {
+  it.each(COMMANDS.map((c) => c.name))('%s --help and -h print its own usage and every option, exit 0', async (name) => {
+    const spec = COMMANDS.find((c) => c.name === name)!;
+    for (const flag of ['--help', '-h']) {
+      const r = await cli([name, flag]);
+      expect(r.code).toBe(0);
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toContain(`Usage: drizzle-partitions ${name} [options]`);
+      for (const option of Object.keys(spec.options)) expect(r.stdout).toContain(`--${option}`);
+    }
+  });
+
+  it('the top-level help lists every command; no command at all is a usage error (exit 2)', async () => {
+    const help = await cli(['--help']);
+    expect(help.code).toBe(0);
+    for (const c of COMMANDS) expect(help.stdout).toContain(`  ${c.name}`);
+    expect((await cli([])).code).toBe(2);
+    const unknown = await cli(['frobnicate']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toBe('drizzle-partitions: unknown command "frobnicate". Run drizzle-partitions --help.');
+  });
+});
+
+describe('bad options exit 2 naming the option, before any work', () => {
+  it.each([
+    [['apply', '--lock-timeout', 'abc'], '--lock-timeout needs a whole number of 1 or more, not "abc"'],
+    [['apply', '--lock-timeout', '0'], '--lock-timeout needs a whole number of 1 or more, not "0"'],
+    [['plan', '--backfill', '1.5'], '--backfill needs a whole number, not "1.5"'],
+    [['status', '--max-default-rows=1e6'], '--max-default-rows needs a whole number, not "1e6"'],
+    [['plan', '--now', 'junk'], '--now "junk" is not a date and time'],
+    [['plan', '--now', '2026-13-45'], '--now "2026-13-45" is not a date and time'],
+    [['status', '--url'], "Option '--url <value>' argument missing"],
+    [['status', '--frobnicate'], "Unknown option '--frobnicate'"],
+    [['postprocess', '--window'], "Unknown option '--window'"],
+    [['plan', 'extra'], "Unexpected argument 'extra'"],
+  ])('%j', async (args, message) => {
+    const r = await cli(args);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(message);
+    expect(r.stderr).toContain(`Run drizzle-partitions ${args[0]} --help.`);
+  });
+});
+
+describe('parseCommandArgs', () => {
+  const spec = (name: string) => COMMANDS.find((c) => c.name === name)!;
+
+  it('gives numbers for whole-number options, Dates for times, true for switches', () => {
+    expect(parseCommandArgs(spec('apply'), ['--lock-timeout', '500', '--yes', '--now=2026-03-01T00:00:00Z', '--max-move-rows', '0'])).toEqual({
+      values: { 'lock-timeout': 500, yes: true, now: new Date('2026-03-01T00:00:00Z'), 'max-move-rows': 0 },
+      forward: [],
+    });
+  });
+
+  it('generate keeps what is not its own, in order, for drizzle-kit (--config in either form is its own)', () => {
+    expect(parseCommandArgs(spec('generate'), ['--config=dk.ts', '--custom', '--name', 'init', '--out', './m', '--breakpoints'])).toEqual({
+      values: { config: 'dk.ts', name: 'init' },
+      forward: ['--custom', '--out', './m', '--breakpoints'],
+    });
+    expect(parseCommandArgs(spec('generate'), ['--config', 'dk.ts', '--custom'])).toEqual({ values: { config: 'dk.ts' }, forward: ['--custom'] });
+  });
+});
