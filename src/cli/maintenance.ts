@@ -43,6 +43,8 @@ function opText(op: MaintenanceOp): string {
       return `retire ${op.partition.name} (${op.action.kind})`;
     case 'finalize-detach':
       return `finish detaching ${op.partition.name}`;
+    case 'finish-retire':
+      return `finish retiring ${op.partition.name}${op.action ? ` (${op.action.kind})` : ''}`;
   }
 }
 

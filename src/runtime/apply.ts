@@ -30,9 +30,9 @@ import { quoteQualified, type QualifiedName } from '../ddl/quote.js';
 import { DrizzlePartitionsError } from '../errors.js';
 import { sqlState, type DatabaseLike, type Executor } from './executor.js';
 import { releaseMaintainerLock, takeMaintainerLock, withLockRetry, type LockOptions } from './lock.js';
-import { MANAGED_COMMENT_PREFIX, managedComment, retiredComment } from './marker.js';
+import { isManaged, managedComment, retiredComment, retiringComment } from './marker.js';
 import { FENCE_CONSTRAINT } from './fence.js';
-import type { CreateOp, FinalizeOp, MaintenanceOp, MaintenancePlan, RetireOp } from './plan.js';
+import type { CreateOp, FinalizeOp, FinishRetireOp, MaintenanceOp, MaintenancePlan, RetireOp } from './plan.js';
 import { withSession } from './session.js';
 
 /** A step of an operation beginning (`movedRows` once an attach that moved rows has committed). */
@@ -168,13 +168,22 @@ async function applyRetire(ex: Executor, op: RetireOp, opts: ApplyOptions): Prom
     return { status: 'done', attempts: r.attempts, method: `moved to tablespace ${ts} (still attached)` };
   }
   opts.onProgress?.({ op, phase: 'detach' });
+  // Marked first: a run that stops between the detach and the end of the retirement
+  // leaves a table the next plan recognises (finish-retire) instead of an orphan.
+  await withLockRetry(ex, { what: `mark ${op.partition.name} as retiring`, relation: op.partition }, opts, (tx) =>
+    tx.query(commentOnTableSql(op.partition, retiringComment({ at, action: op.action.kind, from: label(op.table) }))),
+  );
   const d = await detach(ex, op, opts);
   return finishRetire(ex, op, op.action, d, at, opts);
 }
 
-async function finishRetire(ex: Executor, op: RetireOp | FinalizeOp, action: RetireOp['action'] | undefined, d: { attempts: number; method: string }, at: Date, opts: ApplyOptions): Promise<Omit<OpResult, 'op' | 'ms'>> {
-  const from = label(op.table);
-  await ex.query(commentOnTableSql(op.partition, retiredComment({ at, action: action?.kind ?? 'detach', from })));
+/**
+ * The end of a retirement, once the partition is detached: the retired mark, and the
+ * action, together in one transaction (drop: the table goes, mark and all). Until it
+ * commits the table keeps its `retiring` mark, which the next plan finds.
+ */
+async function finishRetire(ex: Executor, op: RetireOp | FinalizeOp | FinishRetireOp, action: RetireOp['action'] | undefined, d: { attempts: number; method: string }, at: Date, opts: ApplyOptions): Promise<Omit<OpResult, 'op' | 'ms'>> {
+  const mark = commentOnTableSql(op.partition, retiredComment({ at, action: action?.kind ?? 'detach', from: label(op.table) }));
   if (action?.kind === 'drop') {
     const r = await withLockRetry(ex, { what: `drop ${op.partition.name}`, relation: op.partition }, opts, (tx) => tx.query(dropTableSql({ table: op.partition })));
     return { status: 'done', attempts: Math.max(d.attempts, r.attempts), method: `${d.method}, dropped` };
@@ -182,11 +191,13 @@ async function finishRetire(ex: Executor, op: RetireOp | FinalizeOp, action: Ret
   if (action?.kind === 'move-schema') {
     const schema = action.schema;
     const r = await withLockRetry(ex, { what: `move ${op.partition.name} to schema ${schema}`, relation: op.partition }, opts, async (tx) => {
+      await tx.query(mark);
       await tx.query(createSchemaSql(schema));
       await tx.query(setSchemaSql(op.partition, schema));
     });
     return { status: 'done', attempts: Math.max(d.attempts, r.attempts), method: `${d.method}, moved to schema ${schema}` };
   }
+  await ex.query(mark);
   return { status: 'done', attempts: d.attempts, method: `${d.method}, table kept` };
 }
 
@@ -200,7 +211,7 @@ async function partitionState(ex: Executor, table: QualifiedName, partition: Qua
     [quoteQualified(partition), quoteQualified(table)],
   );
   if (!row) return { exists: false, attached: false, pending: false, managed: false };
-  return { exists: true, attached: row.attached, pending: row.pending, managed: row.comment?.startsWith(MANAGED_COMMENT_PREFIX) ?? false };
+  return { exists: true, attached: row.attached, pending: row.pending, managed: isManaged(row.comment) };
 }
 
 /**
@@ -222,6 +233,8 @@ async function recheck(ex: Executor, op: MaintenanceOp): Promise<MaintenanceOp |
       return s.attached ? op : { skip: `${where} is already retired (another run detached it)` };
     case 'finalize-detach':
       return s.attached && s.pending ? op : { skip: `the detach of ${where} is already finished (another run finished it)` };
+    case 'finish-retire':
+      return s.exists && !s.attached ? op : { skip: `${where} is no longer waiting to be retired` };
   }
 }
 
@@ -232,6 +245,12 @@ async function applyOne(ex: Executor, op: MaintenanceOp, opts: ApplyOptions): Pr
     case 'retire':
       if (!opts.allowDestructive) return { status: 'skipped', attempts: 0, reason: `retiring ${op.partition.name} (${op.action.kind}) needs allowDestructive (--yes)` };
       return applyRetire(ex, op, opts);
+    case 'finish-retire': {
+      // Detached already; the retirement's end (mark, then drop or move) is what is left.
+      const destructive = op.action !== undefined && op.action.kind !== 'detach' && op.action.kind !== 'move-tablespace';
+      if (destructive && !opts.allowDestructive) return { status: 'skipped', attempts: 0, reason: `finishing the retirement of ${op.partition.name} (${op.action!.kind}) needs allowDestructive (--yes)` };
+      return finishRetire(ex, op, destructive ? op.action : undefined, { attempts: 0, method: 'detached by an earlier run' }, opts.now ?? new Date(), opts);
+    }
     case 'finalize-detach': {
       const d = await detach(ex, op, opts, true);
       // Finishing a detach that was already under way is not a new destructive step;

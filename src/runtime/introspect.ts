@@ -12,7 +12,7 @@ import type { PartitionBound } from '../schema/resolved.js';
 import { tableIdentity } from '../schema/resolve.js';
 import type { DatabaseLike, Executor } from './executor.js';
 import { withSession } from './session.js';
-import { MANAGED_COMMENT_PREFIX } from './marker.js';
+import { isManaged, isOurs, RETIRING_LIKE, retiringFrom } from './marker.js';
 import { parsePartitionBound } from './parse-bound.js';
 import type { ExistingRelation } from './partition-names.js';
 
@@ -130,7 +130,7 @@ export async function readTree(ex: Executor, table: QualifiedName, declared: Rea
           estimatedRows: Number(r.est_rows),
           bytes: Number(r.bytes),
           tablespace: r.tablespace,
-          origin: r.comment?.startsWith(MANAGED_COMMENT_PREFIX) ? 'maintenance' : declared.has(r.name) ? 'declared' : 'unknown',
+          origin: isOurs(r.comment) ? 'maintenance' : declared.has(r.name) ? 'declared' : 'unknown',
           detachPending: r.detach_pending === true,
           children: r.partkey ? build(r) : [],
         };
@@ -160,7 +160,24 @@ export async function relationsNamed(ex: Executor, schema: string, names: readon
      from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname = $1 and c.relname = any($2::text[])`,
     [schema, [...names]],
   );
-  return new Map(rows.map((r) => [r.name, { attached: r.attached, managed: r.comment?.startsWith(MANAGED_COMMENT_PREFIX) ?? false }]));
+  return new Map(rows.map((r) => [r.name, { attached: r.attached, managed: isManaged(r.comment) }]));
+}
+
+/**
+ * Tables that were being retired from `table` when a run stopped after detaching them
+ * and before marking them retired (and dropping or moving them): no longer partitions,
+ * still marked `retiring`.
+ */
+export async function retiringLeftovers(ex: Executor, table: QualifiedName): Promise<QualifiedName[]> {
+  const rows = await ex.query<{ schema: string; name: string; comment: string }>(
+    `select n.nspname as schema, c.relname as name, d.description as comment
+     from pg_description d join pg_class c on c.oid = d.objoid and d.classoid = 'pg_class'::regclass and d.objsubid = 0
+     join pg_namespace n on n.oid = c.relnamespace
+     where d.description like $1 and not c.relispartition and c.relkind in ('r', 'p')`,
+    [RETIRING_LIKE],
+  );
+  const from = `${table.schema ?? 'public'}.${table.name}`;
+  return rows.filter((r) => retiringFrom(r.comment) === from).map((r) => ({ schema: r.schema, name: r.name }));
 }
 
 /** Names of the partitions a table's schema declares, at every level. */

@@ -21,9 +21,11 @@ export interface LockOptions {
   /**
    * The most of the time a failing step spends that the application may spend
    * queued behind it (default 0.1). A lock request that waits makes every later
-   * conflicting statement wait behind it for up to `lockTimeoutMs`; so after a
-   * timed-out attempt the step sleeps at least `lockTimeoutMs / share` (10 lock
-   * timeouts at 0.1) before it tries again, or ends.
+   * conflicting statement wait behind it for up to `lockTimeoutMs` (a little more on
+   * a busy server); so after a timed-out attempt the step sleeps at least
+   * `lockTimeoutMs * (1 + 1 / share)` (11 lock timeouts at 0.1) before it tries
+   * again, or ends: the application's share of each cycle stays below `share` with
+   * room for that overrun.
    */
   maxWaitShare?: number;
 }
@@ -38,13 +40,13 @@ const MAX_BACKOFF_MS = 30_000;
  *
  * @example
  * ```ts
- * backoffDelay(1, { lockTimeoutMs: 1000 }, () => 0); // 10000: ten lock timeouts after the first miss
+ * backoffDelay(1, { lockTimeoutMs: 1000 }, () => 0); // 11000: eleven lock timeouts after the first miss
  * ```
  */
 export function backoffDelay(attempt: number, opts: LockOptions, random: () => number = Math.random): number {
   const timeout = lockTimeoutOf(opts);
   const share = Math.min(1, Math.max(0.01, opts.maxWaitShare ?? 0.1));
-  const floor = timeout / share;
+  const floor = timeout * (1 + 1 / share);
   const exponential = (opts.backoffMs ?? 100) * 2 ** (attempt - 1);
   const base = Math.min(Math.max(exponential, floor), Math.max(MAX_BACKOFF_MS, floor));
   return base * (1 + 0.5 * random());

@@ -16,10 +16,9 @@ import type { MaintenancePolicy, RetentionAction, TimeInterval } from '../schema
 import type { PartitionBound } from '../schema/resolved.js';
 import type { DatabaseLike, Executor } from './executor.js';
 import { withSession } from './session.js';
-import { copyColumns, readTree, relationsNamed, resolveTarget, type PartitionInfo, type PartitionTree } from './introspect.js';
+import { copyColumns, readTree, relationsNamed, resolveTarget, retiringLeftovers, type PartitionInfo, type PartitionTree } from './introspect.js';
 import { choosePartitionName, hashedName } from './partition-names.js';
 import { DEFAULT_MAX_MOVE_ROWS, measureDefault, type StepLimits } from './step-limits.js';
-import { MANAGED_COMMENT_PREFIX } from './marker.js';
 import { addSlots, boundMicros, floorToIntegerSlot, floorToSlot, integerBound, timeBound } from './time-grid.js';
 
 /** Why a partition is created. */
@@ -76,7 +75,16 @@ export interface FinalizeOp {
   action?: RetentionAction | undefined;
 }
 
-export type MaintenanceOp = CreateOp | RetireOp | FinalizeOp;
+/** Finish retiring a table a run detached and then stopped (before marking it retired, dropping or moving it). */
+export interface FinishRetireOp {
+  kind: 'finish-retire';
+  table: QualifiedName;
+  partition: QualifiedName;
+  /** The policy's retention action, done now (drop and move need allowDestructive). */
+  action?: RetentionAction | undefined;
+}
+
+export type MaintenanceOp = CreateOp | RetireOp | FinalizeOp | FinishRetireOp;
 
 /** Problems `status` reports (exit code 1 when any is found). */
 export type ProblemCode =
@@ -87,6 +95,7 @@ export type ProblemCode =
   | 'misaligned'
   | 'name-taken'
   | 'detach-pending'
+  | 'retire-unfinished'
   | 'fence-left'
   | 'needs-window'
   | 'rows-unattached'
@@ -176,6 +185,10 @@ async function planTable(ex: Executor, table: PgTable | QualifiedName, opts: { n
   for (const p of tree.partitions.filter((x) => x.detachPending)) {
     plan.ops.push({ kind: 'finalize-detach', table: tree.table, partition: { schema: p.schema, name: p.name }, action: policy?.retention?.action });
     plan.problems.push({ code: 'detach-pending', table: t, partition: p.name, message: `a DETACH CONCURRENTLY of ${p.name} was interrupted; apply finishes it` });
+  }
+  for (const left of await retiringLeftovers(ex, tree.table)) {
+    plan.ops.push({ kind: 'finish-retire', table: tree.table, partition: left, action: policy?.retention?.action });
+    plan.problems.push({ code: 'retire-unfinished', table: t, partition: left.name, message: `${left.schema}.${left.name} was detached by a run that stopped before it finished retiring it; apply finishes it${policy?.retention ? ` (${policy.retention.action.kind})` : ''}` });
   }
   if (dflt) {
     const fences = await ex.query<{ n: number }>(`select count(*)::int as n from pg_constraint where conrelid = to_regclass($1) and conname = $2`, [quoteQualified({ schema: dflt.schema, name: dflt.name }), FENCE_CONSTRAINT]);

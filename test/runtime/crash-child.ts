@@ -7,6 +7,7 @@
  *
  * args: { url, table, policy, withDefault, now, lockTimeoutMs, allowDestructive, crash }
  *   crash 'before-attach': inside the attach step's transaction, after its rows moved, before the ATTACH is sent
+ *   crash 'before-drop': a retirement whose detach is done, before its DROP TABLE is sent
  *   crash 'after-create': on the first statement after the CREATE step committed (before any move or ATTACH)
  *   crash 'none': runs to the end (the test kills its backend instead)
  * Prints APPLYING when apply() begins. Exits CRASHED (42) when it crashed as asked, 0 when apply
@@ -26,7 +27,7 @@ interface Args {
   now: string;
   lockTimeoutMs?: number;
   allowDestructive?: boolean;
-  crash: 'before-attach' | 'after-create' | 'none';
+  crash: 'before-attach' | 'after-create' | 'before-drop' | 'none';
 }
 
 async function main(): Promise<void> {
@@ -36,6 +37,11 @@ async function main(): Promise<void> {
   let sawComment = false;
   let createCommitted = false;
   const debug = (_c: number, text: string) => {
+    if (args.crash === 'before-drop' && text.startsWith('DROP TABLE')) {
+      // the partition is detached (and marked retiring), not yet marked retired nor dropped
+      console.log(`crashing before: ${text.slice(0, 60)}`);
+      process.exit(CRASHED);
+    }
     if (args.crash === 'before-attach' && text.includes('ATTACH PARTITION')) {
       // inside the attach step's transaction: the rows have moved, the ATTACH is not sent
       console.log(`crashing before: ${text.slice(0, 60)}`);

@@ -182,6 +182,40 @@ describe('a maintainer that crashes while creating a partition', () => {
   });
 });
 
+describe('a maintainer that crashes while retiring a partition', () => {
+  it('after the detach, before the DROP: plan finds the table marked retiring (finish-retire, retire-unfinished) and apply drops it', async () => {
+    const name = 'crash_retire';
+    const policy: MaintenancePolicyInput = { interval: '1 day', premake: 0, retention: { keep: '2 days', action: 'drop' } };
+    const t = eventsTable(name, policy, { withDefault: false });
+    await createOn(db.sql, t, EVENTS_COLUMNS);
+    expect((await apply(db.sql, await plan(db.sql, [t], { now: NOW, backfill: 3 }))).results.map((r) => r.status)).toEqual(Array(4).fill('done'));
+    const old = dayName(name, addDays(NOW, -3));
+    await insertRows(name, addDays(DAY0, -3), 5, 1000);
+
+    const run = await runChild({ table: name, policy, withDefault: false, allowDestructive: true, crash: 'before-drop' }).done;
+    expect(run.code, run.stdout + run.stderr).toBe(CRASHED);
+    expect(run.stdout).toContain(`crashing before: DROP TABLE "public"."${old}"`);
+    await childBackendsGone();
+    expect(await isAttached(old)).toBe(false);
+    expect(await count(old)).toBe(5); // detached, not dropped: left by the crash
+    const [c] = await db.sql<{ c: string }[]>`select obj_description(to_regclass(${old}), 'pg_class') as c`;
+    expect(c!.c).toMatch(new RegExp(`^drizzle-partitions:retiring .*"from":"public.${name}"`));
+
+    const p = await plan(db.sql, [t], { now: NOW });
+    expect(p.tables[0]!.ops.map((o) => `${o.kind} ${o.partition.name}`)).toEqual([`finish-retire ${old}`]);
+    expect(p.tables[0]!.problems.map((x) => `${x.code} ${x.partition}`)).toContain(`retire-unfinished ${old}`);
+    // dropping needs the opt-in, as any retirement does
+    const held = await apply(db.sql, p);
+    expect(held.results.map((x) => [x.status, x.reason])).toEqual([['skipped', expect.stringMatching(/needs allowDestructive/)]]);
+    const r = await apply(db.sql, p, { allowDestructive: true });
+    expect(r.results.map((x) => [x.op.kind, x.status, x.method])).toEqual([['finish-retire', 'done', 'detached by an earlier run, dropped']]);
+    expect((await db.sql`select to_regclass(${old}) as t`)[0]!.t).toBeNull();
+    const after = await plan(db.sql, [t], { now: NOW });
+    expect(after.tables[0]!.ops).toEqual([]);
+    expect(after.tables[0]!.problems).toEqual([]);
+  });
+});
+
 describe('an interrupted DETACH ... CONCURRENTLY', () => {
   const policy: MaintenancePolicyInput = { interval: '1 day', premake: 1, retention: { keep: '2 days', action: 'detach' } };
 

@@ -150,8 +150,8 @@ describe('a long transaction holding a conflicting lock', () => {
     const lat = latencyDuring(writer.samples, from, to);
     // The time the writer spent in inserts that queued behind a lock attempt.
     const waited = writer.samples.filter((s) => s.start >= from && s.start <= to && s.ms >= QUEUED_MS).reduce((sum, s) => sum + s.ms, 0);
-    // After each timed-out attempt a step sleeps at least 10 lock timeouts (maxWaitShare 0.1), jitter only lengthening it.
-    const minMs = ATTEMPTS * (LOCK_TIMEOUT_MS + 10 * LOCK_TIMEOUT_MS);
+    // After each timed-out attempt a step sleeps at least 11 lock timeouts (maxWaitShare 0.1), jitter only lengthening it.
+    const minMs = ATTEMPTS * (LOCK_TIMEOUT_MS + 11 * LOCK_TIMEOUT_MS);
     console.log(
       `[lock-safety] blocked steps: ${result.results.map((r) => `${r.op.kind} ${r.op.partition.name} ${r.status} ${r.code ?? ''} in ${r.ms} ms`).join('; ')} ` +
         `(at least ${minMs} ms each); writer: ${lat.n} inserts, max ${lat.max.toFixed(1)} ms, p99 ${lat.p99.toFixed(1)} ms, waited ${waited.toFixed(0)} ms in ${(to - from).toFixed(0)} ms = ${((100 * waited) / (to - from)).toFixed(1)} % (lock_timeout ${LOCK_TIMEOUT_MS} ms)\n` +
