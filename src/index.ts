@@ -24,7 +24,9 @@ export type {
   KeyExpression,
 } from './schema/spec.js';
 export type { Partitioning, PartitionLevel, DeclaredPartition, PartitionBound, PartitionKey } from './schema/resolved.js';
-export type { MaintenancePolicyInput, MaintenancePolicy, TimeInterval, IntervalUnit, RetentionAction } from './schema/policy.js';
+export type { TimeInterval, IntervalUnit } from './schema/policy.js';
+export type { MaintenancePolicyInput, RetentionActionInput } from './schema/spec.js';
+export type { MaintenancePolicy, RetentionAction } from './schema/resolved.js';
 export {
   partitionByClause,
   createPartitionSql,
@@ -36,8 +38,8 @@ export {
   partitionedTableSql,
 } from './ddl/partition-ddl.js';
 export type { RenderOptions, CreatePartitionArgs, PartitionNode } from './ddl/partition-ddl.js';
-export { quoteIdent, quoteQualified, quoteLiteral } from './ddl/quote.js';
-export type { QualifiedName } from './ddl/quote.js';
+export { quoteIdent, quoteQualified, quoteLiteral } from './sql/quote.js';
+export type { QualifiedName } from './sql/quote.js';
 export { boundClause, boundLiteral } from './ddl/literals.js';
 export { createTableTarget, partitionedTablesOf, rewriteStatements } from './migrations/statements.js';
 export { partitionsTablesFilter } from './migrations/push-filter.js';

@@ -14,13 +14,11 @@ import { DrizzlePartitionsError } from '../errors.js';
 import { generate, postprocess, type PostprocessResult } from '../migrations/run.js';
 import { parseCommandArgs } from './args.js';
 import { COMMANDS, commandHelp, mainHelp } from './commands.js';
+import type { CliIo } from './io.js';
 import { runMaintenance } from './maintenance.js';
 
-/** What a command returns: its exit code. Output goes through `out`/`err`. */
-export interface CliIo {
-  out(line: string): void;
-  err(line: string): void;
-}
+export type { CliIo } from './io.js';
+
 
 /** The package version, read from the package.json this file ships in. */
 export function packageVersion(): string {

@@ -15,7 +15,7 @@ import type { Partitioning } from '../schema/resolved.js';
 import { formatInterval } from '../schema/policy.js';
 import { toJson, type Values } from './args.js';
 import { openDatabase, resolveUrl } from './connect.js';
-import type { CliIo } from './main.js';
+import type { CliIo } from './io.js';
 
 function human(bytes: number): string {
   const units = ['B', 'kB', 'MB', 'GB', 'TB'];

@@ -5,7 +5,7 @@
  */
 import type { BoundValue } from '../schema/bound-values.js';
 import type { PartitionBound } from '../schema/resolved.js';
-import { numericLiteral, quoteLiteral } from './quote.js';
+import { numericLiteral, quoteLiteral } from '../sql/quote.js';
 
 /**
  * One bound value as SQL.

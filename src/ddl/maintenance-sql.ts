@@ -7,7 +7,7 @@
 import type { BoundValue } from '../schema/bound-values.js';
 import type { PartitionBound } from '../schema/resolved.js';
 import { boundLiteral } from './literals.js';
-import { quoteIdent, quoteLiteral, quoteQualified, type QualifiedName } from './quote.js';
+import { quoteIdent, quoteLiteral, quoteQualified, type QualifiedName } from '../sql/quote.js';
 
 /**
  * `CREATE TABLE child (LIKE parent INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE INCLUDING GENERATED);`

@@ -5,9 +5,9 @@
  */
 import type { DeclaredPartition, PartitionBound, PartitionKey, PartitionLevel, Partitioning } from '../schema/resolved.js';
 import { columnDbName, type Casing } from './column-names.js';
-import { renderExpression } from './expression.js';
+import { renderExpression } from '../sql/expression.js';
 import { boundClause } from './literals.js';
-import { numericLiteral, quoteIdent, quoteLiteral, quoteQualified, type QualifiedName } from './quote.js';
+import { numericLiteral, quoteIdent, quoteLiteral, quoteQualified, type QualifiedName } from '../sql/quote.js';
 import { DrizzlePartitionsError } from '../errors.js';
 
 /** Options that change how names are rendered. */

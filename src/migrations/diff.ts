@@ -12,7 +12,7 @@ import {
   requireServerVersionSql,
   type RenderOptions,
 } from '../ddl/partition-ddl.js';
-import type { QualifiedName } from '../ddl/quote.js';
+import type { QualifiedName } from '../sql/quote.js';
 import type { Partitioning } from '../schema/resolved.js';
 import { PostprocessError } from './errors.js';
 import type { CreateTableEdit, FileTables } from './sql-file.js';

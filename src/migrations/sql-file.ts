@@ -4,7 +4,7 @@
  * end of a partitioned table's `CREATE TABLE` and insert whole statements, so
  * every statement drizzle-kit wrote stays byte-for-byte.
  */
-import type { QualifiedName } from '../ddl/quote.js';
+import type { QualifiedName } from '../sql/quote.js';
 
 /** drizzle-kit's statement separator. */
 export const BREAKPOINT = '--> statement-breakpoint';

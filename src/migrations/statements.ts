@@ -4,7 +4,7 @@
  */
 import type { PgTable } from 'drizzle-orm/pg-core';
 import { partitionedTableSql, type RenderOptions } from '../ddl/partition-ddl.js';
-import type { QualifiedName } from '../ddl/quote.js';
+import type { QualifiedName } from '../sql/quote.js';
 import { getPartitioning } from '../schema/partitioned-table.js';
 import { fileTables } from './sql-file.js';
 import type { Partitioning } from '../schema/resolved.js';

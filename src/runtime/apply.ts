@@ -26,7 +26,7 @@ import {
   setSchemaSql,
   setTablespaceSql,
 } from '../ddl/maintenance-sql.js';
-import { quoteQualified, type QualifiedName } from '../ddl/quote.js';
+import { quoteQualified, type QualifiedName } from '../sql/quote.js';
 import { DrizzlePartitionsError } from '../errors.js';
 import { sqlState, type DatabaseLike, type Executor } from './executor.js';
 import { releaseMaintainerLock, takeMaintainerLock, withLockRetry, type LockOptions } from './lock.js';

@@ -5,7 +5,7 @@
  */
 import type { PgTable } from 'drizzle-orm/pg-core';
 import { boundPredicate } from '../ddl/maintenance-sql.js';
-import type { QualifiedName } from '../ddl/quote.js';
+import type { QualifiedName } from '../sql/quote.js';
 import { DrizzlePartitionsError } from '../errors.js';
 import { isBoundProblem, nameFragment, normalizeBound, sameBound, type BoundInput, type BoundValue } from '../schema/bound-values.js';
 import type { PartitionBound } from '../schema/resolved.js';

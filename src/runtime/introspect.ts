@@ -4,7 +4,7 @@
  * default partition, estimated rows, size, tablespace, and who made each one.
  */
 import type { PgTable } from 'drizzle-orm/pg-core';
-import { quoteQualified, type QualifiedName } from '../ddl/quote.js';
+import { quoteQualified, type QualifiedName } from '../sql/quote.js';
 import { DrizzlePartitionsError } from '../errors.js';
 import { keyTypeOfSqlType, type KeyType } from '../schema/key-type.js';
 import { getPartitioning } from '../schema/partitioned-table.js';

@@ -5,8 +5,8 @@
  * held the lock. One maintainer at a time per table: a session advisory lock.
  */
 import { DrizzlePartitionsError } from '../errors.js';
-import type { QualifiedName } from '../ddl/quote.js';
-import { quoteQualified } from '../ddl/quote.js';
+import type { QualifiedName } from '../sql/quote.js';
+import { quoteQualified } from '../sql/quote.js';
 import { lockExclusiveSql } from '../ddl/maintenance-sql.js';
 import { sqlState, type Executor } from './executor.js';
 

@@ -5,7 +5,7 @@
  * suffixed with a hash of the partition's key, which stays the same from run to run.
  */
 import { createHash } from 'node:crypto';
-import { identifierBytes, MAX_IDENTIFIER_BYTES } from '../ddl/quote.js';
+import { identifierBytes, MAX_IDENTIFIER_BYTES } from '../sql/quote.js';
 
 /**
  * `base` cut to fit and suffixed with 8 hex digits of the hash of `key`.

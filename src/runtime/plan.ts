@@ -5,14 +5,15 @@
  */
 import type { PgTable } from 'drizzle-orm/pg-core';
 import { anyRowsSql, boundPredicate, countUpToSql, maxKeySql } from '../ddl/maintenance-sql.js';
-import { identifierBytes, MAX_IDENTIFIER_BYTES, quoteQualified, type QualifiedName } from '../ddl/quote.js';
+import { identifierBytes, MAX_IDENTIFIER_BYTES, quoteQualified, type QualifiedName } from '../sql/quote.js';
 import type { Casing } from '../ddl/column-names.js';
 import { declaredPartitionsSql, partitionByClause } from '../ddl/partition-ddl.js';
 import { resolveTemplate } from '../schema/resolve.js';
 import { FENCE_CONSTRAINT } from './fence.js';
 import { compareBound, nameFragment, type BoundValue } from '../schema/bound-values.js';
 import { getPartitioning } from '../schema/partitioned-table.js';
-import type { MaintenancePolicy, RetentionAction, TimeInterval } from '../schema/policy.js';
+import type { TimeInterval } from '../schema/policy.js';
+import type { MaintenancePolicy, RetentionAction } from '../schema/resolved.js';
 import type { PartitionBound } from '../schema/resolved.js';
 import type { DatabaseLike, Executor } from './executor.js';
 import { withSession } from './session.js';

@@ -9,7 +9,7 @@
  * unless told `window: true`.
  */
 import { countUpToSql } from '../ddl/maintenance-sql.js';
-import type { QualifiedName } from '../ddl/quote.js';
+import type { QualifiedName } from '../sql/quote.js';
 import type { Executor } from './executor.js';
 
 /** Limits on one step that holds the table (plan options, and ensurePartitions options). */

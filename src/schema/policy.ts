@@ -1,11 +1,10 @@
 /**
  * The maintenance policy a partitioned table declares: how wide new partitions
  * are, how many to keep ready ahead, and what to do with old ones. Parsed and
- * checked at definition time; the runtime reads the resolved form.
+ * checked at definition time; the runtime reads the resolved form. The policy's
+ * types live with the other input forms (spec.ts: MaintenancePolicyInput) and
+ * resolved forms (resolved.ts: MaintenancePolicy); this file holds intervals.
  */
-
-import type { PartitionLevel } from './resolved.js';
-import type { AnyPartitionSpec } from './spec.js';
 
 /** Calendar and clock units a time interval may use. */
 export type IntervalUnit = 'hour' | 'day' | 'week' | 'month' | 'quarter' | 'year';
@@ -15,48 +14,6 @@ export interface TimeInterval {
   unit: IntervalUnit;
   count: number;
 }
-
-/** What retention does with a partition past `keep`. */
-export type RetentionActionInput = 'detach' | 'drop' | { moveToSchema: string } | { moveToTablespace: string };
-
-/** A retention action, resolved. */
-export type RetentionAction =
-  | { kind: 'detach' }
-  | { kind: 'drop' }
-  | { kind: 'move-schema'; schema: string }
-  | { kind: 'move-tablespace'; tablespace: string };
-
-/**
- * The policy as written in a schema.
- *
- * @example
- * ```ts
- * { interval: '1 month', premake: 3, retention: { keep: '12 months', action: 'detach' } }
- * { interval: 1_000_000, premake: 2 } // integer key: each partition holds 1,000,000 ids
- * ```
- */
-export interface MaintenancePolicyInput {
-  /** Width of each partition: `'1 day'`, `'3 months'`, …; a whole number for integer keys. */
-  interval: string | number | bigint;
-  /** How many partitions to keep ready beyond the current one (default 4). */
-  premake?: number;
-  /** Partitions entirely older than `keep` are retired with `action` (default `'detach'`). */
-  retention?: { keep: string | number | bigint; action?: RetentionActionInput };
-  /**
-   * Sub-partitioning of every partition maintenance creates, e.g.
-   * `hash(t.tenantId, { partitions: 4 })`: each new month is itself partitioned.
-   */
-  partitionBy?: AnyPartitionSpec;
-}
-
-/** A policy, resolved for the key's type. */
-export type MaintenancePolicy = (
-  | { kind: 'time'; interval: TimeInterval; premake: number; retention?: { keep: TimeInterval; action: RetentionAction } }
-  | { kind: 'integer'; interval: bigint; premake: number; retention?: { keep: bigint; action: RetentionAction } }
-) & {
-  /** The sub-partitioning of new partitions: the spec, and its check against a sample partition name. */
-  partitionBy?: { spec: AnyPartitionSpec; sample: PartitionLevel } | undefined;
-};
 
 /** Default number of partitions premade ahead of the current one. */
 export const DEFAULT_PREMAKE = 4;

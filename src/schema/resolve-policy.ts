@@ -3,19 +3,17 @@
  * it: a time policy for date/timestamp keys, an integer policy for integer keys.
  */
 import type { DefinitionErrorCode } from '../errors.js';
-import { identifierProblem } from '../ddl/quote.js';
+import { identifierProblem } from '../sql/quote.js';
 import { INTEGER_KEY_TYPES, TIME_KEY_TYPES } from './key-type.js';
 import {
   DEFAULT_PREMAKE,
   formatInterval,
   intervalHours,
   parseTimeInterval,
-  type MaintenancePolicy,
-  type MaintenancePolicyInput,
-  type RetentionAction,
   type TimeInterval,
 } from './policy.js';
-import type { PartitionLevel } from './resolved.js';
+import type { MaintenancePolicy, PartitionLevel, RetentionAction } from './resolved.js';
+import type { MaintenancePolicyInput } from './spec.js';
 
 type Fail = (code: DefinitionErrorCode, message: string, hint?: string) => never;
 

@@ -6,7 +6,7 @@
 import { is, SQL } from 'drizzle-orm';
 import { PgColumn, type PgTable } from 'drizzle-orm/pg-core';
 import { PartitionDefinitionError, type DefinitionErrorCode } from '../errors.js';
-import { identifierBytes, identifierProblem, MAX_IDENTIFIER_BYTES } from '../ddl/quote.js';
+import { identifierBytes, identifierProblem, MAX_IDENTIFIER_BYTES } from '../sql/quote.js';
 import {
 
   compareTuple,
@@ -20,7 +20,7 @@ import { enumLabelsOf, keyTypeOfColumn } from './key-type.js';
 import type { DeclaredPartition, PartitionBound, PartitionKey, PartitionLevel, Partitioning } from './resolved.js';
 import { isKeyExpression, isPartitionSpec, type AnyPartitionSpec, type PartitionCommon } from './spec.js';
 import { resolvePolicy } from './resolve-policy.js';
-import { expressionProblem } from '../ddl/expression.js';
+import { expressionProblem } from '../sql/expression.js';
 
 /** Where we are in a definition, for error messages. */
 interface LevelContext {

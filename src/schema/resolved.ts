@@ -4,11 +4,11 @@
  */
 import type { SQL } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
-import type { QualifiedName } from '../ddl/quote.js';
+import type { QualifiedName } from '../sql/quote.js';
 import type { BoundValue } from './bound-values.js';
 import type { KeyType } from './key-type.js';
-import type { MaintenancePolicy } from './policy.js';
-import type { PartitionMethod } from './spec.js';
+import type { TimeInterval } from './policy.js';
+import type { AnyPartitionSpec, PartitionMethod } from './spec.js';
 
 /** A key element that is a column of the table. `name` is drizzle's name, before `casing`. */
 export interface ColumnKey {
@@ -64,3 +64,19 @@ export interface Partitioning extends PartitionLevel {
   /** What a migration does with a declared partition removed from the schema. */
   onPartitionRemoved: 'detach' | 'drop';
 }
+
+/** A retention action, resolved. */
+export type RetentionAction =
+  | { kind: 'detach' }
+  | { kind: 'drop' }
+  | { kind: 'move-schema'; schema: string }
+  | { kind: 'move-tablespace'; tablespace: string };
+
+/** A policy, resolved for the key's type. */
+export type MaintenancePolicy = (
+  | { kind: 'time'; interval: TimeInterval; premake: number; retention?: { keep: TimeInterval; action: RetentionAction } }
+  | { kind: 'integer'; interval: bigint; premake: number; retention?: { keep: bigint; action: RetentionAction } }
+) & {
+  /** The sub-partitioning of new partitions: the spec, and its check against a sample partition name. */
+  partitionBy?: { spec: AnyPartitionSpec; sample: PartitionLevel } | undefined;
+};

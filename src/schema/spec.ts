@@ -7,7 +7,6 @@ import type { SQL } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import type { BoundInput, RangeLimit } from './bound-values.js';
 import type { KeyType } from './key-type.js';
-import type { MaintenancePolicyInput } from './policy.js';
 
 /** @internal brand of partition specs */
 export const SPEC_BRAND = Symbol.for('drizzle-partitions:PartitionSpec');
@@ -155,4 +154,30 @@ export function isPartitionSpec(x: unknown): x is AnyPartitionSpec {
 
 export function isKeyExpression(x: unknown): x is KeyExpression {
   return typeof x === 'object' && x !== null && EXPRESSION_BRAND in x;
+}
+
+/** What retention does with a partition past `keep`. */
+export type RetentionActionInput = 'detach' | 'drop' | { moveToSchema: string } | { moveToTablespace: string };
+
+/**
+ * The policy as written in a schema.
+ *
+ * @example
+ * ```ts
+ * { interval: '1 month', premake: 3, retention: { keep: '12 months', action: 'detach' } }
+ * { interval: 1_000_000, premake: 2 } // integer key: each partition holds 1,000,000 ids
+ * ```
+ */
+export interface MaintenancePolicyInput {
+  /** Width of each partition: `'1 day'`, `'3 months'`, …; a whole number for integer keys. */
+  interval: string | number | bigint;
+  /** How many partitions to keep ready beyond the current one (default 4). */
+  premake?: number;
+  /** Partitions entirely older than `keep` are retired with `action` (default `'detach'`). */
+  retention?: { keep: string | number | bigint; action?: RetentionActionInput };
+  /**
+   * Sub-partitioning of every partition maintenance creates, e.g.
+   * `hash(t.tenantId, { partitions: 4 })`: each new month is itself partitioned.
+   */
+  partitionBy?: AnyPartitionSpec;
 }
