@@ -10,6 +10,7 @@ import { partitionedTableObjects } from '../migrations/statements.js';
 import { getPartitioning } from '../schema/partitioned-table.js';
 import { apply, type ApplyResult, type ProgressEvent } from '../runtime/apply.js';
 import { plan, type MaintenancePlan, type MaintenanceOp } from '../runtime/plan.js';
+import { PG_ERRORS } from '../runtime/pg-errors.js';
 import type { PartitionInfo } from '../runtime/introspect.js';
 import type { Partitioning } from '../schema/resolved.js';
 import { formatInterval } from '../schema/policy.js';
@@ -89,7 +90,7 @@ export async function runMaintenance(command: 'status' | 'plan' | 'apply', v: Va
       p = await plan(database.db, tableObjects, { now: (v.now as Date | undefined) ?? new Date(), backfill: whole('backfill') ?? 0, casing: config.casing, maxMoveRows: whole('max-move-rows'), maxDefaultRows: whole('max-default-rows') });
     } catch (e) {
       const code = (e as { code?: string }).code;
-      if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === '28P01' || code === '3D000') {
+      if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === PG_ERRORS.invalidPassword || code === PG_ERRORS.invalidCatalogName) {
         io.err(`drizzle-partitions: cannot connect: ${(e as Error).message}`);
         return 2;
       }

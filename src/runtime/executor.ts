@@ -29,6 +29,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { DrizzlePartitionsError } from '../errors.js';
+import { PG_ERRORS } from './pg-errors.js';
 
 /**
  * What {@link withExecutor} accepts: a drizzle database made by `drizzle(...)` from
@@ -555,7 +556,7 @@ class PinnedExecutor implements Executor {
         }
       });
     } catch (e) {
-      if (returned && sqlState(e) === '25P02') throw transactionAborted(e);
+      if (returned && sqlState(e) === PG_ERRORS.inFailedTransaction) throw transactionAborted(e);
       throw e;
     }
   }
@@ -591,6 +592,6 @@ function transactionAborted(cause?: unknown): DrizzlePartitionsError {
     'let the error propagate out of the transaction callback, or retry the whole transaction',
   );
   // Keep the SQLSTATE (25P02, in_failed_sql_transaction) reachable through sqlState().
-  Object.defineProperty(err, 'cause', { value: cause ?? { code: '25P02' }, enumerable: false, configurable: true, writable: true });
+  Object.defineProperty(err, 'cause', { value: cause ?? { code: PG_ERRORS.inFailedTransaction }, enumerable: false, configurable: true, writable: true });
   return err;
 }

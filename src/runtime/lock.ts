@@ -9,6 +9,7 @@ import type { QualifiedName } from '../sql/quote.js';
 import { quoteQualified } from '../sql/quote.js';
 import { lockExclusiveSql } from '../ddl/maintenance-sql.js';
 import { sqlState, type Executor } from './executor.js';
+import { PG_ERRORS } from './pg-errors.js';
 
 /** Lock behaviour of maintenance. */
 export interface LockOptions {
@@ -64,8 +65,6 @@ function lockTimeoutOf(opts: LockOptions): number {
  */
 export const HELD_STEP_LOCK_TIMEOUT_MS = 50;
 
-const LOCK_NOT_AVAILABLE = '55P03';
-const DEADLOCK = '40P01';
 
 /** Thrown when a step could not get its locks in all its attempts. */
 export class LockTimeoutError extends DrizzlePartitionsError {
@@ -151,7 +150,7 @@ export async function withLockRetry<T>(
       return { value, attempts: attempt };
     } catch (e) {
       const state = sqlState(e);
-      if (state !== LOCK_NOT_AVAILABLE && state !== DEADLOCK) throw e;
+      if (state !== PG_ERRORS.lockNotAvailable && state !== PG_ERRORS.deadlockDetected) throw e;
       const holders = attempt >= attempts ? await lockHolders(ex, step.relation) : [];
       // After every timed-out attempt, the last one too: the application queued behind
       // it, and the quiet time that follows keeps its share of the time within bounds

@@ -12,7 +12,6 @@ import { resolveTemplate } from '../schema/resolve.js';
 import { FENCE_CONSTRAINT } from './fence.js';
 import { compareBound, nameFragment, type BoundValue } from '../schema/bound-values.js';
 import { getPartitioning } from '../schema/partitioned-table.js';
-import type { TimeInterval } from '../schema/policy.js';
 import type { MaintenancePolicy, RetentionAction } from '../schema/resolved.js';
 import type { PartitionBound } from '../schema/resolved.js';
 import type { DatabaseLike, Executor } from './executor.js';
@@ -20,7 +19,7 @@ import { withSession } from './session.js';
 import { copyColumns, readTree, relationsNamed, resolveTarget, retiringLeftovers, type PartitionInfo, type PartitionTree } from './introspect.js';
 import { choosePartitionName, hashedName } from './partition-names.js';
 import { DEFAULT_MAX_MOVE_ROWS, measureDefault, type StepLimits } from './step-limits.js';
-import { addSlots, boundMicros, floorToIntegerSlot, floorToSlot, integerBound, timeBound } from './time-grid.js';
+import { addSlots, boundMicros, floorToIntegerSlot, floorToSlot, integerBound, subtractInterval, timeBound } from './time-grid.js';
 
 /** Why a partition is created. */
 export type CreateReason = 'backfill' | 'gap' | 'current' | 'premake' | 'on-demand';
@@ -159,18 +158,6 @@ function same(a: { from: BoundValue; to: BoundValue }, b: { from: BoundValue; to
   return compareBound(a.from, b.from) === 0 && compareBound(a.to, b.to) === 0;
 }
 
-/** `micros` moved back by `interval`, calendar-aware (months keep the day when they can). */
-function subtract(micros: bigint, i: TimeInterval): bigint {
-  const d = new Date(Number(micros / 1000n));
-  const months = i.unit === 'month' ? i.count : i.unit === 'quarter' ? 3 * i.count : i.unit === 'year' ? 12 * i.count : 0;
-  if (months > 0) {
-    const t = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - months, d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCMilliseconds());
-    return BigInt(t) * 1000n + (micros % 1000n);
-  }
-  const hours = i.unit === 'hour' ? 1 : i.unit === 'day' ? 24 : 168;
-  return micros - BigInt(hours * i.count) * 3_600_000_000n;
-}
-
 async function planTable(ex: Executor, table: PgTable | QualifiedName, opts: { now: Date; backfill: number; casing: Casing; limits: StepLimits }): Promise<TablePlan> {
   const target = resolveTarget(table);
   const policy = getPartitioning(table)?.policy;
@@ -236,7 +223,7 @@ async function planTable(ex: Executor, table: PgTable | QualifiedName, opts: { n
       slots.push({ from: timeBound(from, keyType), to: timeBound(addSlots(from, policy.interval, 1), keyType), reason: k < -opts.backfill || (k < 0 && opts.backfill === 0) ? 'gap' : k < 0 ? 'backfill' : k === 0 ? 'current' : 'premake' });
     }
     futureFrom = timeBound(addSlots(cur, policy.interval, 1), keyType);
-    if (policy.retention) cutoff = timeBound(subtract(now, policy.retention.keep), keyType === 'date' ? 'timestamptz' : keyType);
+    if (policy.retention) cutoff = timeBound(subtractInterval(now, policy.retention.keep), keyType === 'date' ? 'timestamptz' : keyType);
   } else {
     if (!keyColumn) throw new Error(`integer policy on ${t} needs a column key`);
     const [row] = await ex.query<{ v: string | null }>(maxKeySql(tree.table, keyColumn));

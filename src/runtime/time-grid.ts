@@ -6,10 +6,8 @@
  */
 import { daysToText, microsToText, type BoundValue } from '../schema/bound-values.js';
 import type { KeyType } from '../schema/key-type.js';
-import type { TimeInterval } from '../schema/policy.js';
+import { calendarMonths, US_PER_DAY, US_PER_HOUR, type TimeInterval } from '../schema/policy.js';
 
-const US_PER_HOUR = 3_600_000_000n;
-const US_PER_DAY = 86_400_000_000n;
 /** 1970-01-05 was a Monday: ISO weeks start there. */
 const FIRST_MONDAY_DAY = 4n;
 
@@ -52,7 +50,7 @@ export function floorToSlot(micros: bigint, interval: TimeInterval): bigint {
     case 'month':
     case 'quarter':
     case 'year': {
-      const months = interval.count * (interval.unit === 'month' ? 1 : interval.unit === 'quarter' ? 3 : 12);
+      const months = calendarMonths(interval)!;
       const m = monthIndex(micros);
       return monthStart(Math.floor(m / months) * months);
     }
@@ -70,8 +68,7 @@ export function addSlots(start: bigint, interval: TimeInterval, k: number): bigi
     case 'week':
       return start + 7n * US_PER_DAY * n;
     default: {
-      const months = interval.count * (interval.unit === 'month' ? 1 : interval.unit === 'quarter' ? 3 : 12);
-      return monthStart(monthIndex(start) + months * k);
+      return monthStart(monthIndex(start) + calendarMonths(interval)! * k);
     }
   }
 }
@@ -100,4 +97,15 @@ export function floorToIntegerSlot(value: bigint, width: bigint): bigint {
 /** An integer bound value. */
 export function integerBound(value: bigint): BoundValue {
   return { kind: 'integer', text: value.toString(), ord: value };
+}
+
+/** `micros` moved back by `i`, calendar-aware (months keep the day and time when they can). */
+export function subtractInterval(micros: bigint, i: TimeInterval): bigint {
+  const months = calendarMonths(i);
+  if (months !== undefined) {
+    const d = new Date(Number(micros / 1000n));
+    const t = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - months, d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCMilliseconds());
+    return BigInt(t) * 1000n + (micros % 1000n);
+  }
+  return micros - (i.unit === 'hour' ? US_PER_HOUR : i.unit === 'day' ? US_PER_DAY : 7n * US_PER_DAY) * BigInt(i.count);
 }

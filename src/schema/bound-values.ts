@@ -4,6 +4,7 @@
  * type, so bounds can be compared by value (never by text), named and rendered.
  */
 import { INTEGER_LIMITS, type KeyType } from './key-type.js';
+import { US_PER_DAY } from './policy.js';
 
 const MIN_BRAND = Symbol.for('drizzle-partitions:MINVALUE');
 const MAX_BRAND = Symbol.for('drizzle-partitions:MAXVALUE');
@@ -44,7 +45,6 @@ export function isMaxValue(v: unknown): v is typeof MAXVALUE {
   return typeof v === 'object' && v !== null && MAX_BRAND in v;
 }
 
-const US_PER_DAY = 86_400_000_000n;
 
 function pad(n: number | bigint, width: number): string {
   return n.toString().padStart(width, '0');

@@ -15,6 +15,23 @@ export interface TimeInterval {
   count: number;
 }
 
+/** Microseconds in an hour and in a day (timestamps are handled as bigint microseconds since 1970). */
+export const US_PER_HOUR = 3_600_000_000n;
+export const US_PER_DAY = 86_400_000_000n;
+
+/**
+ * The whole months of a calendar interval (month, quarter, year), or undefined for
+ * the clock units (hour, day, week).
+ *
+ * @example
+ * ```ts
+ * calendarMonths({ unit: 'quarter', count: 2 }); // 6
+ * ```
+ */
+export function calendarMonths(i: TimeInterval): number | undefined {
+  return i.unit === 'month' ? i.count : i.unit === 'quarter' ? 3 * i.count : i.unit === 'year' ? 12 * i.count : undefined;
+}
+
 /** Default number of partitions premade ahead of the current one. */
 export const DEFAULT_PREMAKE = 4;
 

@@ -7,6 +7,7 @@ import { identifierProblem } from '../sql/quote.js';
 import { INTEGER_KEY_TYPES, TIME_KEY_TYPES } from './key-type.js';
 import {
   DEFAULT_PREMAKE,
+  calendarMonths,
   formatInterval,
   intervalHours,
   parseTimeInterval,
@@ -90,10 +91,7 @@ export function resolvePolicy(input: MaintenancePolicyInput, level: PartitionLev
 
 /** Whether `a` is surely shorter than `b` (months taken at their longest for `a`). */
 function shorter(a: TimeInterval, b: TimeInterval): boolean {
-  const calendar = (i: TimeInterval) => i.unit === 'month' || i.unit === 'quarter' || i.unit === 'year';
-  if (calendar(a) && calendar(b)) {
-    const months = (i: TimeInterval) => i.count * (i.unit === 'month' ? 1 : i.unit === 'quarter' ? 3 : 12);
-    return months(a) < months(b);
-  }
+  const [ma, mb] = [calendarMonths(a), calendarMonths(b)];
+  if (ma !== undefined && mb !== undefined) return ma < mb;
   return intervalHours(a)[1] < intervalHours(b)[0];
 }

@@ -1,0 +1,15 @@
+/**
+ * The PostgreSQL error codes (SQLSTATE) the runtime and the CLI react to, by name.
+ * Read an error's code with `sqlState(e)` (executor.ts).
+ */
+export const PG_ERRORS = {
+  /** lock_timeout ran out (or NOWAIT found the lock taken): retry later. */
+  lockNotAvailable: '55P03',
+  deadlockDetected: '40P01',
+  /** A statement in a transaction that already failed. */
+  inFailedTransaction: '25P02',
+  /** The password was wrong: the CLI cannot connect. */
+  invalidPassword: '28P01',
+  /** No such database: the CLI cannot connect. */
+  invalidCatalogName: '3D000',
+} as const;
