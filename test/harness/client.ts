@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
-import { quoteIdent } from '../../src/ddl/quote.js';
+import { quoteIdent } from '../../src/sql/quote.js';
 
 export type Sql = postgres.Sql<{}>;
 

@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
-import { quoteQualified, type QualifiedName } from '../../src/ddl/quote.js';
+import { quoteQualified, type QualifiedName } from '../../src/sql/quote.js';
 import { connect, databaseFromUrl, type Sql } from '../harness/client.js';
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { boundClause } from '../../src/ddl/literals.js';
-import { quoteIdent, quoteLiteral } from '../../src/ddl/quote.js';
+import { quoteIdent, quoteLiteral } from '../../src/sql/quote.js';
 import { DrizzlePartitionsError } from '../../src/errors.js';
 import { boundsEqual, parsePartitionBound, rangesOverlap, type ParseBoundKey, type RangeBound } from '../../src/runtime/parse-bound.js';
 import {

@@ -4,7 +4,7 @@
  * its back are reported, so the checker can fail.
  */
 import { describe, expect, it } from 'vitest';
-import { quoteIdent } from '../../src/ddl/quote.js';
+import { quoteIdent } from '../../src/sql/quote.js';
 import { useTestDatabase } from '../harness/db.js';
 import { sleep, waitUntil } from './concurrency.js';
 import { createWorkload, WORKLOAD_APPLICATION_NAME, type WorkloadOptions, type WorkloadReport } from './workload.js';

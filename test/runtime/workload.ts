@@ -18,7 +18,7 @@
  * (payload 'seed'); inserters, and upserters past their pool, use fresh ids
  * from there on. A row's key is always keyOf(id).
  */
-import { quoteIdent, quoteQualified, type QualifiedName } from '../../src/ddl/quote.js';
+import { quoteIdent, quoteQualified, type QualifiedName } from '../../src/sql/quote.js';
 import { connect, type Sql } from '../harness/client.js';
 import { latencyDuring, sleep, type InsertSample } from './concurrency.js';
 
