@@ -29,6 +29,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { allTestFiles, usesServer } from './test-files.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const MAJORS = ['13', '14', '15', '16', '17', '18'];
@@ -67,47 +68,9 @@ function fail(msg) {
 // which test files: those that use the server
 // ---------------------------------------------------------------------------
 
-/** A test file uses the server when it, or a local module it imports, asks the harness for a database. */
-const USES_SERVER = /\buseTestDatabase\s*\(|\binject\(\s*['"]pgAdminUrl['"]|\badminUrl\s*\(\s*\)|\bstartServer\s*\(/;
-
-function walk(dir) {
-  /** @type {string[]} */
-  const out = [];
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) {
-      if (e.name !== 'node_modules' && !e.name.startsWith('.')) out.push(...walk(p));
-    } else if (e.name.endsWith('.test.ts')) out.push(p);
-  }
-  return out;
-}
-
-function usesServer(file, seen = new Set()) {
-  if (seen.has(file)) return false;
-  seen.add(file);
-  let src;
-  try {
-    src = readFileSync(file, 'utf8');
-  } catch {
-    return false;
-  }
-  if (USES_SERVER.test(src)) return true;
-  for (const m of src.matchAll(/\bfrom\s+['"](\.{1,2}\/[^'"]+)['"]|\bimport\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)/g)) {
-    const spec = m[1] ?? m[2];
-    const base = path.resolve(path.dirname(file), spec);
-    // only the test tree: src/ is the code under test, not a sign of server use
-    if (!base.startsWith(path.join(ROOT, 'test') + path.sep)) continue;
-    const candidates = [base, base.replace(/\.js$/, '.ts'), `${base}.ts`, path.join(base, 'index.ts')];
-    const target = candidates.find((c) => existsSync(c) && !c.endsWith('.js'));
-    if (target && usesServer(target, seen)) return true;
-  }
-  return false;
-}
-
 const testRoot = path.join(ROOT, 'test');
 const rel = (f) => path.relative(ROOT, f).split(path.sep).join('/');
-const allTestFiles = walk(testRoot).sort();
-const candidates = allTestFiles.filter((f) => !fileFilters.length || fileFilters.some((s) => rel(f).includes(s.replace(/^\.\//, ''))));
+const candidates = allTestFiles(testRoot).filter((f) => !fileFilters.length || fileFilters.some((s) => rel(f).includes(s.replace(/^\.\//, ''))));
 const files = allFiles ? candidates : candidates.filter((f) => usesServer(f));
 const unitFiles = candidates.filter((f) => !files.includes(f));
 if (!files.length) fail(`no test files to run under test/${fileFilters.length ? ` matching ${fileFilters.join(' ')}` : ''}`);
