@@ -65,11 +65,28 @@ interface LevelOps {
   detaches: string[];
   creates: string[];
   notes: string[];
+  /** Partitions detached whose tables stay (`schema.name`), and the table they left. */
+  kept: Map<string, string>;
+  /** Partitions created, at any level (`schema.name`), with their table and bound. */
+  created: { key: string; name: string; table: string; bound: string }[];
 }
 
-function createSubtree(parent: QualifiedName, p: PartitionState, schema: string | undefined, out: string[]): void {
-  out.push(createPartitionFromClauses({ parent, partition: { schema, name: p.name }, bound: p.bound, partitionBy: p.partitionBy, tablespace: p.tablespace }));
-  for (const c of p.partitions ?? []) createSubtree({ schema, name: p.name }, c, schema, out);
+function createSubtree(parent: QualifiedName, p: PartitionState, schema: string | undefined, ops: LevelOps, table: string): void {
+  ops.creates.push(createPartitionFromClauses({ parent, partition: { schema, name: p.name }, bound: p.bound, partitionBy: p.partitionBy, tablespace: p.tablespace }));
+  ops.created.push({ key: k({ schema, name: p.name }), name: p.name, table, bound: p.bound });
+  for (const c of p.partitions ?? []) createSubtree({ schema, name: p.name }, c, schema, ops, table);
+}
+
+/**
+ * A detached partition's table stays (unless dropped): a partition created under the
+ * same name anywhere in the schema, at any level of any table, would fail.
+ */
+function refuseReusedNames(migration: string, ops: LevelOps): void {
+  for (const c of ops.created) {
+    const left = ops.kept.get(c.key);
+    if (left === undefined) continue;
+    throw new PostprocessError('NAME_REUSED', migration, `partition "${c.name}" of "${c.table}" is declared with bound ${c.bound}, but "${c.name}", detached from "${left}", stays as a table`, "give the new partition another name, or opt in to dropping removed partitions with onPartitionRemoved: 'drop'");
+  }
 }
 
 function diffLevel(
@@ -115,19 +132,15 @@ function diffLevel(
     }
     if (c.partitionBy) diffLevel(ctx, { schema: ctx.schema, name: c.name }, p.partitions ?? [], c.partitions ?? [], ops);
   }
-  const keptNames = new Set<string>();
   for (const p of unmatched) {
     ops.detaches.push(detachPartitionSql({ parent, partition: { schema: ctx.schema, name: p.name } }));
     const drop = ctx.onRemove === 'drop' && p.bound !== 'DEFAULT';
     if (drop) ops.detaches.push(dropTableSql({ table: { schema: ctx.schema, name: p.name } }));
-    else keptNames.add(p.name);
+    else ops.kept.set(k({ schema: ctx.schema, name: p.name }), ctx.table);
     ops.notes.push(`${drop ? 'detach and drop' : 'detach (table kept)'} partition ${p.name} (${p.bound})`);
   }
   for (const c of created) {
-    if (keptNames.has(c.name)) {
-      throw new PostprocessError('NAME_REUSED', ctx.migration, `partition "${c.name}" of "${ctx.table}" is re-declared with bound ${c.bound}, but the detached partition of that name stays as a table`, "give the new partition another name, or opt in to dropping removed partitions with onPartitionRemoved: 'drop'");
-    }
-    createSubtree(parent, c, ctx.schema, ops.creates);
+    createSubtree(parent, c, ctx.schema, ops, ctx.table);
     ops.notes.push(`create partition ${c.name} (${c.bound})`);
   }
 }
@@ -173,9 +186,19 @@ export function diffMigration(input: DiffInput): DiffResult {
     notes.push(`create ${key} ${cur.state.partitionBy} with ${after.length} partition(s)`);
   }
 
-  const ops: LevelOps = { renames: [], detaches: [], creates: [], notes: [] };
+  const ops: LevelOps = { renames: [], detaches: [], creates: [], notes: [], kept: new Map(), created: [] };
   for (const [key, cur] of current) {
-    if (createdKeys.has(key)) continue;
+    if (createdKeys.has(key)) {
+      // the partitions of a table this migration creates take their names too
+      const walk = (list: readonly PartitionState[], schema: string | undefined) => {
+        for (const p of list) {
+          ops.created.push({ key: k({ schema, name: p.name }), name: p.name, table: key, bound: p.bound });
+          walk(p.partitions ?? [], schema);
+        }
+      };
+      walk(cur.state.partitions, cur.partitioning.table.schema);
+      continue;
+    }
     const before = next.get(key);
     if (!before) {
       if (input.tablesBefore?.has(key)) {
@@ -190,6 +213,7 @@ export function diffMigration(input: DiffInput): DiffResult {
     diffLevel({ migration, table: key, onRemove: cur.partitioning.onPartitionRemoved, schema }, cur.partitioning.table, before.partitions, cur.state.partitions, ops);
     next.set(key, cur.state);
   }
+  refuseReusedNames(migration, ops);
   for (const key of next.keys()) {
     if (!current.has(key)) {
       throw new PostprocessError('CONVERT_TO_PLAIN', migration, `table "${key}" was created partitioned, but the schema no longer declares it partitioned and this migration does not drop it`, 'declare it with pgPartitionedTable()/partitioned() again; turning a partitioned table into a plain one needs a rebuild');

@@ -294,7 +294,8 @@ function checkName(name: unknown, ctx: LevelContext, label: string, what: string
   const problem = identifierProblem(name as string);
   if (problem) {
     const code = typeof name === 'string' && problem.includes('bytes') ? 'NAME_TOO_LONG' : 'NAME_INVALID';
-    fail(code, ctx, `${what} ${JSON.stringify(name)} ${problem}`, explicit ? 'choose a shorter name' : 'give the partition a shorter explicit name: { name: "..." }', { partition: label });
+    const hint = code === 'NAME_INVALID' ? 'use a non-empty string without NUL characters' : explicit ? 'choose a shorter name' : 'give the partition a shorter explicit name: { name: "..." }';
+    fail(code, ctx, `${what} ${JSON.stringify(name)} ${problem}`, hint, { partition: label });
   }
   return name as string;
 }

@@ -1,0 +1,115 @@
+/**
+ * Error codes of the ground floor and the edges, made to happen without a
+ * database: the quoting of identifiers and literals (QuotingError), the CLI's
+ * choice of database and driver, and an executor on a client whose server does not
+ * say its version. Each asserts the code and that the message names the value,
+ * file or directory involved.
+ */
+import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DrizzlePartitionsError, QuotingError } from '../../src/errors.js';
+import { openDatabase, resolveUrl } from '../../src/cli/connect.js';
+import { withExecutor } from '../../src/runtime/executor.js';
+import { numericLiteral, quoteIdent, quoteLiteral, quoteQualified } from '../../src/sql/quote.js';
+
+function thrown(fn: () => unknown): DrizzlePartitionsError {
+  let error: unknown;
+  try {
+    fn();
+  } catch (e) {
+    error = e;
+  }
+  expect(error, 'must throw').toBeInstanceOf(DrizzlePartitionsError);
+  return error as DrizzlePartitionsError;
+}
+
+async function rejected(p: Promise<unknown>): Promise<DrizzlePartitionsError> {
+  const e = await p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  expect(e, 'must be refused').toBeInstanceOf(DrizzlePartitionsError);
+  return e as DrizzlePartitionsError;
+}
+
+describe('QuotingError codes', () => {
+  it.each([
+    ['IDENTIFIER_EMPTY', '', ['identifier ""', 'is empty']],
+    ['IDENTIFIER_TOO_LONG', 'a'.repeat(64), [`"${'a'.repeat(64)}"`, '64 bytes']],
+    ['IDENTIFIER_TOO_LONG', 'é'.repeat(32), ['64 bytes']],
+    ['IDENTIFIER_INVALID', 'ev\0us', ['"ev\\u0000us"', 'NUL']],
+  ])('%s: quoteIdent(%j)', (code, name, mentions) => {
+    const e = thrown(() => quoteIdent(name));
+    expect(e).toBeInstanceOf(QuotingError);
+    expect(e.code).toBe(code);
+    for (const m of mentions) expect(e.message).toContain(m);
+  });
+
+  it('IDENTIFIER_EMPTY: an empty schema of a qualified name', () => {
+    const e = thrown(() => quoteQualified({ schema: '', name: 'events' }));
+    expect(e.code).toBe('IDENTIFIER_EMPTY');
+  });
+
+  it.each([
+    ['a string with a NUL character', () => quoteLiteral('o\0k'), ['"o\\u0000k"', 'NUL']],
+    ['a value that is not a string', () => quoteLiteral(42 as unknown as string), ['literal 42', 'not a string']],
+    ['NaN as a number', () => numericLiteral(Number.NaN), ['NaN', 'not a finite decimal number']],
+    ['Infinity as a number', () => numericLiteral(Number.POSITIVE_INFINITY), ['Infinity']],
+    ['a numeric string in exponent notation', () => numericLiteral('1e5'), ['1e5']],
+  ])('LITERAL_INVALID: %s', (_what, fn, mentions) => {
+    const e = thrown(fn);
+    expect(e).toBeInstanceOf(QuotingError);
+    expect(e.code).toBe('LITERAL_INVALID');
+    for (const m of mentions) expect(e.message).toContain(m);
+  });
+});
+
+describe('the CLI: which database, which driver', () => {
+  let dirs: string[] = [];
+  afterEach(() => {
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    dirs = [];
+  });
+
+  it('NO_DATABASE_URL: no --url, no DATABASE_URL, no dbCredentials.url', () => {
+    for (const credentials of [undefined, {}, { url: '' }, { host: 'localhost' }]) {
+      const e = thrown(() => resolveUrl(undefined, {}, credentials));
+      expect(e.code).toBe('NO_DATABASE_URL');
+      expect(e.message).toContain('no database to connect to');
+      expect(e.hint).toContain('--url');
+    }
+    // any one of the three is enough
+    expect(resolveUrl(undefined, {}, { url: 'postgres://config/db' })).toBe('postgres://config/db');
+    expect(resolveUrl(undefined, { DATABASE_URL: 'postgres://env/db' }, { url: 'postgres://config/db' })).toBe('postgres://env/db');
+  });
+
+  it('NO_DRIVER: a project with neither postgres nor pg installed', async () => {
+    const dir = mkdtempSync(join(realpathSync(tmpdir()), 'dp-no-driver-'));
+    dirs.push(dir);
+    writeFileSync(join(dir, 'package.json'), '{ "name": "no-driver", "private": true }\n');
+    const e = await rejected(openDatabase('postgres://localhost:1/none', dir));
+    expect(e.code).toBe('NO_DRIVER');
+    expect(e.message).toContain(`neither postgres (postgres.js) nor pg is installed in ${dir}`);
+    expect(e.hint).toBe('npm install postgres');
+  });
+});
+
+describe('the executor', () => {
+  it('SERVER_VERSION_UNKNOWN: a client whose server does not report server_version_num', async () => {
+    const sent: string[] = [];
+    // a node-postgres Client as the executor sees one: connect() and query()
+    const client = {
+      connect: async () => undefined,
+      query: async (text: string) => {
+        sent.push(text);
+        return { rows: text.includes('server_version_num') ? [{ v: 'devel' }] : [], command: 'SELECT' };
+      },
+    };
+    const e = await rejected(withExecutor(client as never, (ex) => ex.serverVersionNum()));
+    expect(e.code).toBe('SERVER_VERSION_UNKNOWN');
+    expect(e.message).toContain('server_version_num');
+    expect(sent.some((s) => s.includes('server_version_num'))).toBe(true);
+  });
+});
