@@ -26,11 +26,12 @@ import {
   setSchemaSql,
   setTablespaceSql,
 } from '../ddl/maintenance-sql.js';
-import { quoteQualified, type QualifiedName } from '../sql/quote.js';
+import type { QualifiedName } from '../sql/quote.js';
 import { DrizzlePartitionsError } from '../errors.js';
 import { sqlState, type DatabaseLike, type Executor } from './executor.js';
+import { partitionState } from './introspect.js';
 import { releaseMaintainerLock, takeMaintainerLock, withLockRetry, type LockOptions } from './lock.js';
-import { isManaged, managedComment, retiredComment, retiringComment } from './marker.js';
+import { managedComment, retiredComment, retiringComment } from './marker.js';
 import { FENCE_CONSTRAINT } from './fence.js';
 import type { CreateOp, FinalizeOp, FinishRetireOp, MaintenanceOp, MaintenancePlan, RetireOp } from './plan.js';
 import { withSession } from './session.js';
@@ -199,19 +200,6 @@ async function finishRetire(ex: Executor, op: RetireOp | FinalizeOp | FinishReti
   }
   await ex.query(mark);
   return { status: 'done', attempts: d.attempts, method: `${d.method}, table kept` };
-}
-
-/** Where a partition stands now: attached to `table`, detach-pending, marked as ours. */
-async function partitionState(ex: Executor, table: QualifiedName, partition: QualifiedName): Promise<{ exists: boolean; attached: boolean; pending: boolean; managed: boolean }> {
-  // inhdetachpending exists from PostgreSQL 14: read through to_jsonb so older servers answer false.
-  const [row] = await ex.query<{ attached: boolean; pending: boolean; comment: string | null }>(
-    `select coalesce(i.inhparent = to_regclass($2)::oid, false) as attached, coalesce((to_jsonb(i) ->> 'inhdetachpending')::boolean, false) as pending,
-       obj_description(c.oid, 'pg_class') as comment
-     from pg_class c left join pg_inherits i on i.inhrelid = c.oid where c.oid = to_regclass($1)`,
-    [quoteQualified(partition), quoteQualified(table)],
-  );
-  if (!row) return { exists: false, attached: false, pending: false, managed: false };
-  return { exists: true, attached: row.attached, pending: row.pending, managed: isManaged(row.comment) };
 }
 
 /**

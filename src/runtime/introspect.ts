@@ -1,7 +1,9 @@
 /**
- * Reads a partitioned table's live partition tree from the catalog in one round
+ * The runtime's reads of the catalog, in one place. The partition tree in one round
  * trip, whatever the number of partitions: bounds parsed back into values, the
- * default partition, estimated rows, size, tablespace, and who made each one.
+ * default partition, estimated rows, size, tablespace, and who made each one. Then
+ * the smaller questions maintenance asks: the columns a copy carries, the tables
+ * that have a name, where a partition stands, who holds a lock, a constraint.
  */
 import type { PgTable } from 'drizzle-orm/pg-core';
 import { quoteQualified, type QualifiedName } from '../sql/quote.js';
@@ -216,4 +218,43 @@ export function resolveTarget(table: PgTable | QualifiedName): { table: Qualifie
   const q = table as QualifiedName;
   if (typeof q.name === 'string') return { table: { schema: q.schema ?? 'public', name: q.name }, declared: new Set() };
   throw new DrizzlePartitionsError('NOT_PARTITIONED', `table "${tableIdentity(table as PgTable).name}" was not defined with pgPartitionedTable() or partitioned()`);
+}
+
+/** Where a partition stands now: attached to `table`, detach-pending, marked as ours. */
+export async function partitionState(ex: Executor, table: QualifiedName, partition: QualifiedName): Promise<{ exists: boolean; attached: boolean; pending: boolean; managed: boolean }> {
+  // inhdetachpending exists from PostgreSQL 14: read through to_jsonb so older servers answer false.
+  const [row] = await ex.query<{ attached: boolean; pending: boolean; comment: string | null }>(
+    `select coalesce(i.inhparent = to_regclass($2)::oid, false) as attached, coalesce((to_jsonb(i) ->> 'inhdetachpending')::boolean, false) as pending,
+       obj_description(c.oid, 'pg_class') as comment
+     from pg_class c left join pg_inherits i on i.inhrelid = c.oid where c.oid = to_regclass($1)`,
+    [quoteQualified(partition), quoteQualified(table)],
+  );
+  if (!row) return { exists: false, attached: false, pending: false, managed: false };
+  return { exists: true, attached: row.attached, pending: row.pending, managed: isManaged(row.comment) };
+}
+
+/** Who holds locks on `relation` or one of its partitions right now (pid, age, query), for the report. */
+export async function lockHolders(ex: Executor, relation: QualifiedName): Promise<string[]> {
+  try {
+    // The relation and its partitions: ATTACH and DETACH also lock the default
+    // partition, so a reader of that partition alone holds them up. One line per
+    // backend, the oldest transaction first (now() would be our own start).
+    const rows = await ex.query<{ pid: number; mode: string; age: string | null; query: string | null }>(
+      `select a.pid, string_agg(distinct l.mode, ', ') as mode, (clock_timestamp() - a.xact_start)::text as age, left(a.query, 80) as query
+       from pg_locks l join pg_stat_activity a on a.pid = l.pid
+       where l.relation in (select to_regclass($1)::oid union all select i.inhrelid from pg_inherits i where i.inhparent = to_regclass($1))
+         and l.granted and a.pid <> pg_backend_pid()
+       group by a.pid, a.xact_start, a.query order by a.xact_start limit 3`,
+      [quoteQualified(relation)],
+    );
+    return rows.map((r) => `pid ${r.pid} (${r.mode}, transaction open ${r.age ?? '?'}: ${r.query ?? ''})`);
+  } catch {
+    return [];
+  }
+}
+
+/** Whether `table` has a constraint named `name`. */
+export async function hasConstraint(ex: Executor, table: QualifiedName, name: string): Promise<boolean> {
+  const [row] = await ex.query<{ n: number }>(`select count(*)::int as n from pg_constraint where conrelid = to_regclass($1) and conname = $2`, [quoteQualified(table), name]);
+  return (row?.n ?? 0) > 0;
 }

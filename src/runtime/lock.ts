@@ -6,9 +6,9 @@
  */
 import { DrizzlePartitionsError } from '../errors.js';
 import type { QualifiedName } from '../sql/quote.js';
-import { quoteQualified } from '../sql/quote.js';
 import { lockExclusiveSql } from '../ddl/maintenance-sql.js';
 import { sqlState, type Executor } from './executor.js';
+import { lockHolders } from './introspect.js';
 import { PG_ERRORS } from './pg-errors.js';
 
 /** Lock behaviour of maintenance. */
@@ -78,26 +78,6 @@ export class LockTimeoutError extends DrizzlePartitionsError {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Who holds locks on `relation` or one of its partitions right now (pid, age, query), for the report. */
-export async function lockHolders(ex: Executor, relation: QualifiedName): Promise<string[]> {
-  try {
-    // The relation and its partitions: ATTACH and DETACH also lock the default
-    // partition, so a reader of that partition alone holds them up. One line per
-    // backend, the oldest transaction first (now() would be our own start).
-    const rows = await ex.query<{ pid: number; mode: string; age: string | null; query: string | null }>(
-      `select a.pid, string_agg(distinct l.mode, ', ') as mode, (clock_timestamp() - a.xact_start)::text as age, left(a.query, 80) as query
-       from pg_locks l join pg_stat_activity a on a.pid = l.pid
-       where l.relation in (select to_regclass($1)::oid union all select i.inhrelid from pg_inherits i where i.inhparent = to_regclass($1))
-         and l.granted and a.pid <> pg_backend_pid()
-       group by a.pid, a.xact_start, a.query order by a.xact_start limit 3`,
-      [quoteQualified(relation)],
-    );
-    return rows.map((r) => `pid ${r.pid} (${r.mode}, transaction open ${r.age ?? '?'}: ${r.query ?? ''})`);
-  } catch {
-    return [];
-  }
-}
 
 /**
  * Runs `step` (which issues its statements through `ex`) with `lock_timeout` set,

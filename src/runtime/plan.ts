@@ -5,7 +5,7 @@
  */
 import type { PgTable } from 'drizzle-orm/pg-core';
 import { anyRowsSql, boundPredicate, countUpToSql, maxKeySql } from '../ddl/maintenance-sql.js';
-import { identifierBytes, MAX_IDENTIFIER_BYTES, quoteQualified, type QualifiedName } from '../sql/quote.js';
+import { identifierBytes, MAX_IDENTIFIER_BYTES, type QualifiedName } from '../sql/quote.js';
 import type { Casing } from '../ddl/column-names.js';
 import { declaredPartitionsSql, partitionByClause } from '../ddl/partition-ddl.js';
 import { resolveTemplate } from '../schema/resolve.js';
@@ -16,7 +16,7 @@ import type { MaintenancePolicy, RetentionAction } from '../schema/resolved.js';
 import type { PartitionBound } from '../schema/resolved.js';
 import type { DatabaseLike, Executor } from './executor.js';
 import { withSession } from './session.js';
-import { copyColumns, readTree, relationsNamed, resolveTarget, retiringLeftovers, type PartitionInfo, type PartitionTree } from './introspect.js';
+import { copyColumns, hasConstraint, readTree, relationsNamed, resolveTarget, retiringLeftovers, type PartitionInfo, type PartitionTree } from './introspect.js';
 import { choosePartitionName, hashedName } from './partition-names.js';
 import { DEFAULT_MAX_MOVE_ROWS, measureDefault, type StepLimits } from './step-limits.js';
 import { addSlots, boundMicros, floorToIntegerSlot, floorToSlot, integerBound, subtractInterval, timeBound } from './time-grid.js';
@@ -179,8 +179,7 @@ async function planTable(ex: Executor, table: PgTable | QualifiedName, opts: { n
     plan.problems.push({ code: 'retire-unfinished', table: t, partition: left.name, message: `${left.schema}.${left.name} was detached by a run that stopped before it finished retiring it; apply finishes it${policy?.retention ? ` (${policy.retention.action.kind})` : ''}` });
   }
   if (dflt) {
-    const fences = await ex.query<{ n: number }>(`select count(*)::int as n from pg_constraint where conrelid = to_regclass($1) and conname = $2`, [quoteQualified({ schema: dflt.schema, name: dflt.name }), FENCE_CONSTRAINT]);
-    if ((fences[0]?.n ?? 0) > 0) plan.problems.push({ code: 'fence-left', table: t, partition: dflt.name, message: `a run of an earlier version stopped and left its fence on ${dflt.name}: inserts into the range it excludes are refused until apply attaches that partition, which removes it` });
+    if (await hasConstraint(ex, { schema: dflt.schema, name: dflt.name }, FENCE_CONSTRAINT)) plan.problems.push({ code: 'fence-left', table: t, partition: dflt.name, message: `a run of an earlier version stopped and left its fence on ${dflt.name}: inserts into the range it excludes are refused until apply attaches that partition, which removes it` });
     const [row] = await ex.query<{ any: boolean }>(anyRowsSql({ schema: dflt.schema, name: dflt.name }));
     if (row?.any) plan.problems.push({ code: 'default-has-rows', table: t, partition: dflt.name, message: `the default partition ${dflt.name} holds rows${dflt.estimatedRows > 0 ? ` (about ${dflt.estimatedRows})` : ''}; apply moves those that a new partition covers` });
   }
