@@ -169,6 +169,7 @@ async function readConfigFile(file: string, cwd: string): Promise<Record<string,
       content = mod.default ?? mod;
     }
   } catch (e) {
+    if (e instanceof ConfigError) throw e; // tsx missing: not the config's fault
     throw new ConfigError('CONFIG_LOAD_FAILED', `drizzle config "${file}" failed to load: ${thrownMessage(e)}`, {
       file,
       cause: e,

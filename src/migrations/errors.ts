@@ -22,7 +22,9 @@ export type ConfigErrorCode =
   /** The config's `schema` patterns match no schema file. */
   | 'SCHEMA_NOT_FOUND'
   /** A schema file threw while loading. */
-  | 'SCHEMA_LOAD_FAILED';
+  | 'SCHEMA_LOAD_FAILED'
+  /** tsx, which loads TypeScript configs and schema files, is not installed (an optional peer dependency). */
+  | 'TSX_MISSING';
 
 /**
  * Where a {@link ConfigError} comes from, and what it wraps.

@@ -197,10 +197,17 @@ export type ModuleLoader = (file: string) => Promise<Record<string, unknown>>;
  * ```
  */
 export async function withTsxLoader<T>(cwd: string, fn: (load: ModuleLoader) => Promise<T>): Promise<T> {
-  // Loaded lazily: importing this package must not pull in tsx and esbuild. Not a
+  // Loaded lazily (and an optional peer): importing this package must not pull in tsx and esbuild. Not a
   // literal specifier: the CommonJS build resolves types the Node 10 way, which
   // cannot see tsx's `exports` map; the shape used is declared below.
-  const tsx = (await import(TSX_CJS_API)) as TsxCjsApi;
+  let tsx: TsxCjsApi;
+  try {
+    tsx = (await import(TSX_CJS_API)) as TsxCjsApi;
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') throw e;
+    throw new ConfigError('TSX_MISSING', 'loading the drizzle config and the schema files needs tsx, which is not installed', { hint: 'npm install --save-dev tsx (drizzle-partitions has it as an optional peer dependency, so that an application importing only the schema API does not install it)', cause: e });
+  }
   const tsconfig = process.env.TSX_TSCONFIG_PATH ? undefined : findUp(resolve(cwd), 'tsconfig.json');
   // tsx's CommonJS hooks read TSX_TSCONFIG_PATH once, when registered.
   if (tsconfig) process.env.TSX_TSCONFIG_PATH = tsconfig;

@@ -167,6 +167,28 @@ console.log(JSON.stringify({ partitioned: isPartitionedTable(ev), names: getPart
     expect(out).toEqual({ partitioned: true, names: ['ev_p20260101', 'ev_default'] });
   });
 
+  it('an application with the schema API alone installs neither tsx nor esbuild; loading a config without tsx says to install it (TSX_MISSING)', async () => {
+    const lean = join(work, 'lean');
+    await mkdir(lean);
+    await writeFile(join(lean, 'package.json'), `${JSON.stringify({ name: 'lean', version: '1.0.0', private: true }, null, 2)}\n`);
+    await npmInstall(lean, [tarball, `drizzle-orm@${await installed('drizzle-orm')}`]);
+    expect(existsSync(join(lean, 'node_modules/tsx'))).toBe(false);
+    expect(existsSync(join(lean, 'node_modules/esbuild'))).toBe(false);
+    await writeFile(join(lean, 'drizzle.config.ts'), `export default { dialect: 'postgresql', schema: './schema.ts', out: './drizzle' };\n`);
+    await writeFile(
+      join(lean, 'load.mjs'),
+      `import { loadDrizzleConfig } from 'drizzle-partitions/migrations';
+try { await loadDrizzleConfig({}); console.log('loaded'); } catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })); }
+`,
+    );
+    const out = JSON.parse(ok(await node(['load.mjs'], lean), 'node load.mjs').stdout) as { code: string; message: string };
+    expect(out.code).toBe('TSX_MISSING');
+    expect(out.message).toContain('npm install --save-dev tsx');
+    const cli = await run(join(lean, 'node_modules/.bin/drizzle-partitions'), ['status'], lean);
+    expect(cli.code).toBe(1);
+    expect(cli.stderr).toContain('needs tsx, which is not installed');
+  });
+
   it('the drizzle-partitions bin prints the version and the help', async () => {
     const bin = appPath('node_modules/.bin/drizzle-partitions');
     const v = ok(await run(bin, ['--version'], app), 'drizzle-partitions --version');
