@@ -1,7 +1,11 @@
 /**
- * Typed errors. Every error this package throws is a {@link DrizzlePartitionsError}
- * with a stable `code` and the names of the objects involved, so callers (and the
- * CLI) can react to the code and print the sentence.
+ * Typed errors, all in this file. Every error this package throws is a
+ * {@link DrizzlePartitionsError} with a stable `code` and the names of the objects
+ * involved, so callers (and the CLI) can react to the code and print the sentence.
+ * Each stage has its class and its union of codes (definitions, SQL quoting, the
+ * drizzle project, the post-processor, the runtime, the CLI), each code belongs to
+ * one class, and the base class writes every message the same way:
+ * `[CODE] what happened` and, when there is one, a line `  fix: how to fix it`.
  *
  * @example
  * ```ts
@@ -19,7 +23,8 @@ export class DrizzlePartitionsError extends Error {
   readonly hint: string | undefined;
 
   constructor(code: string, message: string, hint?: string) {
-    super(hint ? `${message}\n  fix: ${hint}` : message);
+    const text = `[${code}] ${message}`;
+    super(hint ? `${text}\n  fix: ${hint}` : text);
     this.name = new.target.name;
     this.code = code;
     this.hint = hint;
@@ -91,17 +96,181 @@ export class PartitionDefinitionError extends DrizzlePartitionsError {
   constructor(code: DefinitionErrorCode, ctx: DefinitionErrorContext, message: string, hint?: string) {
     const entry = ctx.partition && ctx.partition !== ctx.under ? `, partition "${ctx.partition}"` : '';
     const under = ctx.under ? `, in the sub-partitioning of partition "${ctx.under}"` : '';
-    super(code, `[${code}] partitioned table "${ctx.table}"${entry}${under}: ${message}`, hint);
+    super(code, `partitioned table "${ctx.table}"${entry}${under}: ${message}`, hint);
     this.table = ctx.table;
     this.column = ctx.column;
     this.partition = ctx.partition ?? ctx.under;
   }
 }
 
-/** An identifier or literal that cannot be sent to PostgreSQL safely. */
+/** Codes of {@link QuotingError}. */
+export type QuotingErrorCode = 'IDENTIFIER_EMPTY' | 'IDENTIFIER_TOO_LONG' | 'IDENTIFIER_INVALID' | 'LITERAL_INVALID' | 'EXPRESSION_UNRENDERABLE';
+
+/** An identifier, literal or key expression that cannot be sent to PostgreSQL safely. */
 export class QuotingError extends DrizzlePartitionsError {
-  declare readonly code: 'IDENTIFIER_EMPTY' | 'IDENTIFIER_TOO_LONG' | 'IDENTIFIER_INVALID' | 'LITERAL_INVALID';
-  constructor(code: QuotingError['code'], message: string, hint?: string) {
+  declare readonly code: QuotingErrorCode;
+  constructor(code: QuotingErrorCode, message: string, hint?: string) {
     super(code, message, hint);
   }
 }
+
+/**
+ * Codes of {@link ConfigError}.
+ *
+ * @example
+ * ```ts
+ * const retryable = (code: ConfigErrorCode) => code === 'CONFIG_NOT_FOUND' || code === 'SCHEMA_NOT_FOUND';
+ * ```
+ */
+export type ConfigErrorCode =
+  /** No drizzle config where one was looked for (the `--config` path, or the defaults in cwd). */
+  | 'CONFIG_NOT_FOUND'
+  /** The config file threw while loading, or is not valid JSON. */
+  | 'CONFIG_LOAD_FAILED'
+  /** The config loaded but is unusable: not postgresql, no `schema`, a wrong type or value. */
+  | 'CONFIG_INVALID'
+  /** The config's `schema` patterns match no schema file. */
+  | 'SCHEMA_NOT_FOUND'
+  /** A schema file threw while loading. */
+  | 'SCHEMA_LOAD_FAILED'
+  /** tsx, which loads TypeScript configs and schema files, is not installed (an optional peer dependency). */
+  | 'TSX_MISSING';
+
+/**
+ * Where a {@link ConfigError} comes from, and what it wraps.
+ *
+ * @example
+ * ```ts
+ * new ConfigError('SCHEMA_LOAD_FAILED', `schema file "${file}" failed to load: boom`, { file, cause: err });
+ * ```
+ */
+export interface ConfigErrorDetails {
+  /** Absolute path of the config or schema file involved, when there is one. */
+  file?: string | undefined;
+  /** Sentence that says how to fix the problem. */
+  hint?: string | undefined;
+  /** The original error (a config or schema file that threw), kept as `cause`. */
+  cause?: unknown;
+}
+
+/**
+ * A drizzle config or schema that cannot be read. The message names the file (or
+ * the patterns that matched nothing); `file` holds its absolute path, and `cause`
+ * the error the file threw, if it threw.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   const config = await loadDrizzleConfig({ cwd: process.cwd() });
+ * } catch (e) {
+ *   if (e instanceof ConfigError && e.code === 'CONFIG_NOT_FOUND') console.error(e.message);
+ *   else throw e;
+ * }
+ * ```
+ */
+export class ConfigError extends DrizzlePartitionsError {
+  declare readonly code: ConfigErrorCode;
+  /** Absolute path of the config or schema file involved, when there is one. */
+  readonly file: string | undefined;
+
+  constructor(code: ConfigErrorCode, message: string, details: ConfigErrorDetails = {}) {
+    super(code, message, details.hint);
+    this.file = details.file;
+    if (details.cause !== undefined) {
+      Object.defineProperty(this, 'cause', { value: details.cause, writable: true, configurable: true, enumerable: false });
+    }
+  }
+}
+
+/** Why the post-processor refused or failed; nothing was written. */
+export type PostprocessErrorCode =
+  | 'KEY_CHANGED'
+  | 'CONVERT_TO_PARTITIONED'
+  | 'CONVERT_TO_PLAIN'
+  | 'BOUND_CHANGED'
+  | 'SUBPARTITION_CHANGED'
+  | 'TABLESPACE_CHANGED'
+  | 'NAME_REUSED'
+  | 'TABLE_MISSING_FROM_MIGRATION'
+  | 'CREATE_TABLE_UNRECOGNISED'
+  | 'CONCURRENT_INDEX_ON_PARTITIONED'
+  | 'JOURNAL_MISSING'
+  | 'JOURNAL_MALFORMED'
+  | 'SNAPSHOT_MALFORMED'
+  | 'STATE_MALFORMED'
+  | 'MIGRATION_FILE_MISSING'
+  | 'PREFIX_UNSUPPORTED'
+  | 'NO_MIGRATIONS'
+  | 'DRIZZLE_KIT_FAILED';
+
+/**
+ * A refusal or failure of the post-processor. `where` is the migration (tag or
+ * folder) or file it concerns.
+ *
+ * @example
+ * ```ts
+ * try { await postprocess(); } catch (e) { if (e instanceof PostprocessError) console.error(e.code, e.where); }
+ * ```
+ */
+export class PostprocessError extends DrizzlePartitionsError {
+  declare readonly code: PostprocessErrorCode;
+  readonly where: string;
+  constructor(code: PostprocessErrorCode, where: string, message: string, hint?: string) {
+    super(code, `${where}: ${message}`, hint);
+    this.where = where;
+  }
+}
+
+/** Codes of {@link RuntimeError}: maintenance, introspection, the executor over each driver. */
+export type RuntimeErrorCode =
+  /** A step could not get its locks in all its attempts (LockTimeoutError). */
+  | 'LOCK_TIMEOUT'
+  /** The table is not partitioned in the database, or not defined as partitioned. */
+  | 'NOT_PARTITIONED'
+  /** ensurePartitions on a table that is not LIST-partitioned. */
+  | 'NOT_LIST_PARTITIONED'
+  /** A value given to ensurePartitions does not fit the key's type. */
+  | 'VALUE_INVALID'
+  /** Every name a new partition could take belongs to another table. */
+  | 'NAME_TAKEN'
+  /** A plan option out of range (a step limit). */
+  | 'OPTION_INVALID'
+  /** PostgreSQL printed a partition bound this package cannot read back. */
+  | 'BOUND_UNPARSEABLE'
+  | 'DATABASE_UNSUPPORTED'
+  | 'SERVER_VERSION_UNKNOWN'
+  | 'EXECUTOR_NESTED'
+  | 'EXECUTOR_RELEASED'
+  | 'TRANSACTION_NESTED'
+  | 'TRANSACTION_ABORTED'
+  | 'CONNECTION_LOST';
+
+/**
+ * An error of the runtime (plan, apply, ensurePartitions, listPartitions and the
+ * executor they run on).
+ *
+ * @example
+ * ```ts
+ * try { await ensurePartitions(db, events, ['x']); } catch (e) { if (e instanceof RuntimeError && e.code === 'NOT_LIST_PARTITIONED') console.error(e.message); }
+ * ```
+ */
+export class RuntimeError extends DrizzlePartitionsError {
+  declare readonly code: RuntimeErrorCode;
+  constructor(code: RuntimeErrorCode, message: string, hint?: string) {
+    super(code, message, hint);
+  }
+}
+
+/** Codes of {@link CliError}. */
+export type CliErrorCode = 'NO_DATABASE_URL' | 'NO_DRIVER';
+
+/** An error of the command line: nothing to connect to, no driver to connect with. */
+export class CliError extends DrizzlePartitionsError {
+  declare readonly code: CliErrorCode;
+  constructor(code: CliErrorCode, message: string, hint?: string) {
+    super(code, message, hint);
+  }
+}
+
+/** Every code an error of this package can have. */
+export type ErrorCode = DefinitionErrorCode | QuotingErrorCode | ConfigErrorCode | PostprocessErrorCode | RuntimeErrorCode | CliErrorCode;

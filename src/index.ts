@@ -51,5 +51,5 @@ export { apply } from './runtime/apply.js';
 export type { ApplyOptions, ApplyResult, OpResult, ProgressEvent } from './runtime/apply.js';
 export { ensurePartitions } from './runtime/ensure.js';
 export { LockTimeoutError } from './runtime/lock.js';
-export { DrizzlePartitionsError, PartitionDefinitionError, QuotingError } from './errors.js';
-export type { DefinitionErrorCode } from './errors.js';
+export { CliError, ConfigError, DrizzlePartitionsError, PartitionDefinitionError, PostprocessError, QuotingError, RuntimeError } from './errors.js';
+export type { CliErrorCode, ConfigErrorCode, DefinitionErrorCode, ErrorCode, PostprocessErrorCode, QuotingErrorCode, RuntimeErrorCode } from './errors.js';

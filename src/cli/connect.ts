@@ -5,7 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { DrizzlePartitionsError } from '../errors.js';
+import { CliError } from '../errors.js';
 
 /** An open connection the CLI closes when done. */
 export interface CliDatabase {
@@ -18,7 +18,7 @@ export interface CliDatabase {
 export function resolveUrl(flag: string | undefined, env: NodeJS.ProcessEnv, dbCredentials: unknown): string {
   const fromConfig = typeof dbCredentials === 'object' && dbCredentials !== null ? (dbCredentials as { url?: unknown }).url : undefined;
   const url = flag ?? env.DATABASE_URL ?? (typeof fromConfig === 'string' && fromConfig !== '' ? fromConfig : undefined);
-  if (!url) throw new DrizzlePartitionsError('NO_DATABASE_URL', 'no database to connect to', 'pass --url, set DATABASE_URL, or set dbCredentials.url in the drizzle config');
+  if (!url) throw new CliError('NO_DATABASE_URL', 'no database to connect to', 'pass --url, set DATABASE_URL, or set dbCredentials.url in the drizzle config');
   return url;
 }
 
@@ -46,5 +46,5 @@ export async function openDatabase(url: string, cwd: string): Promise<CliDatabas
   } catch (e) {
     if ((e as { code?: string }).code !== 'MODULE_NOT_FOUND') throw e;
   }
-  throw new DrizzlePartitionsError('NO_DRIVER', `neither postgres (postgres.js) nor pg is installed in ${cwd}`, 'npm install postgres');
+  throw new CliError('NO_DRIVER', `neither postgres (postgres.js) nor pg is installed in ${cwd}`, 'npm install postgres');
 }

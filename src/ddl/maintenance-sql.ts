@@ -67,7 +67,6 @@ export function commentOnTableSql(table: QualifiedName, comment: string): string
  * ```
  */
 export function moveRowsSql(from: QualifiedName, to: QualifiedName, predicate: string, columns: readonly string[]): string {
-  if (columns.length === 0) throw new RangeError(`moving rows into ${to.name} needs at least one column`);
   const cols = columns.map(quoteIdent).join(', ');
   return `WITH moved AS (DELETE FROM ${quoteQualified(from)} WHERE ${predicate} RETURNING ${cols}), ins AS (INSERT INTO ${quoteQualified(to)} (${cols}) OVERRIDING SYSTEM VALUE SELECT ${cols} FROM moved RETURNING 1) SELECT count(*)::int8::text AS n FROM ins`;
 }
@@ -82,7 +81,6 @@ export function moveRowsSql(from: QualifiedName, to: QualifiedName, predicate: s
  * ```
  */
 export function countUpToSql(table: QualifiedName, predicate: string | undefined, limit: number): string {
-  if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`count limit ${limit} must be a positive whole number`);
   return `SELECT count(*)::int8::text AS n FROM (SELECT 1 FROM ${quoteQualified(table)}${predicate ? ` WHERE ${predicate}` : ''} LIMIT ${limit}) s`;
 }
 

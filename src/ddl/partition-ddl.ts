@@ -8,7 +8,7 @@ import { columnDbName, type Casing } from './column-names.js';
 import { renderExpression } from '../sql/expression.js';
 import { boundClause } from './literals.js';
 import { numericLiteral, quoteIdent, quoteLiteral, quoteQualified, type QualifiedName } from '../sql/quote.js';
-import { DrizzlePartitionsError } from '../errors.js';
+import { PostprocessError } from '../errors.js';
 
 /** Options that change how names are rendered. */
 export interface RenderOptions {
@@ -181,7 +181,8 @@ export function declaredPartitionsSql(p: Partitioning, opts: RenderOptions = {})
 export function partitionedTableSql(createTableSql: string, p: Partitioning, opts: RenderOptions = {}): string[] {
   const m = /\)\s*;(\s*)$/.exec(createTableSql);
   if (!m) {
-    throw new DrizzlePartitionsError('CREATE_TABLE_UNRECOGNISED', `the CREATE TABLE statement for "${p.table.schema ?? 'public'}.${p.table.name}" does not end with ");", so PARTITION BY cannot be added: ${JSON.stringify(createTableSql.slice(-60))}`);
+    const table = `${p.table.schema ?? 'public'}.${p.table.name}`;
+    throw new PostprocessError('CREATE_TABLE_UNRECOGNISED', table, `the CREATE TABLE statement for "${table}" does not end with ");", so PARTITION BY cannot be added: ${JSON.stringify(createTableSql.slice(-60))}`);
   }
   const head = createTableSql.slice(0, m.index + 1);
   return [`${head} ${partitionByClause(p, opts)};${m[1]}`, ...declaredPartitionsSql(p, opts)];

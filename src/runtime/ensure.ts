@@ -6,7 +6,7 @@
 import type { PgTable } from 'drizzle-orm/pg-core';
 import { boundPredicate } from '../ddl/maintenance-sql.js';
 import type { QualifiedName } from '../sql/quote.js';
-import { DrizzlePartitionsError } from '../errors.js';
+import { RuntimeError } from '../errors.js';
 import { isBoundProblem, nameFragment, normalizeBound, sameBound, type BoundInput, type BoundValue } from '../schema/bound-values.js';
 import type { PartitionBound } from '../schema/resolved.js';
 import { apply, type ApplyOptions, type ApplyResult } from './apply.js';
@@ -35,7 +35,7 @@ export async function ensurePartitions(db: DatabaseLike, table: PgTable | Qualif
     const tree = await readTree(ex, target.table, target.declared);
     const t = `${tree.table.schema}.${tree.table.name}`;
     if (!tree.partitionBy.startsWith('LIST')) {
-      throw new DrizzlePartitionsError('NOT_LIST_PARTITIONED', `ensurePartitions needs a LIST-partitioned table; ${t} is ${tree.partitionBy}`);
+      throw new RuntimeError('NOT_LIST_PARTITIONED', `ensurePartitions needs a LIST-partitioned table; ${t} is ${tree.partitionBy}`);
     }
     const keyType = tree.keyTypes[0]!;
     const keyColumn = tree.keyColumns[0] ?? null;
@@ -44,7 +44,7 @@ export async function ensurePartitions(db: DatabaseLike, table: PgTable | Qualif
     const fresh: { v: BoundValue; candidates: string[] }[] = [];
     for (const input of values) {
       const v = normalizeBound(input, keyType);
-      if (isBoundProblem(v)) throw new DrizzlePartitionsError('BOUND_INVALID_VALUE', `ensurePartitions(${t}): ${v.message}`);
+      if (isBoundProblem(v)) throw new RuntimeError('VALUE_INVALID', `ensurePartitions(${t}): ${v.message}`);
       if (taken.some((x) => sameBound(x, v))) continue;
       taken.push(v);
       const base = `${tree.table.name}_${nameFragment(v)}`;
@@ -57,7 +57,7 @@ export async function ensurePartitions(db: DatabaseLike, table: PgTable | Qualif
     const ops: CreateOp[] = [];
     for (const { v, candidates } of fresh) {
       const choice = choosePartitionName(candidates, existing);
-      if ('taken' in choice) throw new DrizzlePartitionsError('NAME_TAKEN', `ensurePartitions(${t}): tables named ${choice.taken.join(' and ')} already exist and are not partitions of ours, so the value ${'text' in v ? v.text : v.kind} has no name left`, 'rename or drop those tables');
+      if ('taken' in choice) throw new RuntimeError('NAME_TAKEN', `ensurePartitions(${t}): tables named ${choice.taken.join(' and ')} already exist and are not partitions of ours, so the value ${'text' in v ? v.text : v.kind} has no name left`, 'rename or drop those tables');
       // the names chosen in this call are taken for the values after it
       existing.set(choice.name, { attached: true, managed: true });
       const bound: PartitionBound = { kind: 'list', values: [v] };

@@ -28,7 +28,7 @@
  * open); no caller of the driver can catch that.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { DrizzlePartitionsError } from '../errors.js';
+import { DrizzlePartitionsError, RuntimeError } from '../errors.js';
 import { PG_ERRORS } from './pg-errors.js';
 
 /**
@@ -118,7 +118,7 @@ export interface Executor {
  * `withExecutor` for it. After a connection failure inside fn, the Executor refuses
  * further statements with `CONNECTION_LOST`.
  *
- * @throws {DrizzlePartitionsError} `DATABASE_UNSUPPORTED` when `db` is none of the
+ * @throws {RuntimeError} `DATABASE_UNSUPPORTED` when `db` is none of the
  *   accepted shapes (see {@link DatabaseLike}).
  *
  * @example
@@ -325,9 +325,9 @@ function resolveTarget(db: DatabaseLike): Target {
   }
 
   const what = wrapped ? `a drizzle database whose $client is ${describeValue(client)}` : describeValue(client);
-  throw new DrizzlePartitionsError(
+  throw new RuntimeError(
     'DATABASE_UNSUPPORTED',
-    `[DATABASE_UNSUPPORTED] cannot run statements on ${what}`,
+    `cannot run statements on ${what}`,
     `${ACCEPTED}; pass the database you made with drizzle(...) or its $client`,
   );
 }
@@ -365,9 +365,9 @@ const holding = new AsyncLocalStorage<ReadonlySet<object>>();
 async function exclusive<T>(client: object, fn: () => Promise<T>): Promise<T> {
   const held = holding.getStore();
   if (held?.has(client)) {
-    throw new DrizzlePartitionsError(
+    throw new RuntimeError(
       'EXECUTOR_NESTED',
-      '[EXECUTOR_NESTED] withExecutor was called for a single connection (PGlite, a node-postgres Client or a reserved postgres.js connection) inside a withExecutor callback that already holds it',
+      'withExecutor was called for a single connection (PGlite, a node-postgres Client or a reserved postgres.js connection) inside a withExecutor callback that already holds it',
       'use the Executor the outer callback received',
     );
   }
@@ -471,9 +471,9 @@ class PinnedExecutor implements Executor {
   async transaction<T>(fn: (ex: Executor) => Promise<T>): Promise<T> {
     this.#usable();
     if (this.#inTransaction || this.openTransaction()) {
-      throw new DrizzlePartitionsError(
+      throw new RuntimeError(
         'TRANSACTION_NESTED',
-        '[TRANSACTION_NESTED] transaction() was called inside a transaction on the same connection',
+        'transaction() was called inside a transaction on the same connection',
         'run the statements in the transaction you already have',
       );
     }
@@ -489,7 +489,7 @@ class PinnedExecutor implements Executor {
     this.#usable();
     this.#version ??= this.#run(`select pg_catalog.current_setting('server_version_num') as v`).then(({ rows }) => {
       const v = Number.parseInt(String((rows[0] as { v?: unknown } | undefined)?.v), 10);
-      if (!Number.isInteger(v)) throw new DrizzlePartitionsError('SERVER_VERSION_UNKNOWN', '[SERVER_VERSION_UNKNOWN] the server did not report server_version_num');
+      if (!Number.isInteger(v)) throw new RuntimeError('SERVER_VERSION_UNKNOWN', 'the server did not report server_version_num');
       return v;
     });
     this.#version.catch(() => (this.#version = undefined));
@@ -513,9 +513,9 @@ class PinnedExecutor implements Executor {
 
   #usable(): void {
     if (this.#closed) {
-      throw new DrizzlePartitionsError(
+      throw new RuntimeError(
         'EXECUTOR_RELEASED',
-        '[EXECUTOR_RELEASED] this Executor was used after its withExecutor callback returned; its connection is back in the pool',
+        'this Executor was used after its withExecutor callback returned; its connection is back in the pool',
         'await every query inside the withExecutor callback',
       );
     }
@@ -575,20 +575,20 @@ function isConnectionFailure(e: unknown): boolean {
   return typeof message === 'string' && /connection terminated|not queryable/i.test(message);
 }
 
-function connectionLost(cause: unknown): DrizzlePartitionsError {
-  const err = new DrizzlePartitionsError(
+function connectionLost(cause: unknown): RuntimeError {
+  const err = new RuntimeError(
     'CONNECTION_LOST',
-    '[CONNECTION_LOST] the pinned connection failed earlier in this withExecutor callback; no statement is sent on it again',
+    'the pinned connection failed earlier in this withExecutor callback; no statement is sent on it again',
     'start again with a new withExecutor call',
   );
   Object.defineProperty(err, 'cause', { value: cause, enumerable: false, configurable: true, writable: true });
   return err;
 }
 
-function transactionAborted(cause?: unknown): DrizzlePartitionsError {
-  const err = new DrizzlePartitionsError(
+function transactionAborted(cause?: unknown): RuntimeError {
+  const err = new RuntimeError(
     'TRANSACTION_ABORTED',
-    '[TRANSACTION_ABORTED] COMMIT rolled the transaction back: a statement inside it failed and the callback returned anyway',
+    'COMMIT rolled the transaction back: a statement inside it failed and the callback returned anyway',
     'let the error propagate out of the transaction callback, or retry the whole transaction',
   );
   // Keep the SQLSTATE (25P02, in_failed_sql_transaction) reachable through sqlState().

@@ -7,7 +7,7 @@
  */
 import type { PgTable } from 'drizzle-orm/pg-core';
 import { quoteQualified, type QualifiedName } from '../sql/quote.js';
-import { DrizzlePartitionsError } from '../errors.js';
+import { RuntimeError } from '../errors.js';
 import { keyTypeOfSqlType, type KeyType } from '../schema/key-type.js';
 import { getPartitioning } from '../schema/partitioned-table.js';
 import type { PartitionBound } from '../schema/resolved.js';
@@ -113,7 +113,7 @@ export async function readTree(ex: Executor, table: QualifiedName, declared: Rea
   const rows = await ex.query<Row>(treeQuery(await ex.serverVersionNum()), [quoteQualified({ schema: table.schema ?? 'public', name: table.name })]);
   const root = rows.find((r) => r.parent === null);
   if (!root || !root.partkey) {
-    throw new DrizzlePartitionsError('NOT_PARTITIONED', `table "${table.schema ?? 'public'}.${table.name}" is not a partitioned table in this database`, 'apply the migrations first (drizzle-partitions generate, then migrate)');
+    throw new RuntimeError('NOT_PARTITIONED', `table "${table.schema ?? 'public'}.${table.name}" is not a partitioned table in this database`, 'apply the migrations first (drizzle-partitions generate, then migrate)');
   }
   const byParent = new Map<string, Row[]>();
   for (const r of rows) if (r.parent) byParent.set(r.parent, [...(byParent.get(r.parent) ?? []), r]);
@@ -217,7 +217,7 @@ export function resolveTarget(table: PgTable | QualifiedName): { table: Qualifie
   if (p) return { table: { schema: p.table.schema ?? 'public', name: p.table.name }, declared: declaredNames(table as PgTable) };
   const q = table as QualifiedName;
   if (typeof q.name === 'string') return { table: { schema: q.schema ?? 'public', name: q.name }, declared: new Set() };
-  throw new DrizzlePartitionsError('NOT_PARTITIONED', `table "${tableIdentity(table as PgTable).name}" was not defined with pgPartitionedTable() or partitioned()`);
+  throw new RuntimeError('NOT_PARTITIONED', `table "${tableIdentity(table as PgTable).name}" was not defined with pgPartitionedTable() or partitioned()`);
 }
 
 /** Where a partition stands now: attached to `table`, detach-pending, marked as ours. */

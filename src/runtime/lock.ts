@@ -4,7 +4,7 @@
  * when the timeout hits, it backs off and tries again, and finally reports who
  * held the lock. One maintainer at a time per table: a session advisory lock.
  */
-import { DrizzlePartitionsError } from '../errors.js';
+import { RuntimeError } from '../errors.js';
 import type { QualifiedName } from '../sql/quote.js';
 import { lockExclusiveSql } from '../ddl/maintenance-sql.js';
 import { sqlState, type Executor } from './executor.js';
@@ -67,7 +67,7 @@ export const HELD_STEP_LOCK_TIMEOUT_MS = 50;
 
 
 /** Thrown when a step could not get its locks in all its attempts. */
-export class LockTimeoutError extends DrizzlePartitionsError {
+export class LockTimeoutError extends RuntimeError {
   readonly attempts: number;
   readonly holders: string[];
   constructor(what: string, attempts: number, timeoutMs: number, holders: string[]) {

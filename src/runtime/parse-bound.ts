@@ -20,7 +20,7 @@
  *   `standard_conforming_strings = off` backslashes are doubled too (pass
  *   `{ standardConformingStrings: false }`).
  */
-import { DrizzlePartitionsError } from '../errors.js';
+import { RuntimeError } from '../errors.js';
 import {
   compareTuple,
   isBoundProblem,
@@ -50,12 +50,12 @@ export interface ParseBoundOptions {
 /** A range bound. */
 export type RangeBound = Extract<PartitionBound, { kind: 'range' }>;
 
-const CODE = 'BOUND_UNPARSEABLE';
+const CODE = 'BOUND_UNPARSEABLE' as const;
 const MAX_TEXT_IN_MESSAGE = 2000;
 
 function fail(text: string, reason: string, hint?: string): never {
   const shown = text.length > MAX_TEXT_IN_MESSAGE ? `${text.slice(0, MAX_TEXT_IN_MESSAGE)}… (${text.length} characters)` : text;
-  throw new DrizzlePartitionsError(CODE, `[${CODE}] ${reason}, in partition bound: ${shown}`, hint);
+  throw new RuntimeError(CODE, `${reason}, in partition bound: ${shown}`, hint);
 }
 
 // ---------------------------------------------------------------------------

@@ -100,6 +100,7 @@ export type ProblemCode =
   | 'needs-window'
   | 'rows-unattached'
   | 'name-too-long'
+  | 'key-mismatch'
   | 'no-policy';
 
 export interface Problem {
@@ -224,7 +225,11 @@ async function planTable(ex: Executor, table: PgTable | QualifiedName, opts: { n
     futureFrom = timeBound(addSlots(cur, policy.interval, 1), keyType);
     if (policy.retention) cutoff = timeBound(subtractInterval(now, policy.retention.keep), keyType === 'date' ? 'timestamptz' : keyType);
   } else {
-    if (!keyColumn) throw new Error(`integer policy on ${t} needs a column key`);
+    if (!keyColumn) {
+      // the schema refuses that; the database can still differ from the schema
+      plan.problems.push({ code: 'key-mismatch', table: t, message: `the integer policy needs a column key, and ${t} is partitioned by ${tree.partitionBy} in the database; nothing is created or retired` });
+      return plan;
+    }
     const [row] = await ex.query<{ v: string | null }>(maxKeySql(tree.table, keyColumn));
     const max = row?.v === null || row?.v === undefined ? 0n : BigInt(row.v);
     const cur = floorToIntegerSlot(max, policy.interval);

@@ -4,7 +4,7 @@
  * literals through the quoting module. Anything that cannot be inlined is refused.
  */
 import { Column, is, Param, SQL, StringChunk, Name, Placeholder, Table } from 'drizzle-orm';
-import { DrizzlePartitionsError } from '../errors.js';
+import { QuotingError } from '../errors.js';
 import { numericLiteral, quoteIdent, quoteLiteral } from './quote.js';
 
 type Visit = { column(col: Column): string; fail(what: string): never };
@@ -51,9 +51,15 @@ export function renderExpression(sqlExpr: SQL, columnName: (col: Column) => stri
   return walk([sqlExpr], {
     column: (c) => quoteIdent(columnName(c)),
     fail: (what) => {
-      throw new DrizzlePartitionsError('KEY_EXPRESSION_UNSUPPORTED', `partition key expression ${what}`);
+      // unreachable for a checked definition (expressionProblem runs when the schema loads)
+      throw new QuotingError('EXPRESSION_UNRENDERABLE', `partition key expression ${what}`, 'write the key expression with columns, literals and sql`` fragments only');
     },
   });
+}
+
+/** How expressionProblem's walk stops at the first problem. */
+class Unsupported {
+  constructor(readonly problem: string) {}
 }
 
 /** Why `sqlExpr` cannot be a key expression of the table whose columns `owns` accepts, or undefined. */
@@ -61,16 +67,16 @@ export function expressionProblem(sqlExpr: SQL, owns: (col: Column) => boolean):
   try {
     walk([sqlExpr], {
       column: (c) => {
-        if (!owns(c)) throw new DrizzlePartitionsError('KEY_EXPRESSION_UNSUPPORTED', `uses column "${c.name}" of another table`);
+        if (!owns(c)) throw new Unsupported(`uses column "${c.name}" of another table`);
         return 'x';
       },
       fail: (what) => {
-        throw new DrizzlePartitionsError('KEY_EXPRESSION_UNSUPPORTED', what);
+        throw new Unsupported(what);
       },
     });
     return undefined;
   } catch (e) {
-    if (e instanceof DrizzlePartitionsError) return e.message;
+    if (e instanceof Unsupported) return e.problem;
     throw e;
   }
 }

@@ -113,3 +113,30 @@ describe('the executor', () => {
     expect(sent.some((s) => s.includes('server_version_num'))).toBe(true);
   });
 });
+
+describe('codes of the other stages, without a database', () => {
+  it('EXPRESSION_UNRENDERABLE: rendering a key expression that holds a placeholder (a checked definition never gets there)', async () => {
+    const { sql } = await import('drizzle-orm');
+    const { renderExpression } = await import('../../src/sql/expression.js');
+    const e = thrown(() => renderExpression(sql`date_trunc('day', ${sql.placeholder('x')})`, () => 'at'));
+    expect(e).toBeInstanceOf(QuotingError);
+    expect(e.code).toBe('EXPRESSION_UNRENDERABLE');
+    expect(e.message).toBe('[EXPRESSION_UNRENDERABLE] partition key expression contains a placeholder; a partition key cannot take parameters\n  fix: write the key expression with columns, literals and sql`` fragments only');
+  });
+
+  it('OPTION_INVALID: a step limit that is not a whole number of rows, named in the message', async () => {
+    const { measureDefault } = await import('../../src/runtime/step-limits.js');
+    const { RuntimeError } = await import('../../src/errors.js');
+    const e = await rejected(measureDefault({} as never, null, { maxMoveRows: -1 }));
+    expect(e).toBeInstanceOf(RuntimeError);
+    expect(e.code).toBe('OPTION_INVALID');
+    expect(e.message).toBe('[OPTION_INVALID] maxMoveRows must be a whole number of rows, at least 0 (got -1)');
+  });
+
+  it('every error writes its message as [CODE] sentence, with the fix on a line of its own', async () => {
+    const { CliError, PostprocessError, RuntimeError } = await import('../../src/errors.js');
+    expect(new RuntimeError('NAME_TAKEN', 'tables named a and b already exist', 'rename them').message).toBe('[NAME_TAKEN] tables named a and b already exist\n  fix: rename them');
+    expect(new PostprocessError('KEY_CHANGED', '0001_next', 'the key changes').message).toBe('[KEY_CHANGED] 0001_next: the key changes');
+    expect(new CliError('NO_DRIVER', 'no driver').message).toBe('[NO_DRIVER] no driver');
+  });
+});

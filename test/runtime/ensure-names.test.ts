@@ -103,3 +103,17 @@ describe('ensurePartitions: tables it cannot work on', () => {
     expect(e.message).toContain('"tn_plain_drizzle" was not defined with pgPartitionedTable() or partitioned()');
   });
 });
+
+describe('ensurePartitions: values', () => {
+  it('VALUE_INVALID: a value the key\'s type cannot hold, named with the table; nothing created', async () => {
+    const { list, pgPartitionedTable } = await import('../../src/index.js');
+    const t = pgPartitionedTable('tn_shard', { shard: integer().notNull(), note: text() }, (c) => list(c.shard, { partitions: [{ values: [1] }] }));
+    await createOn(db.sql, t, `"shard" integer NOT NULL, "note" text`);
+    const before = (await listPartitions(db.sql, t)).partitions.map((p) => p.name);
+    const e = await rejection(ensurePartitions(db.sql, t, [2, 'two' as never]));
+    expect(e.code).toBe('VALUE_INVALID');
+    expect(e.message).toContain('ensurePartitions(public.tn_shard)');
+    expect(e.message).toContain('two');
+    expect((await listPartitions(db.sql, t)).partitions.map((p) => p.name)).toEqual(before);
+  });
+});
