@@ -2,6 +2,10 @@
  * Diffs the recorded partitioning state against the schema for one migration:
  * what the migration's `CREATE TABLE`s need, what changed on tables that already
  * exist, and which changes are refused (nothing is written then).
+ *
+ * Recorded clauses are compared with the schema by meaning, not as text: a bound by
+ * value, read back for the key's types (so a state rendered by another version of
+ * this package is not a change), `PARTITION BY` token by token, a tablespace by name.
  */
 import {
   createPartitionFromClauses,
@@ -13,10 +17,10 @@ import {
   type RenderOptions,
 } from '../ddl/partition-ddl.js';
 import type { QualifiedName } from '../sql/quote.js';
-import type { Partitioning } from '../schema/resolved.js';
+import type { DeclaredPartition, PartitionBound, PartitionLevel, Partitioning } from '../schema/resolved.js';
 import { PostprocessError } from './errors.js';
 import type { CreateTableEdit, FileTables } from './sql-file.js';
-import { tableKey, type PartitionState, type TableState } from './state.js';
+import { isDefaultClause, readRecordedBound, recordedBoundIs, sameClause, tableKey, type PartitionState, type TableState } from './state.js';
 
 /** A partitioned table of the schema, with its state rendered for this project's casing. */
 export interface CurrentTable {
@@ -89,13 +93,46 @@ function refuseReusedNames(migration: string, ops: LevelOps): void {
   }
 }
 
+/** Tablespaces are recorded as names (unquoted); none is the default tablespace. */
+function sameTablespace(a: string | undefined, b: string | undefined): boolean {
+  return (a ?? '') === (b ?? '');
+}
+
+/**
+ * Compares recorded partitions of one level with the schema's partitions there: a
+ * recorded bound is read back once for the level's keys and compared by value with
+ * the declared bound of the partition it is paired with.
+ */
+class LevelBounds {
+  private readonly read = new Map<PartitionState, PartitionBound | undefined>();
+  private readonly declared: Map<string, DeclaredPartition>;
+  constructor(private readonly level: PartitionLevel | undefined) {
+    this.declared = new Map((level?.partitions ?? []).map((d) => [d.name, d]));
+  }
+
+  /** Whether recorded partition `p` has the bound of current partition `c`. */
+  same(p: PartitionState, c: PartitionState): boolean {
+    const declared = this.declared.get(c.name);
+    if (!this.level || !declared) return sameClause(p.bound, c.bound);
+    if (!this.read.has(p)) this.read.set(p, readRecordedBound(p.bound, this.level.keys));
+    return recordedBoundIs(p.bound, declared.bound, this.level.keys, this.read.get(p));
+  }
+
+  /** The schema's level under current partition `c`, when it is sub-partitioned. */
+  sub(c: PartitionState): PartitionLevel | undefined {
+    return this.declared.get(c.name)?.partitionBy;
+  }
+}
+
 function diffLevel(
   ctx: { migration: string; table: string; onRemove: 'detach' | 'drop'; schema: string | undefined },
   parent: QualifiedName,
   prevList: readonly PartitionState[],
   curList: readonly PartitionState[],
+  level: PartitionLevel | undefined,
   ops: LevelOps,
 ): void {
+  const bounds = new LevelBounds(level);
   const unmatched = [...prevList];
   const pairs: [PartitionState, PartitionState][] = [];
   const fresh: PartitionState[] = [];
@@ -106,14 +143,14 @@ function diffLevel(
       continue;
     }
     const [p] = unmatched.splice(i, 1) as [PartitionState];
-    if (p.bound !== c.bound) {
+    if (!bounds.same(p, c)) {
       throw new PostprocessError('BOUND_CHANGED', ctx.migration, `partition "${c.name}" of "${ctx.table}" changes its bound from ${p.bound} to ${c.bound}; PostgreSQL cannot alter a bound in place, and detaching and re-attaching may fail on existing rows`, `keep the old bound, or declare a partition with a new name (the old one is then detached)`);
     }
     pairs.push([p, c]);
   }
   const created: PartitionState[] = [];
   for (const c of fresh) {
-    const i = unmatched.findIndex((p) => p.bound === c.bound);
+    const i = unmatched.findIndex((p) => bounds.same(p, c));
     if (i < 0) {
       created.push(c);
       continue;
@@ -124,17 +161,17 @@ function diffLevel(
     pairs.push([p, c]);
   }
   for (const [p, c] of pairs) {
-    if ((p.partitionBy ?? '') !== (c.partitionBy ?? '')) {
+    if (!sameClause(p.partitionBy ?? '', c.partitionBy ?? '')) {
       throw new PostprocessError('SUBPARTITION_CHANGED', ctx.migration, `partition "${c.name}" of "${ctx.table}" changes its sub-partitioning from ${p.partitionBy ?? 'none'} to ${c.partitionBy ?? 'none'}; an existing partition cannot be re-partitioned in place`, 'declare a new partition for the new layout and let the old one be detached');
     }
-    if ((p.tablespace ?? '') !== (c.tablespace ?? '')) {
+    if (!sameTablespace(p.tablespace, c.tablespace)) {
       throw new PostprocessError('TABLESPACE_CHANGED', ctx.migration, `partition "${c.name}" of "${ctx.table}" moves from tablespace ${p.tablespace ?? '(default)'} to ${c.tablespace ?? '(default)'}; moving rewrites the table under an exclusive lock, which a migration should not do silently`, 'keep the tablespace here and move the partition with ALTER TABLE ... SET TABLESPACE in a maintenance window');
     }
-    if (c.partitionBy) diffLevel(ctx, { schema: ctx.schema, name: c.name }, p.partitions ?? [], c.partitions ?? [], ops);
+    if (c.partitionBy) diffLevel(ctx, { schema: ctx.schema, name: c.name }, p.partitions ?? [], c.partitions ?? [], bounds.sub(c), ops);
   }
   for (const p of unmatched) {
     ops.detaches.push(detachPartitionSql({ parent, partition: { schema: ctx.schema, name: p.name } }));
-    const drop = ctx.onRemove === 'drop' && p.bound !== 'DEFAULT';
+    const drop = ctx.onRemove === 'drop' && !isDefaultClause(p.bound);
     if (drop) ops.detaches.push(dropTableSql({ table: { schema: ctx.schema, name: p.name } }));
     else ops.kept.set(k({ schema: ctx.schema, name: p.name }), ctx.table);
     ops.notes.push(`${drop ? 'detach and drop' : 'detach (table kept)'} partition ${p.name} (${p.bound})`);
@@ -206,11 +243,11 @@ export function diffMigration(input: DiffInput): DiffResult {
       }
       throw new PostprocessError('TABLE_MISSING_FROM_MIGRATION', migration, `partitioned table "${key}" is neither created by this migration nor recorded by an earlier one`, 'check that drizzle-kit sees the same schema files (and tablesFilter/schemaFilter) as drizzle-partitions, then generate again');
     }
-    if (before.partitionBy !== cur.state.partitionBy) {
+    if (!sameClause(before.partitionBy, cur.state.partitionBy)) {
       throw new PostprocessError('KEY_CHANGED', migration, `table "${key}" changes its partitioning from ${before.partitionBy} to ${cur.state.partitionBy}; PostgreSQL cannot change a partition key or method in place`, 'keep the old key, or create a new table with the new key and move the data (a rebuild operation is planned)');
     }
     const schema = cur.partitioning.table.schema;
-    diffLevel({ migration, table: key, onRemove: cur.partitioning.onPartitionRemoved, schema }, cur.partitioning.table, before.partitions, cur.state.partitions, ops);
+    diffLevel({ migration, table: key, onRemove: cur.partitioning.onPartitionRemoved, schema }, cur.partitioning.table, before.partitions, cur.state.partitions, cur.partitioning, ops);
     next.set(key, cur.state);
   }
   refuseReusedNames(migration, ops);

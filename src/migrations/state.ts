@@ -3,10 +3,19 @@
  * partitioned tables looked like when that migration was written, as the SQL
  * clauses this package rendered. Later changes are diffed against it, so the
  * catalog text PostgreSQL normalises is never compared.
+ *
+ * The clauses are compared by meaning, never as text, so a change in how this
+ * package renders them (a timestamptz's `+00`, quoting, spacing) is not a change:
+ * a recorded bound is parsed back into values for the key's types and compared
+ * with the schema's bound by value ({@link recordedBoundIs}); `PARTITION BY`
+ * clauses are compared token by token ({@link sameClause}).
  */
 import { boundClause } from '../ddl/literals.js';
 import { partitionByClause, type RenderOptions } from '../ddl/partition-ddl.js';
-import type { PartitionLevel, Partitioning } from '../schema/resolved.js';
+import { DrizzlePartitionsError } from '../errors.js';
+// The runtime's reader of bound text; it depends on nothing of the runtime but src/schema.
+import { boundsEqual, parsePartitionBound } from '../runtime/parse-bound.js';
+import type { PartitionBound, PartitionKey, PartitionLevel, Partitioning } from '../schema/resolved.js';
 
 /** Format version of state files. */
 export const STATE_VERSION = 1;
@@ -98,7 +107,162 @@ export function parseState(text: string): MigrationState | string {
   return d as MigrationState;
 }
 
-/** Whether two states say the same thing. */
+/**
+ * Whether two states are recorded the same (byte for byte once ordered). A quick
+ * check only: states that differ here may still mean the same partitioning (one
+ * rendered by another version); the diff compares them by value.
+ */
 export function sameState(a: MigrationState, b: MigrationState): boolean {
   return serializeState(migrationState(a.tables)) === serializeState(migrationState(b.tables));
+}
+
+// ---------------------------------------------------------------------------
+// Comparing recorded clauses by meaning
+
+/**
+ * A recorded bound clause read back into values for a level's `keys`; undefined when
+ * it does not read as a bound of those keys (the key's type or enum changed since).
+ *
+ * @example
+ * ```ts
+ * readRecordedBound("FOR VALUES FROM ('2026-01-01 00:00:00+00') TO (MAXVALUE)", getPartitioning(events)!.keys);
+ * // { kind: 'range', from: [{ kind: 'timestamptz', text: '2026-01-01 00:00:00', ord: ... }], to: [{ kind: 'maxvalue' }] }
+ * ```
+ */
+export function readRecordedBound(recorded: string, keys: readonly PartitionKey[]): PartitionBound | undefined {
+  try {
+    return parsePartitionBound(recorded, keys.map((k) => ({ type: k.type, enumLabels: k.enumLabels })));
+  } catch (e) {
+    if (e instanceof DrizzlePartitionsError && e.code === 'BOUND_UNPARSEABLE') return undefined;
+    throw e;
+  }
+}
+
+/**
+ * Whether a recorded bound clause is the bound `declared` now, by value:
+ * `'2026-01-01 00:00:00+00'` and `'2026-01-01T00:00:00Z'` are the same timestamptz,
+ * `1.50` and `1.5` the same numeric, `IN ('a', 'b')` and `IN ('b', 'a')` the same list.
+ * A recorded clause that does not read as a bound of `keys` is compared with the
+ * declared bound's clause token by token ({@link sameClause}).
+ *
+ * @param parsed - the recorded clause already read with {@link readRecordedBound}, if at hand.
+ *
+ * @example
+ * ```ts
+ * recordedBoundIs("FOR VALUES IN (1.50)", { kind: 'list', values: [{ kind: 'numeric', text: '1.5' }] }, keys); // true
+ * ```
+ */
+export function recordedBoundIs(recorded: string, declared: PartitionBound, keys: readonly PartitionKey[], parsed: PartitionBound | undefined = readRecordedBound(recorded, keys)): boolean {
+  return parsed ? boundsEqual(parsed, declared) : sameClause(recorded, boundClause(declared));
+}
+
+/** Whether a recorded bound clause is `DEFAULT`. */
+export function isDefaultClause(recorded: string): boolean {
+  return sameClause(recorded, 'DEFAULT');
+}
+
+/**
+ * Whether two SQL clauses say the same, token by token: whitespace between tokens,
+ * the case of keywords and unquoted names, and quotes around names that need none
+ * do not count (`PARTITION BY RANGE ("created_at")` is `partition by range (created_at)`),
+ * nor does a string literal's spelling (`'a\b'` is `E'a\\b'`). Values are not
+ * interpreted: compare bounds with {@link recordedBoundIs}. A name that is also a
+ * keyword compares equal quoted or not (`"user"`, `user`): this package always
+ * quotes names, so its own clauses never hold the bare keyword.
+ *
+ * @example
+ * ```ts
+ * sameClause('PARTITION BY HASH ("a", "b")', 'PARTITION BY HASH (a,b)'); // true
+ * ```
+ */
+export function sameClause(a: string, b: string): boolean {
+  if (a === b) return true;
+  const ta = clauseTokens(a);
+  const tb = clauseTokens(b);
+  return ta !== undefined && tb !== undefined && ta.length === tb.length && ta.every((t, i) => t === tb[i]);
+}
+
+const WORD = /[\p{L}_][\p{L}\p{N}_$]*/uy;
+const NUMBER = /(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?/y;
+const OPERATOR = /[+\-*/<>=~!@#%^&|`?]+/y;
+const SIMPLE_ESCAPES: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
+
+/** The tokens of a clause, each tagged with its kind; undefined when a quote is not closed. */
+function clauseTokens(text: string): string[] | undefined {
+  const out: string[] = [];
+  let i = 0;
+  const sticky = (re: RegExp): string | undefined => {
+    re.lastIndex = i;
+    const m = re.exec(text);
+    return m ? m[0] : undefined;
+  };
+  while (i < text.length) {
+    const ch = text[i]!;
+    if (/\s/.test(ch)) {
+      i += 1;
+      continue;
+    }
+    const escaped = (ch === 'E' || ch === 'e') && text[i + 1] === "'";
+    if (ch === "'" || escaped) {
+      const start = escaped ? i + 1 : i;
+      let value = '';
+      // octal, hex and Unicode escapes are not decoded: such a string is kept as written
+      let undecoded = false;
+      let j = start + 1;
+      for (;;) {
+        if (j >= text.length) return undefined;
+        const c = text[j]!;
+        if (c === "'" && text[j + 1] === "'") {
+          value += "'";
+          j += 2;
+        } else if (c === "'") {
+          j += 1;
+          break;
+        } else if (c === '\\' && escaped && j + 1 < text.length) {
+          const e = text[j + 1]!;
+          if (/[0-7xuU]/.test(e)) undecoded = true;
+          value += SIMPLE_ESCAPES[e] ?? e;
+          j += 2;
+        } else {
+          value += c;
+          j += 1;
+        }
+      }
+      out.push(undecoded ? `e:${text.slice(start, j)}` : `s:${value}`);
+      i = j;
+      continue;
+    }
+    if (ch === '"') {
+      let name = '';
+      let j = i + 1;
+      for (;;) {
+        if (j >= text.length) return undefined;
+        if (text[j] === '"' && text[j + 1] === '"') {
+          name += '"';
+          j += 2;
+        } else if (text[j] === '"') {
+          j += 1;
+          break;
+        } else {
+          name += text[j];
+          j += 1;
+        }
+      }
+      out.push(`i:${name}`);
+      i = j;
+      continue;
+    }
+    const word = sticky(WORD);
+    if (word !== undefined) {
+      // PostgreSQL folds unquoted names and keywords to lower case (ASCII letters only)
+      out.push(`i:${word.replace(/[A-Z]+/g, (m) => m.toLowerCase())}`);
+      i += word.length;
+      continue;
+    }
+    const number = sticky(NUMBER);
+    const token = number ?? sticky(OPERATOR) ?? ch;
+    out.push(`${number !== undefined ? 'n' : 'p'}:${token}`);
+    i += token.length;
+  }
+  return out;
 }
