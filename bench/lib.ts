@@ -5,9 +5,7 @@
  *
  * Benchmarks are not tests: nothing here is asserted by `npm test`.
  */
-import { execFile } from 'node:child_process';
 import os from 'node:os';
-import { promisify } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import postgres from 'postgres';
 import { createScratchDatabase, databaseFromUrl, type ScratchDatabase } from '../test/harness/client.js';
@@ -40,6 +38,12 @@ export interface Sizes {
   partitionedTables: number;
   /** Scenario 5: runs of each command (the median is reported). */
   generateRuns: number;
+  /** Scenario 6: days of workload rows in the default partition (maintenance creates one a step). */
+  liveDays: number;
+  /** Scenario 6: workload rows per day (seeded: the readers' baseline and the writers' pools). */
+  liveRowsPerDay: number;
+  /** Scenario 6: untracked far-future rows in the default partition, which every ATTACH reads. */
+  liveFarRows: number;
 }
 
 export const FULL_SIZES: Sizes = {
@@ -54,6 +58,9 @@ export const FULL_SIZES: Sizes = {
   tables: 200,
   partitionedTables: 50,
   generateRuns: 3,
+  liveDays: 10,
+  liveRowsPerDay: 20_000,
+  liveFarRows: 500_000,
 };
 
 export const QUICK_SIZES: Sizes = {
@@ -68,6 +75,9 @@ export const QUICK_SIZES: Sizes = {
   tables: 60,
   partitionedTables: 15,
   generateRuns: 1,
+  liveDays: 5,
+  liveRowsPerDay: 5_000,
+  liveFarRows: 100_000,
 };
 
 export interface BenchOptions {
@@ -76,8 +86,6 @@ export interface BenchOptions {
   url: string;
   /** Scenario numbers to run (all when empty). */
   only: Set<number>;
-  /** Install pg_partman with apt-get when the server lacks it (default on). */
-  installPartman: boolean;
   /** Where the markdown goes (default bench/results/latest.md). */
   out: string;
   sizes: Sizes;
@@ -87,11 +95,15 @@ export const DEFAULT_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 
 export const USAGE = `npm run bench [-- options]
 
-  --quick                 small sizes (a few minutes): 200 partitions, 100k rows, 1k/2k plan sizes, 60 tables
+  --quick                 small sizes (a few minutes): 200 partitions, 100k rows, 1k/2k plan sizes, 60 tables, 5 live days of 5k rows
   --url <url>             server to run on (default ${DEFAULT_URL}); scratch databases are created and dropped there
-  --only <1,2,...>        run only these scenarios (1 create ahead, 2 plan at scale, 3 writer stall, 4 default move-out, 5 post-processing)
-  --out <file>            write the markdown here (default bench/results/latest.md)
-  --no-install            do not apt-get install pg_partman when it is missing
+  --only <1,2,...>        run only these scenarios (1 create ahead, 2 plan at scale, 3 writer stall, 4 default move-out,
+                          5 post-processing, 6 live workload)
+  --out <file>            write the markdown here (default bench/results/latest.md; with --only, use another file to keep
+                          a full run there: the report holds only the scenarios that ran)
+
+  pg_partman is never installed by the bench: when the server lacks it, scenario 1's pg_partman column is skipped
+  and the report says how to install it (Debian: apt-get install postgresql-<major>-partman), to re-run after.
   sizes (override --quick or the full defaults):
   --partitions <n>        scenario 1: partitions created ahead (full 1000)
   --create-repeats <n>    scenario 1: runs of each contestant, median reported (full 3)
@@ -103,7 +115,10 @@ export const USAGE = `npm run bench [-- options]
   --move-rows <n>         scenario 4: rows moved out of the default partition (full 1000000)
   --tables <n>            scenario 5: tables in the schema (full 200)
   --partitioned <n>       scenario 5: of which partitioned (full 50)
-  --generate-runs <n>     scenario 5: runs of each command (full 3)`;
+  --generate-runs <n>     scenario 5: runs of each command (full 3)
+  --live-days <n>         scenario 6: days of workload rows in the default partition, one created per step (full 10)
+  --live-rows-per-day <n> scenario 6: workload rows per day (full 20000)
+  --live-far-rows <n>     scenario 6: untracked far-future rows in the default partition, read by every ATTACH (full 500000)`;
 
 /** Parses the command line (after `npm run bench --`). Throws with a sentence on a bad flag. */
 export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
@@ -111,7 +126,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
   if (args.includes('--help') || args.includes('-h')) return 'help';
   const quick = args.includes('--quick');
   const sizes: Sizes = { ...(quick ? QUICK_SIZES : FULL_SIZES) };
-  const opts: BenchOptions = { quick, url: DEFAULT_URL, only: new Set(), installPartman: true, out: 'bench/results/latest.md', sizes };
+  const opts: BenchOptions = { quick, url: DEFAULT_URL, only: new Set(), out: 'bench/results/latest.md', sizes };
   const int = (flag: string, v: string | undefined): number => {
     const n = Number(v);
     if (!Number.isSafeInteger(n) || n < 1) throw new Error(`${flag} needs a positive whole number, got ${JSON.stringify(v)}`);
@@ -129,14 +144,13 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
     '--tables': (v) => (sizes.tables = int('--tables', v)),
     '--partitioned': (v) => (sizes.partitionedTables = int('--partitioned', v)),
     '--generate-runs': (v) => (sizes.generateRuns = int('--generate-runs', v)),
+    '--live-days': (v) => (sizes.liveDays = int('--live-days', v)),
+    '--live-rows-per-day': (v) => (sizes.liveRowsPerDay = int('--live-rows-per-day', v)),
+    '--live-far-rows': (v) => (sizes.liveFarRows = int('--live-far-rows', v)),
   };
   for (let i = 0; i < args.length; i++) {
     const raw = args[i]!;
     if (raw === '--quick') continue;
-    if (raw === '--no-install') {
-      opts.installPartman = false;
-      continue;
-    }
     const eq = raw.indexOf('=');
     const flag = eq > 0 ? raw.slice(0, eq) : raw;
     const value = (): string => {
@@ -411,46 +425,25 @@ export async function serverFacts(sql: Sql): Promise<ServerFacts> {
 export interface PartmanStatus {
   available: boolean;
   version?: string;
-  /** What happened: found, installed, or why it is not there. */
+  /** Found (and its version), or why it is not there and how to install it. */
   note: string;
 }
 
-const run = promisify(execFile);
-
-function isLocalHost(url: string): boolean {
-  try {
-    const host = new URL(url).hostname;
-    return host === '' || host === '127.0.0.1' || host === 'localhost' || host === '::1' || host === '[::1]';
-  } catch {
-    return false;
-  }
-}
-
 /**
- * Whether the server offers pg_partman. When it does not, and the server is on this
- * machine and we are root, installs Debian's `postgresql-<major>-partman` with apt-get
- * (an extension needs no server restart unless its background worker is wanted).
+ * Whether the server offers pg_partman. A benchmark installs nothing: when the server
+ * lacks it, the pg_partman columns are skipped and the note says how to install it
+ * (Debian's `postgresql-<major>-partman`, on the server's machine) before a re-run.
  */
-export async function ensurePartman(sql: Sql, facts: ServerFacts, opts: { url: string; install: boolean; log: (s: string) => void }): Promise<PartmanStatus> {
-  const available = async () => (await sql<{ v: string }[]>`select default_version as v from pg_available_extensions where name = 'pg_partman'`)[0]?.v;
-  const found = await available();
-  if (found) return { available: true, version: found, note: `pg_partman ${found} was already available` };
+export async function findPartman(sql: Sql, facts: ServerFacts): Promise<PartmanStatus> {
+  const [row] = await sql<{ v: string }[]>`select default_version as v from pg_available_extensions where name = 'pg_partman'`;
+  if (row?.v) return { available: true, version: row.v, note: `pg_partman ${row.v} is available on the server` };
   const major = Math.floor(facts.versionNum / 10000);
-  const pkg = `postgresql-${major}-partman`;
-  if (!opts.install) return { available: false, note: `pg_partman is not available on the server and --no-install was given: pg_partman columns skipped` };
-  if (!isLocalHost(opts.url)) return { available: false, note: `pg_partman is not available on the server, which is not on this machine (cannot apt-get install ${pkg} there): pg_partman columns skipped` };
-  if (process.getuid?.() !== 0) return { available: false, note: `pg_partman is not available and installing ${pkg} needs root: pg_partman columns skipped` };
-  opts.log(`pg_partman missing: apt-get install -y ${pkg} ...`);
-  try {
-    await run('apt-get', ['update'], { maxBuffer: 64 << 20 });
-    await run('apt-get', ['install', '-y', pkg], { maxBuffer: 64 << 20, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-  } catch (e) {
-    const msg = ((e as { stderr?: string }).stderr || (e as Error).message).trim().split('\n').slice(-2).join(' ');
-    return { available: false, note: `pg_partman is not available and apt-get install ${pkg} failed (${msg}): pg_partman columns skipped` };
-  }
-  const now = await available();
-  if (!now) return { available: false, note: `apt-get installed ${pkg}, but the server at the URL still does not list pg_partman (another installation?): pg_partman columns skipped` };
-  return { available: true, version: now, note: `pg_partman ${now} was missing: installed by this run (apt-get install ${pkg})` };
+  return {
+    available: false,
+    note:
+      `pg_partman is not available on the server, so the pg_partman column is skipped (not run). To include it, install it on the ` +
+      `server's machine (on Debian, as root: \`apt-get install postgresql-${major}-partman\`), then re-run the bench`,
+  };
 }
 
 /** `CREATE SCHEMA partman; CREATE EXTENSION pg_partman SCHEMA partman;` in a scratch database. */

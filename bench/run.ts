@@ -8,7 +8,8 @@
  *
  * Runs on the PostgreSQL server at 127.0.0.1:5432 (user postgres) unless --url says
  * otherwise, each scenario in fresh scratch databases dropped afterwards. Installs
- * Debian's postgresql-<major>-partman when the server lacks pg_partman (and says so).
+ * nothing: when the server lacks pg_partman, its column is skipped and the report says
+ * how to install it (Debian's postgresql-<major>-partman) before a re-run.
  * Prints markdown and writes it to bench/results/latest.md with the machine,
  * PostgreSQL version and settings, and the sizes used.
  *
@@ -19,7 +20,7 @@ import { dirname, resolve } from 'node:path';
 import { redactUrl } from '../test/harness/client.js';
 import {
   client,
-  ensurePartman,
+  findPartman,
   fmt,
   loadNow,
   machineFacts,
@@ -34,6 +35,7 @@ import { planAtScale } from './scenarios/plan-scale.js';
 import { writerStall } from './scenarios/writer-stall.js';
 import { defaultMoveOut } from './scenarios/move-out.js';
 import { postprocessCost } from './scenarios/postprocess.js';
+import { liveWorkload } from './scenarios/live-workload.js';
 
 const SCENARIOS: { n: number; name: string; run: (ctx: Ctx) => Promise<Section> }[] = [
   { n: 1, name: 'create ahead', run: createAhead },
@@ -41,6 +43,7 @@ const SCENARIOS: { n: number; name: string; run: (ctx: Ctx) => Promise<Section> 
   { n: 3, name: 'writer stall', run: writerStall },
   { n: 4, name: 'default move-out', run: defaultMoveOut },
   { n: 5, name: 'post-processing cost', run: postprocessCost },
+  { n: 6, name: 'live workload', run: liveWorkload },
 ];
 
 async function main(): Promise<number> {
@@ -65,7 +68,7 @@ async function main(): Promise<number> {
   let ctx: Ctx;
   try {
     const facts = await serverFacts(admin);
-    const partman = await ensurePartman(admin, facts, { url: opts.url, install: opts.installPartman, log });
+    const partman = await findPartman(admin, facts);
     ctx = { opts, sizes: opts.sizes, facts, partman, log };
   } catch (e) {
     console.error(`bench: cannot use the server at ${redactUrl(opts.url)}: ${(e as Error).message}`);
@@ -109,9 +112,10 @@ async function main(): Promise<number> {
     `- pg_partman: ${ctx.partman.note}`,
     `- sizes: create ahead ${z.createPartitions} partitions (median of ${z.createRepeats}); plan at scale ${z.planSizes.join(' and ')} partitions (median of ${z.planRepeats}); ` +
       `writer stall ${z.stallRows.toLocaleString('en-US')} rows, ${z.stallCreate} partitions created, ${z.stallRetire} retired; ` +
-      `move-out ${z.moveRows.toLocaleString('en-US')} rows; post-processing ${z.tables} tables of which ${z.partitionedTables} partitioned (median of ${z.generateRuns})`,
+      `move-out ${z.moveRows.toLocaleString('en-US')} rows; post-processing ${z.tables} tables of which ${z.partitionedTables} partitioned (median of ${z.generateRuns}); ` +
+      `live workload ${z.liveDays} days of ${z.liveRowsPerDay.toLocaleString('en-US')} rows beside ${z.liveFarRows.toLocaleString('en-US')} far-future rows in the default partition`,
     `- ratios are ours ÷ baseline, measured in this run on this server: above 1× we are slower (or stall longer), below 1× faster. Scenarios ${
-      opts.only.size ? [...opts.only].join(', ') : '1–5'
+      opts.only.size ? [...opts.only].sort((a, b) => a - b).join(', ') : `1–${SCENARIOS.length}`
     } ran.`,
   ];
   const body = sections.map((s) => [`## ${s.title}`, '', ...s.intro.flatMap((l) => [l, '']), ...s.tables.flatMap((t) => [t, '']), ...s.notes.map((n) => `- ${n}`), s.notes.length ? '' : null, `(${fmt(s.ms / 1000)} s${s.load ? `; load average ${s.load} when it started` : ''})`].filter((x) => x !== null).join('\n'));

@@ -6,9 +6,16 @@
  *
  * - with no maintenance (the same writer alone, as long as our maintenance took);
  * - during drizzle-partitions: plan() + apply({ allowDestructive }) — each partition
- *   made beside the parent, rows moved in batches of 10,000, ATTACH with
- *   lock_timeout; DETACH with lock_timeout (plain DETACH: the parent has a default
- *   partition, which DETACH CONCURRENTLY refuses);
+ *   made empty beside the parent, then one transaction per partition that takes the
+ *   parent (`LOCK TABLE ONLY ... ACCESS EXCLUSIVE`, under lock_timeout), moves that
+ *   day's rows out of the default partition and attaches it; DETACH under
+ *   lock_timeout, the parent taken first (plain DETACH: the parent has a default
+ *   partition, which DETACH CONCURRENTLY refuses). R / K rows a day (1M / 7 ≈ 143k
+ *   at full size) are more than one step may move while holding the table
+ *   (maxMoveRows, 50,000 by default): plan() is given maxMoveRows raised to a day's
+ *   rows, so every create runs as a step that holds the table for its day's move —
+ *   the trade measured here. With the default limits plan() marks them
+ *   `needsWindow` and apply() skips them (NEEDS_WINDOW);
  * - during naive DDL: the same partitions in the same order, each in one transaction
  *   (rows moved out of the default partition to a temporary table, `CREATE TABLE ...
  *   PARTITION OF`, rows inserted back — what pg_partman 4's partition_data_time does),
@@ -16,7 +23,8 @@
  *
  * Each maintenance run gets a fresh database with the same data.
  */
-import { apply, boundClause, boundLiteral, plan, quoteQualified, type CreateOp, type MaintenanceOp, type ProgressEvent } from '../../src/index.js';
+import { apply, boundClause, boundLiteral, plan, quoteQualified, type CreateOp, type MaintenanceOp, type PlanOptions, type ProgressEvent } from '../../src/index.js';
+import { DEFAULT_MAX_DEFAULT_ROWS, DEFAULT_MAX_MOVE_ROWS } from '../../src/runtime/step-limits.js';
 import { defaultRows, partitionCount, setupEvents, type EventsData } from '../data.js';
 import {
   checkpoint,
@@ -38,6 +46,18 @@ import {
 
 /** Days of past partitions kept besides the retired ones. */
 const KEEP_DAYS = 14;
+
+/**
+ * Step limits that let every create of this scenario run as one step holding the
+ * table: maxMoveRows raised to a day's rows (rounded up to 10,000), maxDefaultRows to
+ * the rows of the default partition; never below the defaults.
+ */
+export function stallLimits(rows: number, days: number): Required<Pick<PlanOptions, 'maxMoveRows' | 'maxDefaultRows'>> {
+  return {
+    maxMoveRows: Math.max(DEFAULT_MAX_MOVE_ROWS, Math.ceil(rows / days / 10_000) * 10_000),
+    maxDefaultRows: Math.max(DEFAULT_MAX_DEFAULT_ROWS, rows),
+  };
+}
 
 /** The naive statements for one op, as one script (one transaction for a create). */
 export function naiveSql(op: MaintenanceOp): string {
@@ -67,6 +87,11 @@ export async function writerStall(ctx: Ctx): Promise<Section> {
   // Today's partition, mid-day: the writer's rows never go to the default partition.
   const writer = (idBase: number) => ({ table: 'events', at: tsLiteral(new Date(utcDay(now).getTime() + 12 * 3_600_000)), idBase });
   const notes: string[] = [];
+  const limits = stallLimits(rows, create);
+  const raised = [
+    limits.maxMoveRows > DEFAULT_MAX_MOVE_ROWS ? `maxMoveRows ${limits.maxMoveRows.toLocaleString('en-US')} (default ${DEFAULT_MAX_MOVE_ROWS.toLocaleString('en-US')})` : '',
+    limits.maxDefaultRows > DEFAULT_MAX_DEFAULT_ROWS ? `maxDefaultRows ${limits.maxDefaultRows.toLocaleString('en-US')} (default ${DEFAULT_MAX_DEFAULT_ROWS.toLocaleString('en-US')})` : '',
+  ].filter(Boolean);
 
   ctx.log(`  drizzle-partitions: setting up ${rows} rows`);
   const ours = await withScratch(ctx.opts.url, async (db) => {
@@ -77,12 +102,18 @@ export async function writerStall(ctx: Ctx): Promise<Section> {
       ctx.log('  drizzle-partitions: plan() + apply() under the writer');
       let planMs = 0;
       let applyMs = 0;
+      const holds: number[] = [];
       const steps = new StepLog();
       const r = await underWriter(db.url, writer(2_000_000_000), async () => {
         c.reset();
         steps.mark('plan()');
-        const p = await timed(() => plan(c.sql, [t], { now }));
-        const onProgress = (e: ProgressEvent) => steps.mark(`${e.phase} ${e.op.partition.name}`);
+        const p = await timed(() => plan(c.sql, [t], { now, ...limits }));
+        let attachAt = Number.NaN;
+        const onProgress = (e: ProgressEvent) => {
+          if (e.phase === 'attach') attachAt = performance.now();
+          if (e.phase === 'attached') holds.push(performance.now() - attachAt);
+          steps.mark(`${e.phase} ${e.op.partition.name}`);
+        };
         const a = await timed(() => apply(c.sql, p.value, { now, allowDestructive: true, onProgress }));
         steps.mark('after maintenance');
         planMs = p.ms;
@@ -93,7 +124,7 @@ export async function writerStall(ctx: Ctx): Promise<Section> {
       const bad = r.value.apply.results.filter((x) => x.status !== 'done');
       if (bad.length) notes.push(`drizzle-partitions: ${bad.length} of ${r.value.apply.results.length} operations not done (first: ${bad[0]!.op.partition.name} ${bad[0]!.status}: ${bad[0]!.reason})`);
       const methods = [...new Set(r.value.apply.results.map((x) => `${x.op.kind}: ${x.method ?? x.status}`))];
-      return { ...r, ops, planMs, applyMs, roundTrips: r.value.roundTrips, methods, slowestDuring: steps.at(r.writer.slowestAt), left: await defaultRows(c.sql), partitions: await partitionCount(c.sql, 'events') };
+      return { ...r, ops, planMs, applyMs, holds, roundTrips: r.value.roundTrips, methods, slowestDuring: steps.at(r.writer.slowestAt), left: await defaultRows(c.sql), partitions: await partitionCount(c.sql, 'events') };
     } finally {
       await c.sql.end();
     }
@@ -108,7 +139,7 @@ export async function writerStall(ctx: Ctx): Promise<Section> {
       const t = await setupEvents(c.sql, policy, data);
       await checkpoint(c.sql);
       // The same partitions in the same order: this database's plan (read only).
-      const ops = (await plan(c.sql, [t], { now })).tables[0]!.ops;
+      const ops = (await plan(c.sql, [t], { now, ...limits })).tables[0]!.ops;
       const same = ops.map((o) => `${o.kind} ${o.partition.name}`).join(',') === ours.ops.map((o) => `${o.kind} ${o.partition.name}`).join(',');
       if (!same) notes.push('the naive run planned other partitions than ours (the day changed during the run?)');
       const aloneMs = Math.min(120_000, Math.max(2_000, ours.ms));
@@ -149,6 +180,7 @@ export async function writerStall(ctx: Ctx): Promise<Section> {
     ['inserts failed', s.alone.failed, s.ours.failed, s.naive.failed, '', ''],
     ['maintenance wall time, ms', '—', fmt(ours.ms), fmt(naive.ms), '', ratio(ours.ms, naive.ms)],
     ['  of which plan() / apply(), ms', '', `${fmt(ours.planMs)} / ${fmt(ours.applyMs)}`, '', '', ''],
+    ['  longest create step holding the table (LOCK TABLE, move, ATTACH), ms', '', fmt(ours.holds.length ? Math.max(...ours.holds) : Number.NaN), '', '', ''],
     ['maintenance round trips', '—', ours.roundTrips, naive.roundTrips, '', ratio(ours.roundTrips, naive.roundTrips)],
     ['rows left in the default partition', rows, ours.left, naive.left, '', ''],
   ];
@@ -156,7 +188,7 @@ export async function writerStall(ctx: Ctx): Promise<Section> {
   notes.push(`drizzle-partitions did: ${ours.methods.join('; ')}.`);
   notes.push(
     `The writer's slowest insert began during — drizzle-partitions: ${ours.slowestDuring} (${fmt(s.ours.max)} ms); naive DDL: ${naive.slowestDuring} (${fmt(s.naive.max)} ms). ` +
-      '(apply() reports a step when it begins, and move-rows after each batch.)',
+      "(apply() reports each step when it begins: 'create' the empty table, 'attach' the step that holds the table while it moves the rows and attaches, 'detach'.)",
   );
   if (ours.partitions !== naive.partitions) notes.push(`partitions attached afterwards differ: ours ${ours.partitions}, naive ${naive.partitions}`);
   return {
@@ -164,8 +196,18 @@ export async function writerStall(ctx: Ctx): Promise<Section> {
     intro: [
       `\`events\` with ${data.pastDays + 1} daily partitions up to today (1,000 rows a day, marked as made by maintenance), retention ${policy.retention.keep}, premake ${create}; ` +
         `${rows.toLocaleString('en-US')} rows in the default partition spread over the next ${create} days. Maintenance creates those ${creates} partitions (moving the rows) and retires ${retires}.`,
+      'drizzle-partitions: each partition is made empty beside the parent, then one transaction takes the parent (LOCK TABLE ONLY ... ACCESS EXCLUSIVE, under lock_timeout), ' +
+        "moves that day's rows out of the default partition and attaches it: the writer waits for each such step. Retiring: DETACH under lock_timeout, the parent taken first " +
+        '(plain DETACH: DETACH CONCURRENTLY refuses a table with a default partition). ' +
+        (raised.length
+          ? `A day holds ~${Math.round(rows / create).toLocaleString('en-US')} rows, more than one step may move while holding the table by default: plan() is given ${raised.join(' and ')}, ` +
+            'so each create runs as one step holding the table for its day (with the defaults, plan() says they need a window and apply() skips them).'
+          : `A day holds ~${Math.round(rows / create).toLocaleString('en-US')} rows, within the default step limits.`),
       `The writer: single-row INSERTs into today's partition on its own connection, back to back, each timed; it starts 300 ms before maintenance and stops 500 ms after it. ` +
         `"No maintenance": the same writer alone for as long as our maintenance took (at least 2 s). Naive DDL: per partition one transaction (rows to a temp table, CREATE TABLE ... PARTITION OF, rows back), then DETACH without CONCURRENTLY.`,
+      "Where the writer waits: for ours, from LOCK TABLE to commit — the day's rows deleted from the default partition and inserted into the new one, and ATTACH's read of what the default still holds; " +
+        "for naive DDL, from CREATE TABLE ... PARTITION OF (which reads the default too) to commit, with the rows inserted back — its DELETE ran before, with the default partition's row locks only " +
+        '(scenario 6 shows what an application working on those rows sees of ours).',
     ],
     tables: [mdTable(['', 'no maintenance', 'drizzle-partitions', 'naive DDL', 'ours ÷ no maintenance', 'ours ÷ naive'], rowsOut)],
     notes,
