@@ -5,6 +5,10 @@
  * ```ts
  * import { pgPartitionedTable, range, getPartitioning } from 'drizzle-partitions';
  * ```
+ *
+ * What applications call: the schema API, the runtime (listPartitions, plan, apply,
+ * ensurePartitions), the push filter and the errors. The SQL helpers are in
+ * `drizzle-partitions/ddl`, generate / postprocess in `drizzle-partitions/migrations`.
  */
 export { pgPartitionedTable, partitioned, getPartitioning, isPartitionedTable } from './schema/partitioned-table.js';
 export { range, list, hash, expression } from './schema/methods.js';
@@ -27,21 +31,7 @@ export type { Partitioning, PartitionLevel, DeclaredPartition, PartitionBound, P
 export type { TimeInterval, IntervalUnit } from './schema/policy.js';
 export type { MaintenancePolicyInput, RetentionActionInput } from './schema/spec.js';
 export type { MaintenancePolicy, RetentionAction } from './schema/resolved.js';
-export {
-  partitionByClause,
-  createPartitionSql,
-  attachPartitionSql,
-  detachPartitionSql,
-  dropTableSql,
-  declaredPartitionsSql,
-  declaredPartitionTree,
-  partitionedTableSql,
-} from './ddl/partition-ddl.js';
-export type { RenderOptions, CreatePartitionArgs, PartitionNode } from './ddl/partition-ddl.js';
-export { quoteIdent, quoteQualified, quoteLiteral } from './sql/quote.js';
 export type { QualifiedName } from './sql/quote.js';
-export { boundClause, boundLiteral } from './ddl/literals.js';
-export { createTableTarget, partitionedTablesOf, rewriteStatements } from './migrations/statements.js';
 export { partitionsTablesFilter } from './migrations/push-filter.js';
 export { listPartitions } from './runtime/introspect.js';
 export type { PartitionInfo, PartitionTree, PartitionOrigin } from './runtime/introspect.js';

@@ -20,7 +20,8 @@
  * what the move-out's locks cost there. Rows per second (goal: at least 0.7× the raw
  * transaction's) and the writer's latency.
  */
-import { apply, attachPartitionSql, boundLiteral, plan, quoteQualified, type CreateOp, type ProgressEvent } from '../../src/index.js';
+import { apply, plan, type CreateOp, type ProgressEvent } from '../../src/index.js';
+import { attachPartitionSql, boundLiteral, quoteQualified } from '../../src/ddl/index.js';
 import { DEFAULT_MAX_MOVE_ROWS } from '../../src/runtime/step-limits.js';
 import { partitionCount, setupEvents, type EventsData } from '../data.js';
 import {

@@ -23,7 +23,8 @@
  *
  * Each maintenance run gets a fresh database with the same data.
  */
-import { apply, boundClause, boundLiteral, plan, quoteQualified, type CreateOp, type MaintenanceOp, type PlanOptions, type ProgressEvent } from '../../src/index.js';
+import { apply, plan, type CreateOp, type MaintenanceOp, type PlanOptions, type ProgressEvent } from '../../src/index.js';
+import { boundClause, boundLiteral, quoteQualified } from '../../src/ddl/index.js';
 import { DEFAULT_MAX_DEFAULT_ROWS, DEFAULT_MAX_MOVE_ROWS } from '../../src/runtime/step-limits.js';
 import { defaultRows, partitionCount, setupEvents, type EventsData } from '../data.js';
 import {

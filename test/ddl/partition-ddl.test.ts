@@ -5,23 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { bigint, date, integer, pgEnum, pgSchema, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
-import {
-  attachPartitionSql,
-  declaredPartitionsSql,
-  detachPartitionSql,
-  dropTableSql,
-  expression,
-  getPartitioning,
-  hash,
-  list,
-  MAXVALUE,
-  MINVALUE,
-  partitionByClause,
-  partitioned,
-  pgPartitionedTable,
-  range,
-  type Partitioning,
-} from '../../src/index.js';
+import { expression, getPartitioning, hash, list, MAXVALUE, MINVALUE, partitioned, pgPartitionedTable, range, type Partitioning } from '../../src/index.js';
+import { attachPartitionSql, declaredPartitionsSql, detachPartitionSql, dropTableSql, partitionByClause } from '../../src/ddl/index.js';
 import { useTestDatabase } from '../harness/db.js';
 import { catalogTree } from './catalog.js';
 

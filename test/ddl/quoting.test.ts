@@ -4,18 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { bigint, boolean, date, integer, numeric, pgSchema, text, timestamp, uuid } from 'drizzle-orm/pg-core';
-import {
-  declaredPartitionsSql,
-  getPartitioning,
-  list,
-  partitionByClause,
-  partitioned,
-  pgPartitionedTable,
-  quoteIdent,
-  quoteLiteral,
-  QuotingError,
-  range,
-} from '../../src/index.js';
+import { getPartitioning, list, partitioned, pgPartitionedTable, QuotingError, range } from '../../src/index.js';
+import { declaredPartitionsSql, partitionByClause, quoteIdent, quoteLiteral } from '../../src/ddl/index.js';
 import { useTestDatabase } from '../harness/db.js';
 
 const db = useTestDatabase();

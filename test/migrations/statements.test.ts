@@ -7,7 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { generateDrizzleJson, generateMigration } from 'drizzle-kit/api';
 import { bigint, index, integer, pgSchema, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
-import { createTableTarget, hash, list, partitioned, partitionedTablesOf, pgPartitionedTable, range, rewriteStatements } from '../../src/index.js';
+import { hash, list, partitioned, pgPartitionedTable, range } from '../../src/index.js';
+import { createTableTarget, partitionedTablesOf, rewriteStatements } from '../../src/ddl/index.js';
 import { useTestDatabase } from '../harness/db.js';
 import { catalogTree } from '../ddl/catalog.js';
 

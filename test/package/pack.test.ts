@@ -122,12 +122,14 @@ describe('runs from an empty project', CHECKS, () => {
       'esm.mjs',
       `import { pgPartitionedTable, range, getPartitioning, apply, listPartitions } from 'drizzle-partitions';
 import { postprocess, generate } from 'drizzle-partitions/migrations';
+import { partitionByClause } from 'drizzle-partitions/ddl';
 import { integer, timestamp } from 'drizzle-orm/pg-core';
 const ev = ${SCRIPT_TABLE};
-console.log(JSON.stringify({ url: import.meta.resolve('drizzle-partitions'), names: getPartitioning(ev).partitions.map((p) => p.name), fns: [apply, listPartitions, postprocess, generate].map((f) => typeof f) }));
+console.log(JSON.stringify({ url: import.meta.resolve('drizzle-partitions'), names: getPartitioning(ev).partitions.map((p) => p.name), fns: [apply, listPartitions, postprocess, generate].map((f) => typeof f), ddl: partitionByClause(getPartitioning(ev)) }));
 `,
     );
-    const out = JSON.parse(ok(await node(['esm.mjs'], app), 'node esm.mjs').stdout) as { url: string; names: string[]; fns: string[] };
+    const out = JSON.parse(ok(await node(['esm.mjs'], app), 'node esm.mjs').stdout) as { url: string; names: string[]; fns: string[]; ddl: string };
+    expect(out.ddl).toBe('PARTITION BY RANGE ("at")');
     expect(out.url).toMatch(/\/node_modules\/drizzle-partitions\/dist\/esm\/index\.js$/);
     expect(out.names).toEqual(['ev_p20260101', 'ev_default']);
     expect(out.fns).toEqual(['function', 'function', 'function', 'function']);
@@ -138,15 +140,16 @@ console.log(JSON.stringify({ url: import.meta.resolve('drizzle-partitions'), nam
       'cjs.cjs',
       `const { pgPartitionedTable, range, getPartitioning, apply } = require('drizzle-partitions');
 const { postprocess } = require('drizzle-partitions/migrations');
+const { declaredPartitionsSql } = require('drizzle-partitions/ddl');
 const { integer, timestamp } = require('drizzle-orm/pg-core');
 const ev = ${SCRIPT_TABLE};
-console.log(JSON.stringify({ file: require.resolve('drizzle-partitions'), names: getPartitioning(ev).partitions.map((p) => p.name), fns: [apply, postprocess].map((f) => typeof f), version: require('drizzle-partitions/package.json').version }));
+console.log(JSON.stringify({ file: require.resolve('drizzle-partitions'), names: getPartitioning(ev).partitions.map((p) => p.name), fns: [apply, postprocess, declaredPartitionsSql].map((f) => typeof f), version: require('drizzle-partitions/package.json').version }));
 `,
     );
     const out = JSON.parse(ok(await node(['cjs.cjs'], app), 'node cjs.cjs').stdout) as { file: string; names: string[]; fns: string[]; version: string };
     expect(out.file).toMatch(/\/node_modules\/drizzle-partitions\/dist\/cjs\/index\.js$/);
     expect(out.names).toEqual(['ev_p20260101', 'ev_default']);
-    expect(out.fns).toEqual(['function', 'function']);
+    expect(out.fns).toEqual(['function', 'function', 'function']);
     expect(out.version).toBe(pkg.version);
   });
 

@@ -3,7 +3,8 @@
  * and wrapped by drizzle. What PGlite cannot do is listed once, in drivers.ts.
  */
 import { expect, it } from 'vitest';
-import { apply, ensurePartitions, getPartitioning, listPartitions, partitionByClause, declaredPartitionsSql, plan } from '../../src/index.js';
+import { apply, ensurePartitions, getPartitioning, listPartitions, plan } from '../../src/index.js';
+import { partitionByClause, declaredPartitionsSql } from '../../src/ddl/index.js';
 import { can, forEachDriver } from './drivers.js';
 import { eventsTable, EVENTS_COLUMNS, tenantsTable } from './fixtures.js';
 

@@ -3,7 +3,8 @@
  * own DDL (the parent by hand, as drizzle-kit would write it).
  */
 import { bigint, integer, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
-import { declaredPartitionsSql, getPartitioning, list, partitionByClause, pgPartitionedTable, range, type MaintenancePolicyInput } from '../../src/index.js';
+import { getPartitioning, list, pgPartitionedTable, range, type MaintenancePolicyInput } from '../../src/index.js';
+import { declaredPartitionsSql, partitionByClause } from '../../src/ddl/index.js';
 import type { Sql } from '../harness/db.js';
 
 /** A daily event log with a default partition, and the policy given. */
