@@ -31,7 +31,14 @@ export class DrizzlePartitionsError extends Error {
   }
 }
 
-/** Codes of {@link PartitionDefinitionError}: one per kind of mistake in a definition. */
+/**
+ * Codes of {@link PartitionDefinitionError}: one per kind of mistake in a definition.
+ *
+ * @example
+ * ```ts
+ * if (e instanceof PartitionDefinitionError && e.code === 'RANGE_OVERLAP') console.error(e.partition, e.message);
+ * ```
+ */
 export type DefinitionErrorCode =
   | 'SPEC_INVALID'
   | 'KEY_EMPTY'
@@ -86,6 +93,13 @@ export interface DefinitionErrorContext {
 /**
  * A partitioned table definition that PostgreSQL would refuse (or that would
  * misbehave), caught when the schema module is evaluated.
+ *
+ * @example
+ * ```ts
+ * try { await import('./db/schema.js'); } catch (e) {
+ *   if (e instanceof PartitionDefinitionError) console.error(e.code, e.table, e.partition ?? '');
+ * }
+ * ```
  */
 export class PartitionDefinitionError extends DrizzlePartitionsError {
   declare readonly code: DefinitionErrorCode;
@@ -103,10 +117,24 @@ export class PartitionDefinitionError extends DrizzlePartitionsError {
   }
 }
 
-/** Codes of {@link QuotingError}. */
+/**
+ * Codes of {@link QuotingError}.
+ *
+ * @example
+ * ```ts
+ * if (e instanceof QuotingError && e.code === 'IDENTIFIER_TOO_LONG') console.error(e.message);
+ * ```
+ */
 export type QuotingErrorCode = 'IDENTIFIER_EMPTY' | 'IDENTIFIER_TOO_LONG' | 'IDENTIFIER_INVALID' | 'LITERAL_INVALID' | 'EXPRESSION_UNRENDERABLE';
 
-/** An identifier, literal or key expression that cannot be sent to PostgreSQL safely. */
+/**
+ * An identifier, literal or key expression that cannot be sent to PostgreSQL safely.
+ *
+ * @example
+ * ```ts
+ * quoteIdent('a'.repeat(64)); // throws QuotingError IDENTIFIER_TOO_LONG
+ * ```
+ */
 export class QuotingError extends DrizzlePartitionsError {
   declare readonly code: QuotingErrorCode;
   constructor(code: QuotingErrorCode, message: string, hint?: string) {
@@ -182,7 +210,14 @@ export class ConfigError extends DrizzlePartitionsError {
   }
 }
 
-/** Why the post-processor refused or failed; nothing was written. */
+/**
+ * Why the post-processor refused or failed; nothing was written.
+ *
+ * @example
+ * ```ts
+ * const refused = (code: PostprocessErrorCode) => code === 'KEY_CHANGED' || code === 'CONVERT_TO_PARTITIONED';
+ * ```
+ */
 export type PostprocessErrorCode =
   | 'KEY_CHANGED'
   | 'CONVERT_TO_PARTITIONED'
@@ -221,7 +256,16 @@ export class PostprocessError extends DrizzlePartitionsError {
   }
 }
 
-/** Codes of {@link RuntimeError}: maintenance, introspection, the executor over each driver. */
+/**
+ * Codes of {@link RuntimeError}: maintenance, introspection, the executor over each driver.
+ *
+ * @example
+ * ```ts
+ * try { await listPartitions(db, events); } catch (e) {
+ *   if (e instanceof RuntimeError && e.code === 'NOT_PARTITIONED') console.error(e.message); // migrations not applied yet
+ * }
+ * ```
+ */
 export type RuntimeErrorCode =
   /** A step could not get its locks in all its attempts (LockTimeoutError). */
   | 'LOCK_TIMEOUT'
@@ -261,10 +305,24 @@ export class RuntimeError extends DrizzlePartitionsError {
   }
 }
 
-/** Codes of {@link CliError}. */
+/**
+ * Codes of {@link CliError}.
+ *
+ * @example
+ * ```ts
+ * const setupProblem = (code: CliErrorCode) => code === 'NO_DATABASE_URL' || code === 'NO_DRIVER';
+ * ```
+ */
 export type CliErrorCode = 'NO_DATABASE_URL' | 'NO_DRIVER';
 
-/** An error of the command line: nothing to connect to, no driver to connect with. */
+/**
+ * An error of the command line: nothing to connect to, no driver to connect with.
+ *
+ * @example
+ * ```ts
+ * if (e instanceof CliError && e.code === 'NO_DATABASE_URL') console.error(e.hint); // pass --url, set DATABASE_URL, ...
+ * ```
+ */
 export class CliError extends DrizzlePartitionsError {
   declare readonly code: CliErrorCode;
   constructor(code: CliErrorCode, message: string, hint?: string) {
@@ -272,5 +330,12 @@ export class CliError extends DrizzlePartitionsError {
   }
 }
 
-/** Every code an error of this package can have. */
+/**
+ * Every code an error of this package can have.
+ *
+ * @example
+ * ```ts
+ * const exitCodes: Partial<Record<ErrorCode, number>> = { LOCK_TIMEOUT: 75, CONFIG_NOT_FOUND: 78 };
+ * ```
+ */
 export type ErrorCode = DefinitionErrorCode | QuotingErrorCode | ConfigErrorCode | PostprocessErrorCode | RuntimeErrorCode | CliErrorCode;

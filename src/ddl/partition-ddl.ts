@@ -10,7 +10,14 @@ import { boundClause } from './literals.js';
 import { numericLiteral, quoteIdent, quoteLiteral, quoteQualified, type QualifiedName } from '../sql/quote.js';
 import { PostprocessError } from '../errors.js';
 
-/** Options that change how names are rendered. */
+/**
+ * Options that change how names are rendered.
+ *
+ * @example
+ * ```ts
+ * partitionByClause(getPartitioning(events)!, { casing: 'snake_case' }); // a createdAt column with no name: 'PARTITION BY RANGE ("created_at")'
+ * ```
+ */
 export interface RenderOptions {
   /** drizzle's `casing` option, as in drizzle.config.ts. */
   casing?: Casing;
@@ -33,7 +40,15 @@ export function partitionByClause(level: PartitionLevel, opts: RenderOptions = {
   return `PARTITION BY ${level.method.toUpperCase()} (${level.keys.map((k) => keySql(k, opts)).join(', ')})`;
 }
 
-/** Arguments of {@link createPartitionSql}. */
+/**
+ * Arguments of {@link createPartitionSql}.
+ *
+ * @example
+ * ```ts
+ * const args: CreatePartitionArgs = { parent: { name: 'users' }, partition: { name: 'users_h0' }, bound: { kind: 'hash', modulus: 4, remainder: 0 }, tablespace: 'fast' };
+ * createPartitionSql(args); // 'CREATE TABLE "users_h0" PARTITION OF "users" FOR VALUES WITH (MODULUS 4, REMAINDER 0) TABLESPACE "fast";'
+ * ```
+ */
 export interface CreatePartitionArgs {
   parent: QualifiedName;
   partition: QualifiedName;
@@ -130,14 +145,29 @@ export function dropTableSql(args: { table: QualifiedName; ifExists?: boolean })
   return `DROP TABLE ${args.ifExists ? 'IF EXISTS ' : ''}${quoteQualified(args.table)};`;
 }
 
-/** A partition in the tree with its parent, in creation order (parents first). */
+/**
+ * A partition in the tree with its parent, in creation order (parents first).
+ *
+ * @example
+ * ```ts
+ * const nodes: PartitionNode[] = declaredPartitionTree(getPartitioning(events)!);
+ * nodes.map((n) => `${n.parent.name} > ${n.qualified.name}`); // ['events > events_p20260101', 'events > events_default']
+ * ```
+ */
 export interface PartitionNode {
   parent: QualifiedName;
   partition: DeclaredPartition;
   qualified: QualifiedName;
 }
 
-/** Walks the declared partitions of a table, parents before their sub-partitions. */
+/**
+ * Walks the declared partitions of a table, parents before their sub-partitions.
+ *
+ * @example
+ * ```ts
+ * for (const n of declaredPartitionTree(getPartitioning(events)!)) console.log(n.parent.name, n.qualified.name, n.partition.bound.kind);
+ * ```
+ */
 export function declaredPartitionTree(p: Partitioning): PartitionNode[] {
   const out: PartitionNode[] = [];
   const walk = (parent: QualifiedName, level: PartitionLevel) => {

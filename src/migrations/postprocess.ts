@@ -19,7 +19,15 @@ import { PostprocessError } from './errors.js';
 import { editMigration, fileTables, isFrozen, isProcessed, type FileTables } from './sql-file.js';
 import { migrationState, parseState, sameState, serializeState, tableKey, tableState, type MigrationState, type TableState } from './state.js';
 
-/** What happened to one migration. */
+/**
+ * What happened to one migration.
+ *
+ * @example
+ * ```ts
+ * const report: MigrationReport[] = (await postprocess()).report;
+ * for (const m of report) console.log(m.id, m.action, m.notes.join('; '));
+ * ```
+ */
 export interface MigrationReport {
   id: string;
   /** rewritten: SQL changed; recorded: only state written; frozen: left alone; created: a new migration. */

@@ -17,6 +17,14 @@ import { partitionedTablesOf } from './statements.js';
 import { commitWrites } from './write-files.js';
 import { pushWarnings } from './push-filter.js';
 
+/**
+ * Options of {@link postprocess} (and of {@link generate}).
+ *
+ * @example
+ * ```ts
+ * await postprocess({ cwd: 'packages/db', config: 'drizzle.config.ts', dryRun: true });
+ * ```
+ */
 export interface PostprocessOptions {
   /** Working directory (default `process.cwd()`); config and paths are relative to it. */
   cwd?: string;
@@ -29,6 +37,16 @@ export interface PostprocessOptions {
   now?: Date;
 }
 
+/**
+ * What {@link postprocess} and {@link generate} return: the report of each migration,
+ * the warnings, the config read, the migrations layout and the files written.
+ *
+ * @example
+ * ```ts
+ * const result: PostprocessResult = await postprocess({ dryRun: true });
+ * for (const w of result.warnings) console.warn(w);
+ * ```
+ */
 export interface PostprocessResult extends PostprocessPlan {
   config: DrizzleProjectConfig;
   layout: 'journal' | 'folders';
@@ -56,6 +74,14 @@ export async function postprocess(opts: PostprocessOptions = {}): Promise<Postpr
   return { ...plan, config, layout: layout.kind, written: opts.dryRun ? [] : plan.writes.map((w) => w.path) };
 }
 
+/**
+ * Options of {@link generate}: those of postprocess, and how drizzle-kit is run.
+ *
+ * @example
+ * ```ts
+ * await generate({ drizzleKitArgs: ['--name', 'add_events'], stdio: 'pipe', onOutput: (s) => process.stderr.write(s) });
+ * ```
+ */
 export interface GenerateOptions extends PostprocessOptions {
   /** Arguments passed to `drizzle-kit generate` as they are (e.g. `['--name', 'init']`). */
   drizzleKitArgs?: string[];

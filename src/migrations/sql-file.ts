@@ -11,7 +11,14 @@ export const BREAKPOINT = '--> statement-breakpoint';
 
 /** First line of a file this package has rewritten. */
 export const PROCESSED_MARKER = '-- drizzle-partitions: partitioned DDL added';
-/** A line a user adds to a migration this package must never rewrite. */
+/**
+ * A line a user adds to a migration this package must never rewrite.
+ *
+ * @example
+ * ```ts
+ * writeFileSync(file, `${FROZEN_MARKER}\n${readFileSync(file, 'utf8')}`); // postprocess leaves this migration alone
+ * ```
+ */
 export const FROZEN_MARKER = '-- drizzle-partitions: frozen';
 
 const ID = String.raw`"((?:[^"]|"")+)"`;

@@ -40,7 +40,16 @@ export function partitionedTableObjects(exports: Record<string, unknown>): PgTab
   return out;
 }
 
-/** Indexes the partitioned tables among a schema module's exports by `schema.name`. */
+/**
+ * Indexes the partitioned tables among a schema module's exports by schema and name
+ * (the key is `JSON.stringify([schema, name])`, schema `public` when unset).
+ *
+ * @example
+ * ```ts
+ * const tables = partitionedTablesOf(await import('./db/schema.js'));
+ * tables.get('["public","events"]')?.method; // 'range'
+ * ```
+ */
 export function partitionedTablesOf(exports: Record<string, unknown>): Map<string, Partitioning> {
   return new Map(partitionedTableObjects(exports).map((t) => [key(getPartitioning(t)!.table), getPartitioning(t)!]));
 }

@@ -36,7 +36,14 @@ import { FENCE_CONSTRAINT } from './fence.js';
 import type { CreateOp, FinalizeOp, FinishRetireOp, MaintenanceOp, MaintenancePlan, RetireOp } from './plan.js';
 import { withSession } from './session.js';
 
-/** A step of an operation beginning (`movedRows` once an attach that moved rows has committed). */
+/**
+ * A step of an operation beginning (`movedRows` once an attach that moved rows has committed).
+ *
+ * @example
+ * ```ts
+ * await apply(db, work, { onProgress: (e: ProgressEvent) => console.log(e.op.partition.name, e.phase, e.movedRows ?? '') });
+ * ```
+ */
 export interface ProgressEvent {
   op: MaintenanceOp;
   phase: 'create' | 'attach' | 'attached' | 'detach';
@@ -70,7 +77,15 @@ export interface ApplyOptions extends LockOptions {
   now?: Date;
 }
 
-/** What happened to one operation. */
+/**
+ * What happened to one operation.
+ *
+ * @example
+ * ```ts
+ * const failed: OpResult[] = result.results.filter((r) => r.status === 'failed');
+ * for (const r of failed) console.error(r.op.partition.name, r.code, r.reason);
+ * ```
+ */
 export interface OpResult {
   op: MaintenanceOp;
   status: 'done' | 'failed' | 'skipped';
@@ -86,7 +101,15 @@ export interface OpResult {
   ms: number;
 }
 
-/** The outcome of {@link apply}: one result per operation of the plan. */
+/**
+ * The outcome of {@link apply}: one result per operation of the plan.
+ *
+ * @example
+ * ```ts
+ * const result: ApplyResult = await apply(db, await plan(db, [events]));
+ * if (result.skippedTables.length) console.warn('maintained elsewhere:', result.skippedTables);
+ * ```
+ */
 export interface ApplyResult {
   results: OpResult[];
   /** Tables skipped because another maintainer held their lock. */

@@ -18,10 +18,26 @@ import { isManaged, isOurs, RETIRING_LIKE, retiringFrom } from './marker.js';
 import { parsePartitionBound } from './parse-bound.js';
 import type { ExistingRelation } from './partition-names.js';
 
-/** Who made a partition: runtime maintenance (marked), a migration (declared in the schema), or someone else. */
+/**
+ * Who made a partition: runtime maintenance (marked), a migration (declared in the schema), or someone else.
+ *
+ * @example
+ * ```ts
+ * const origin: PartitionOrigin = tree.partitions[0]!.origin;
+ * const byHand = tree.partitions.filter((p) => p.origin === 'unknown');
+ * ```
+ */
 export type PartitionOrigin = 'maintenance' | 'declared' | 'unknown';
 
-/** One partition of the tree. */
+/**
+ * One partition of the tree {@link listPartitions} reads.
+ *
+ * @example
+ * ```ts
+ * const tree = await listPartitions(db, events);
+ * for (const p of tree.partitions) console.log(p.name, p.boundText, p.isDefault, p.bytes, p.children.length);
+ * ```
+ */
 export interface PartitionInfo {
   schema: string;
   name: string;
@@ -43,7 +59,15 @@ export interface PartitionInfo {
   children: PartitionInfo[];
 }
 
-/** A partitioned table and its partitions. */
+/**
+ * A partitioned table and its partitions, as {@link listPartitions} returns it.
+ *
+ * @example
+ * ```ts
+ * const tree: PartitionTree = await listPartitions(db, events);
+ * tree.partitionBy; // 'RANGE (created_at)'
+ * ```
+ */
 export interface PartitionTree {
   table: QualifiedName;
   /** `RANGE (created_at)` as pg_get_partkeydef prints it. */

@@ -66,7 +66,15 @@ function lockTimeoutOf(opts: LockOptions): number {
 export const HELD_STEP_LOCK_TIMEOUT_MS = 50;
 
 
-/** Thrown when a step could not get its locks in all its attempts. */
+/**
+ * Thrown when a step could not get its locks in all its attempts. {@link apply} and
+ * ensurePartitions catch it and report the step as failed with code `LOCK_TIMEOUT`.
+ *
+ * @example
+ * ```ts
+ * const timedOut = result.results.filter((r) => r.code === 'LOCK_TIMEOUT'); // safe to retry later
+ * ```
+ */
 export class LockTimeoutError extends RuntimeError {
   readonly attempts: number;
   readonly holders: string[];

@@ -28,6 +28,11 @@ export type CreateReason = 'backfill' | 'gap' | 'current' | 'premake' | 'on-dema
  * Create a partition: as a plain table with a CHECK matching its bound, then ATTACH;
  * beside a default partition, the rows of the new range move out of the default in
  * the attach's own transaction, which holds the parent (see apply).
+ *
+ * @example
+ * ```ts
+ * for (const op of tablePlan.ops) if (op.kind === 'create') console.log(op.partition.name, op.reason); // 'events_p20260401' 'premake'
+ * ```
  */
 export interface CreateOp {
   kind: 'create';
@@ -55,7 +60,14 @@ export interface CreateOp {
   subpartitions?: { partitionBy: string; statements: string[] } | undefined;
 }
 
-/** Retire an old partition that maintenance created, by the policy's retention action. */
+/**
+ * Retire an old partition that maintenance created, by the policy's retention action.
+ *
+ * @example
+ * ```ts
+ * for (const op of tablePlan.ops) if (op.kind === 'retire') console.log(op.partition.name, op.action.kind); // 'events_p20250101' 'detach'
+ * ```
+ */
 export interface RetireOp {
   kind: 'retire';
   table: QualifiedName;
@@ -66,7 +78,14 @@ export interface RetireOp {
   parentHasDefault: boolean;
 }
 
-/** Finish a `DETACH ... CONCURRENTLY` that was interrupted. */
+/**
+ * Finish a `DETACH ... CONCURRENTLY` that was interrupted.
+ *
+ * @example
+ * ```ts
+ * for (const op of tablePlan.ops) if (op.kind === 'finalize-detach') console.log(`finish detaching ${op.partition.name}`);
+ * ```
+ */
 export interface FinalizeOp {
   kind: 'finalize-detach';
   table: QualifiedName;
@@ -84,9 +103,26 @@ export interface FinishRetireOp {
   action?: RetentionAction | undefined;
 }
 
+/**
+ * One step of a table's plan: create a partition, retire one, finish an interrupted
+ * detach, or finish an interrupted retirement. Tell them apart by `kind`.
+ *
+ * @example
+ * ```ts
+ * const ops: MaintenanceOp[] = (await plan(db, [events])).tables.flatMap((t) => t.ops);
+ * ops.map((op) => `${op.kind} ${op.partition.name}`); // ['create events_p20260401', ...]
+ * ```
+ */
 export type MaintenanceOp = CreateOp | RetireOp | FinalizeOp | FinishRetireOp;
 
-/** Problems `status` reports (exit code 1 when any is found). */
+/**
+ * Problems `status` reports (exit code 1 when any is found).
+ *
+ * @example
+ * ```ts
+ * const short = tablePlan.problems.some((p) => p.code === 'premake-short' || p.code === 'default-has-rows');
+ * ```
+ */
 export type ProblemCode =
   | 'default-has-rows'
   | 'gap'
@@ -103,6 +139,15 @@ export type ProblemCode =
   | 'key-mismatch'
   | 'no-policy';
 
+/**
+ * A problem {@link plan} found with a table, as `status` reports it: a code, the
+ * table (`schema.name`) and partition it concerns, and a sentence.
+ *
+ * @example
+ * ```ts
+ * for (const p of tablePlan.problems) console.error(p.code, p.table, p.partition ?? '', p.message);
+ * ```
+ */
 export interface Problem {
   code: ProblemCode;
   table: string;
@@ -110,7 +155,15 @@ export interface Problem {
   message: string;
 }
 
-/** One table's plan. */
+/**
+ * One table's plan.
+ *
+ * @example
+ * ```ts
+ * const tablePlan: TablePlan = (await plan(db, [events])).tables[0]!;
+ * console.log(tablePlan.table.name, tablePlan.ops.length, tablePlan.problems.length);
+ * ```
+ */
 export interface TablePlan {
   table: QualifiedName;
   policy: MaintenancePolicy | undefined;
@@ -119,7 +172,15 @@ export interface TablePlan {
   problems: Problem[];
 }
 
-/** The whole plan. */
+/**
+ * The whole plan, as {@link plan} returns it and {@link apply} takes it.
+ *
+ * @example
+ * ```ts
+ * const work: MaintenancePlan = await plan(db, [events, metrics]);
+ * await apply(db, work);
+ * ```
+ */
 export interface MaintenancePlan {
   now: Date;
   tables: TablePlan[];

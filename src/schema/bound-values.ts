@@ -9,20 +9,54 @@ import { US_PER_DAY } from './policy.js';
 const MIN_BRAND = Symbol.for('drizzle-partitions:MINVALUE');
 const MAX_BRAND = Symbol.for('drizzle-partitions:MAXVALUE');
 
-/** PostgreSQL's `MINVALUE` range bound: below every value of the key. */
+/**
+ * PostgreSQL's `MINVALUE` range bound: below every value of the key.
+ *
+ * @example
+ * ```ts
+ * range(t.createdAt, { partitions: [{ from: MINVALUE, to: '2026-01-01' }] }) // named events_pmin
+ * ```
+ */
 export const MINVALUE: { readonly [MIN_BRAND]: true } = Object.freeze({ [MIN_BRAND]: true as const });
-/** PostgreSQL's `MAXVALUE` range bound: above every value of the key. */
+/**
+ * PostgreSQL's `MAXVALUE` range bound: above every value of the key.
+ *
+ * @example
+ * ```ts
+ * range(t.createdAt, { partitions: [{ from: '2026-01-01', to: MAXVALUE }] })
+ * ```
+ */
 export const MAXVALUE: { readonly [MAX_BRAND]: true } = Object.freeze({ [MAX_BRAND]: true as const });
-/** The type of {@link MINVALUE} and {@link MAXVALUE}. */
+/**
+ * The type of {@link MINVALUE} and {@link MAXVALUE}.
+ *
+ * @example
+ * ```ts
+ * const upper: RangeLimit = MAXVALUE;
+ * ```
+ */
 export type RangeLimit = typeof MINVALUE | typeof MAXVALUE;
 
-/** A value a user may write as a bound. */
+/**
+ * A value a user may write as a bound (and pass to `ensurePartitions`).
+ *
+ * @example
+ * ```ts
+ * const values: BoundInput[] = ['2026-01-01', new Date(), 42, 42n, true, null, MINVALUE];
+ * ```
+ */
 export type BoundInput = string | number | bigint | boolean | Date | null | RangeLimit;
 
 /**
  * A bound value normalised for its key type. `text` is the canonical text the DDL
  * module renders; `ord` orders values of ordered types (dates in days, timestamps in
  * microseconds since 1970-01-01 UTC, integers, enum positions, booleans, uuids).
+ *
+ * @example
+ * ```ts
+ * const bound = getPartitioning(events)!.partitions[0]!.bound;
+ * if (bound.kind === 'range') bound.from[0]; // { kind: 'timestamptz', text: '2026-01-01 00:00:00', ord: 1767225600000000n }
+ * ```
  */
 export type BoundValue =
   | { kind: 'minvalue' }

@@ -4,7 +4,15 @@
  */
 import type { PgColumn } from 'drizzle-orm/pg-core';
 
-/** The kinds of key this package checks and renders bound values for. */
+/**
+ * The kinds of key this package checks and renders bound values for.
+ *
+ * @example
+ * ```ts
+ * const types: KeyType[] = (await listPartitions(db, events)).keyTypes; // ['timestamptz']
+ * expression(sql`lower(${t.email})`, 'text'); // the key type of an expression key
+ * ```
+ */
 export type KeyType =
   | 'date'
   | 'timestamp'

@@ -116,7 +116,15 @@ export function getPartitioning(table: unknown): Partitioning | undefined {
   return partitioning;
 }
 
-/** Whether `table` was defined with {@link pgPartitionedTable} or {@link partitioned}. */
+/**
+ * Whether `table` was defined with {@link pgPartitionedTable} or {@link partitioned}.
+ *
+ * @example
+ * ```ts
+ * isPartitionedTable(events); // true
+ * isPartitionedTable(users);  // false for a plain pgTable
+ * ```
+ */
 export function isPartitionedTable(table: unknown): boolean {
   return typeof table === 'object' && table !== null && PARTITIONING in table;
 }

@@ -6,10 +6,25 @@
  * resolved forms (resolved.ts: MaintenancePolicy); this file holds intervals.
  */
 
-/** Calendar and clock units a time interval may use. */
+/**
+ * Calendar and clock units a time interval may use.
+ *
+ * @example
+ * ```ts
+ * const policy = getPartitioning(events)!.policy;
+ * const unit: IntervalUnit | undefined = policy?.kind === 'time' ? policy.interval.unit : undefined; // 'month'
+ * ```
+ */
 export type IntervalUnit = 'hour' | 'day' | 'week' | 'month' | 'quarter' | 'year';
 
-/** A time interval: `count` × `unit`, e.g. 3 × month. */
+/**
+ * A time interval: `count` × `unit`, e.g. 3 × month.
+ *
+ * @example
+ * ```ts
+ * const quarterly: TimeInterval = { unit: 'month', count: 3 }; // maintenance: { interval: '3 months' }, resolved
+ * ```
+ */
 export interface TimeInterval {
   unit: IntervalUnit;
   count: number;

@@ -27,16 +27,41 @@ export interface ExpressionKey {
   enumLabels?: readonly string[] | undefined;
 }
 
+/**
+ * One element of a resolved partition key: a column of the table or an expression,
+ * with the type of its values.
+ *
+ * @example
+ * ```ts
+ * for (const k of getPartitioning(events)!.keys) console.log(k.kind, k.type); // 'column' 'timestamptz'
+ * ```
+ */
 export type PartitionKey = ColumnKey | ExpressionKey;
 
-/** A partition's bound, by method; values are normalised for the key's types. */
+/**
+ * A partition's bound, by method; values are normalised for the key's types.
+ *
+ * @example
+ * ```ts
+ * const bound: PartitionBound = { kind: 'hash', modulus: 4, remainder: 0 };
+ * getPartitioning(events)!.partitions[0]!.bound.kind; // 'range'
+ * ```
+ */
 export type PartitionBound =
   | { kind: 'range'; from: readonly BoundValue[]; to: readonly BoundValue[] }
   | { kind: 'list'; values: readonly BoundValue[] }
   | { kind: 'hash'; modulus: number; remainder: number }
   | { kind: 'default' };
 
-/** One level of partitioning: a method, a key, and the partitions declared at it. */
+/**
+ * One level of partitioning: a method, a key, and the partitions declared at it.
+ *
+ * @example
+ * ```ts
+ * const sub: PartitionLevel | undefined = getPartitioning(events)!.partitions[0]!.partitionBy;
+ * sub?.method; // 'hash' when that partition is itself hash-partitioned
+ * ```
+ */
 export interface PartitionLevel {
   method: PartitionMethod;
   keys: readonly PartitionKey[];
@@ -44,7 +69,14 @@ export interface PartitionLevel {
   partitions: readonly DeclaredPartition[];
 }
 
-/** A partition the schema declares. Partitions live in their parent's schema. */
+/**
+ * A partition the schema declares. Partitions live in their parent's schema.
+ *
+ * @example
+ * ```ts
+ * for (const d of getPartitioning(events)!.partitions) console.log(d.name, d.bound.kind); // 'events_p20260101' 'range', ...
+ * ```
+ */
 export interface DeclaredPartition {
   name: string;
   bound: PartitionBound;
@@ -56,6 +88,12 @@ export interface DeclaredPartition {
 /**
  * Everything this package knows about a partitioned table, as `getPartitioning()`
  * returns it.
+ *
+ * @example
+ * ```ts
+ * const p: Partitioning | undefined = getPartitioning(events);
+ * p?.table; // { schema: undefined, name: 'events' }
+ * ```
  */
 export interface Partitioning extends PartitionLevel {
   /** The partitioned table's schema (undefined: the search path, normally `public`) and name. */
@@ -65,14 +103,29 @@ export interface Partitioning extends PartitionLevel {
   onPartitionRemoved: 'detach' | 'drop';
 }
 
-/** A retention action, resolved. */
+/**
+ * A retention action, resolved.
+ *
+ * @example
+ * ```ts
+ * getPartitioning(events)!.policy?.retention?.action; // { kind: 'detach' }; { moveToSchema: 'archive' } gives { kind: 'move-schema', schema: 'archive' }
+ * ```
+ */
 export type RetentionAction =
   | { kind: 'detach' }
   | { kind: 'drop' }
   | { kind: 'move-schema'; schema: string }
   | { kind: 'move-tablespace'; tablespace: string };
 
-/** A policy, resolved for the key's type. */
+/**
+ * A policy, resolved for the key's type.
+ *
+ * @example
+ * ```ts
+ * getPartitioning(events)!.policy; // for { interval: '1 month', premake: 3, retention: { keep: '12 months' } }:
+ * // { kind: 'time', interval: { unit: 'month', count: 1 }, premake: 3, retention: { keep: { unit: 'month', count: 12 }, action: { kind: 'detach' } } }
+ * ```
+ */
 export type MaintenancePolicy = (
   | { kind: 'time'; interval: TimeInterval; premake: number; retention?: { keep: TimeInterval; action: RetentionAction } }
   | { kind: 'integer'; interval: bigint; premake: number; retention?: { keep: bigint; action: RetentionAction } }

@@ -13,10 +13,24 @@ export const SPEC_BRAND = Symbol.for('drizzle-partitions:PartitionSpec');
 /** @internal brand of typed key expressions */
 export const EXPRESSION_BRAND = Symbol.for('drizzle-partitions:KeyExpression');
 
-/** PostgreSQL's three partitioning methods. */
+/**
+ * PostgreSQL's three partitioning methods.
+ *
+ * @example
+ * ```ts
+ * const method: PartitionMethod | undefined = getPartitioning(events)?.method; // 'range'
+ * ```
+ */
 export type PartitionMethod = 'range' | 'list' | 'hash';
 
-/** A partition key expression with the type of the values it yields. */
+/**
+ * A partition key expression with the type of the values it yields, as {@link expression} returns it.
+ *
+ * @example
+ * ```ts
+ * const day: KeyExpression = expression(sql`(${t.createdAt} at time zone 'UTC')::date`, 'date');
+ * ```
+ */
 export interface KeyExpression {
   readonly [EXPRESSION_BRAND]: true;
   readonly sql: SQL;
@@ -65,24 +79,52 @@ export interface PartitionCommon {
   partitionBy?: AnyPartitionSpec;
 }
 
-/** A declared RANGE partition: `FOR VALUES FROM (from) TO (to)`, `to` exclusive. */
+/**
+ * A declared RANGE partition: `FOR VALUES FROM (from) TO (to)`, `to` exclusive.
+ *
+ * @example
+ * ```ts
+ * range(t.createdAt, { partitions: [{ name: 'events_2026_01', from: '2026-01-01', to: '2026-02-01' }] })
+ * ```
+ */
 export interface RangePartitionDef<K> extends PartitionCommon {
   from: RangeBound<K>;
   to: RangeBound<K>;
 }
 
-/** A declared LIST partition: `FOR VALUES IN (values)`; `null` allowed. */
+/**
+ * A declared LIST partition: `FOR VALUES IN (values)`; `null` allowed.
+ *
+ * @example
+ * ```ts
+ * list(t.region, { partitions: [{ values: ['eu', 'uk'] }, { values: ['us', null], tablespace: 'fast' }] })
+ * ```
+ */
 export interface ListPartitionDef<K> extends PartitionCommon {
   values: readonly (KeyValue<K extends readonly [infer F] ? F : K> | null)[];
 }
 
-/** A declared HASH partition: `FOR VALUES WITH (MODULUS m, REMAINDER r)`. */
+/**
+ * A declared HASH partition: `FOR VALUES WITH (MODULUS m, REMAINDER r)`.
+ *
+ * @example
+ * ```ts
+ * hash(t.userId, { partitions: [{ modulus: 2, remainder: 0 }, { modulus: 2, remainder: 1 }] })
+ * ```
+ */
 export interface HashPartitionDef extends PartitionCommon {
   modulus: number;
   remainder: number;
 }
 
-/** The default partition, written as an entry of `partitions`. */
+/**
+ * The default partition, written as an entry of `partitions`.
+ *
+ * @example
+ * ```ts
+ * range(t.createdAt, { partitions: [{ from: '2026-01-01', to: '2026-02-01' }, { default: true, name: 'events_other' }] })
+ * ```
+ */
 export interface DefaultPartitionDef extends PartitionCommon {
   default: true;
 }
@@ -90,6 +132,15 @@ export interface DefaultPartitionDef extends PartitionCommon {
 /** Options of the default partition when given through the `default` option. */
 export type DefaultOption = boolean | Omit<DefaultPartitionDef, 'default'>;
 
+/**
+ * Options of {@link range}: the declared partitions, the default partition, the
+ * maintenance policy and what a migration does with a partition removed from the schema.
+ *
+ * @example
+ * ```ts
+ * range(t.createdAt, { default: false, maintenance: { interval: '1 day', premake: 7 }, onPartitionRemoved: 'drop' })
+ * ```
+ */
 export interface RangeOptions<K> {
   /** Declared partitions, created by the migration that creates the table. */
   partitions?: readonly (RangePartitionDef<K> | DefaultPartitionDef)[];
@@ -105,6 +156,15 @@ export interface RangeOptions<K> {
   onPartitionRemoved?: 'detach' | 'drop';
 }
 
+/**
+ * Options of {@link list}: the declared partitions with their values, the default
+ * partition and what a migration does with a partition removed from the schema.
+ *
+ * @example
+ * ```ts
+ * list(t.region, { partitions: [{ values: ['eu', 'uk'] }, { values: ['us'] }], default: false })
+ * ```
+ */
 export interface ListOptions<K> {
   partitions?: readonly (ListPartitionDef<K> | DefaultPartitionDef)[];
   /** The default partition: on unless `false`. */
@@ -118,6 +178,15 @@ export interface ListOptions<K> {
   onPartitionRemoved?: 'detach' | 'drop';
 }
 
+/**
+ * Options of {@link hash}: the partitions, as a count or as `{ modulus, remainder }`
+ * entries. A HASH table has no default partition.
+ *
+ * @example
+ * ```ts
+ * hash(t.userId, { partitions: 8 }) // modulus 8, remainders 0 to 7
+ * ```
+ */
 export interface HashOptions {
   /** `N` declares all N partitions (modulus N, remainders 0..N-1); or list them. */
   partitions: number | readonly HashPartitionDef[];
@@ -132,7 +201,14 @@ export interface HashOptions {
   onPartitionRemoved?: 'detach' | 'drop';
 }
 
-/** A partitioning definition for a table named `TTable`. */
+/**
+ * A partitioning definition for a table named `TTable`: what {@link range}, {@link list} and {@link hash} return.
+ *
+ * @example
+ * ```ts
+ * const byUser: PartitionSpec<'users'> = hash(users.id, { partitions: 8 });
+ * ```
+ */
 export interface PartitionSpec<TTable extends string = string, M extends PartitionMethod = PartitionMethod> {
   readonly [SPEC_BRAND]: true;
   readonly method: M;
@@ -156,7 +232,14 @@ export function isKeyExpression(x: unknown): x is KeyExpression {
   return typeof x === 'object' && x !== null && EXPRESSION_BRAND in x;
 }
 
-/** What retention does with a partition past `keep`. */
+/**
+ * What retention does with a partition past `keep`.
+ *
+ * @example
+ * ```ts
+ * range(t.createdAt, { maintenance: { interval: '1 month', retention: { keep: '12 months', action: { moveToSchema: 'archive' } } } })
+ * ```
+ */
 export type RetentionActionInput = 'detach' | 'drop' | { moveToSchema: string } | { moveToTablespace: string };
 
 /**

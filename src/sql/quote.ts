@@ -11,7 +11,15 @@ import { QuotingError } from '../errors.js';
 /** PostgreSQL's NAMEDATALEN - 1: the longest identifier, in bytes. */
 export const MAX_IDENTIFIER_BYTES = 63;
 
-/** A possibly schema-qualified object name, kept as separate parts. */
+/**
+ * A possibly schema-qualified object name, kept as separate parts.
+ *
+ * @example
+ * ```ts
+ * const target: QualifiedName = { schema: 'analytics', name: 'events' };
+ * const tree = await listPartitions(db, target);
+ * ```
+ */
 export interface QualifiedName {
   schema?: string | undefined;
   name: string;
