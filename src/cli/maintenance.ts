@@ -4,8 +4,8 @@
  * or a step failed, 2 usage or connection errors.
  */
 import { createInterface } from 'node:readline/promises';
-import { loadDrizzleConfig } from '../migrations/config.js';
-import { loadSchema } from '../migrations/load-schema.js';
+import { loadDrizzleConfig } from '../project/config.js';
+import { loadSchema } from '../project/load-schema.js';
 import { partitionedTableObjects } from '../migrations/statements.js';
 import { getPartitioning } from '../schema/partitioned-table.js';
 import { apply, type ApplyResult, type ProgressEvent } from '../runtime/apply.js';

@@ -18,7 +18,7 @@ import {
 } from '../ddl/partition-ddl.js';
 import type { QualifiedName } from '../sql/quote.js';
 import type { DeclaredPartition, PartitionBound, PartitionLevel, Partitioning } from '../schema/resolved.js';
-import { PostprocessError } from './errors.js';
+import { PostprocessError } from '../errors.js';
 import type { CreateTableEdit, FileTables } from './sql-file.js';
 import { isDefaultClause, readRecordedBound, recordedBoundIs, sameClause, tableKey, type PartitionState, type TableState } from './state.js';
 

@@ -13,8 +13,8 @@
 export { postprocess, generate } from './run.js';
 export type { PostprocessOptions, PostprocessResult, GenerateOptions } from './run.js';
 export type { MigrationReport } from './postprocess.js';
-export { loadDrizzleConfig } from './config.js';
-export type { DrizzleProjectConfig } from './config.js';
+export { loadDrizzleConfig } from '../project/config.js';
+export type { DrizzleProjectConfig } from '../project/config.js';
 export { FROZEN_MARKER } from './sql-file.js';
-export { ConfigError, PostprocessError } from './errors.js';
-export type { ConfigErrorCode, PostprocessErrorCode } from './errors.js';
+export { ConfigError, PostprocessError } from '../errors.js';
+export type { ConfigErrorCode, PostprocessErrorCode } from '../errors.js';

@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FileWrite, Migration, MigrationsLayout } from './layout.js';
-import { PostprocessError } from './errors.js';
+import { PostprocessError } from '../errors.js';
 
 /** File name of the state inside a migration folder. */
 export const FOLDER_STATE_FILE = '_partitions.json';

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FileWrite, Migration, MigrationsLayout } from './layout.js';
-import { PostprocessError } from './errors.js';
+import { PostprocessError } from '../errors.js';
 
 interface JournalEntry {
   idx: number;

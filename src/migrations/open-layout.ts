@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { openFolderLayout } from './layout-folders.js';
 import { openJournalLayout } from './layout-journal.js';
 import type { MigrationsLayout } from './layout.js';
-import { PostprocessError } from './errors.js';
+import { PostprocessError } from '../errors.js';
 
 /**
  * Opens the migrations folder `outDir` in whichever layout it has.

@@ -15,7 +15,7 @@ import type { RenderOptions } from '../ddl/partition-ddl.js';
 import type { Partitioning } from '../schema/resolved.js';
 import { diffMigration, type CurrentTable } from './diff.js';
 import type { FileWrite, MigrationsLayout } from './layout.js';
-import { PostprocessError } from './errors.js';
+import { PostprocessError } from '../errors.js';
 import { editMigration, fileTables, isFrozen, isProcessed, type FileTables } from './sql-file.js';
 import { migrationState, parseState, sameState, serializeState, tableKey, tableState, type MigrationState, type TableState } from './state.js';
 

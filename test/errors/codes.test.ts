@@ -5,7 +5,7 @@
  *
  * The codes of src/ are collected from
  *   - the code unions: `type DefinitionErrorCode = | 'X' | ...` (src/errors.ts),
- *     `ConfigErrorCode` and `PostprocessErrorCode` (src/migrations/errors.ts), and
+ *     `ConfigErrorCode` and `PostprocessErrorCode` (all in src/errors.ts), and
  *     `declare readonly code: 'X' | 'Y'` (QuotingError);
  *   - the first argument of every `new <Name>Error(`, `super(` and `fail(` call
  *     under src/ (a `.fail(` method call is not one), whether it is a literal

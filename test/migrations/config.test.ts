@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadDrizzleConfig } from '../../src/migrations/config.js';
-import { ConfigError } from '../../src/migrations/errors.js';
+import { loadDrizzleConfig } from '../../src/project/config.js';
+import { ConfigError } from '../../src/errors.js';
 import { configError } from './expect-config-error.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openFolderLayout } from '../../src/migrations/layout-folders.js';
 import { openLayout } from '../../src/migrations/open-layout.js';
-import { PostprocessError } from '../../src/migrations/errors.js';
+import { PostprocessError } from '../../src/errors.js';
 import { DRIZZLE_1_MODULES } from '../e2e/project.js';
 
 type Reconstruct = (files: Record<string, unknown>, id?: string) => Promise<{ ddl: { entityType: string; schema: string; name: string }[] }>;

@@ -15,8 +15,8 @@ import { PgTable } from 'drizzle-orm/pg-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getPartitioning, isPartitionedTable } from '../../src/index.js';
 import { partitionedTablesOf } from '../../src/ddl/index.js';
-import { ConfigError } from '../../src/migrations/errors.js';
-import { loadSchema, resolveSchemaFiles } from '../../src/migrations/load-schema.js';
+import { ConfigError } from '../../src/errors.js';
+import { loadSchema, resolveSchemaFiles } from '../../src/project/load-schema.js';
 import { configError } from './expect-config-error.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));

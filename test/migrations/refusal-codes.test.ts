@@ -18,7 +18,7 @@ import { bigint, pgTable, text } from 'drizzle-orm/pg-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DrizzlePartitionsError, getPartitioning, hash, list, partitioned, type PartitionSpec } from '../../src/index.js';
 import { partitionedTableSql, partitionedTablesOf, rewriteStatements } from '../../src/ddl/index.js';
-import { PostprocessError } from '../../src/migrations/errors.js';
+import { PostprocessError } from '../../src/errors.js';
 import { openLayout } from '../../src/migrations/open-layout.js';
 import { planPostprocess, type PostprocessPlan } from '../../src/migrations/postprocess.js';
 import { postprocess } from '../../src/migrations/run.js';

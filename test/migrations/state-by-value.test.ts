@@ -18,7 +18,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { getPartitioning, list, partitioned, range, type PartitionSpec } from '../../src/index.js';
 import { boundClause } from '../../src/ddl/literals.js';
 import { diffMigration, type CurrentTable } from '../../src/migrations/diff.js';
-import { PostprocessError } from '../../src/migrations/errors.js';
+import { PostprocessError } from '../../src/errors.js';
 import { openLayout } from '../../src/migrations/open-layout.js';
 import { planPostprocess, type PostprocessPlan } from '../../src/migrations/postprocess.js';
 import { PROCESSED_MARKER } from '../../src/migrations/sql-file.js';

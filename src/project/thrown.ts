@@ -1,10 +1,6 @@
 /**
- * Errors of the migrations stage: reading a user's drizzle project (the drizzle
- * config and the schema files it points at), and the post-processor's refusals.
- * The classes live with every other in src/errors.ts; here are the helpers that
- * quote what a user's file threw.
+ * Quoting what a user's config or schema file threw, for a ConfigError.
  */
-export { ConfigError, PostprocessError, type ConfigErrorCode, type ConfigErrorDetails, type PostprocessErrorCode } from '../errors.js';
 
 /**
  * The message of whatever a file threw (an `Error` or anything else), for quoting

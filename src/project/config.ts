@@ -5,7 +5,8 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
-import { ConfigError, loadFailureHint, thrownMessage } from './errors.js';
+import { ConfigError } from '../errors.js';
+import { loadFailureHint, thrownMessage } from './thrown.js';
 import { withTsxLoader } from './load-schema.js';
 
 /**

@@ -15,7 +15,8 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { glob } from 'tinyglobby';
-import { ConfigError, loadFailureHint, thrownMessage } from './errors.js';
+import { ConfigError } from '../errors.js';
+import { loadFailureHint, thrownMessage } from './thrown.js';
 
 /**
  * Extensions of the files a schema pattern keeps, as in drizzle-kit 0.31.
