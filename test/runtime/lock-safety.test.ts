@@ -8,8 +8,8 @@
 import { describe, expect, it } from 'vitest';
 import { apply, plan, type ApplyResult, type MaintenancePolicyInput } from '../../src/index.js';
 import { connect } from '../harness/client.js';
-import { useTestDatabase } from '../harness/db.js';
-import { addDays, clientWithDebug, dayName, holdTransaction, latencyDuring, startWriter, waitUntil } from './concurrency.js';
+import { useTestDatabase, type Sql } from '../harness/db.js';
+import { addDays, clientWithDebug, dayName, holdTransaction, latencyDuring, startWriter, waitUntil, type InsertSample } from './concurrency.js';
 import { createOn, eventsTable, EVENTS_COLUMNS } from './fixtures.js';
 
 const db = useTestDatabase();
@@ -17,17 +17,143 @@ const db = useTestDatabase();
 /** The injected clock: the writer's rows are "now", in today's partition. */
 const NOW = new Date('2026-03-27T12:00:00Z');
 
+/** A statement apply() sent on its pinned connection: handed to the driver at `sent`, settled at `done` (performance.now()). */
+interface Sent {
+  text: string;
+  sent: number;
+  done: number;
+  /** SQLSTATE it failed with. */
+  code?: string;
+}
+
 /**
- * How long a writer may be held up beyond lock_timeout. A DDL step can make the
- * writer wait while it is itself waiting for a lock (at most lock_timeout, then it
- * gives up) and then while it runs holding the lock (a catalog-only change of a few
- * ms: no step rewrites or scans a table here). The rest is the round trip and the
- * scheduling noise of a loaded 2-core machine running other test files at the same
- * time (commit fsync, GC pauses): 250 ms is far above what that costs (measured:
- * tens of ms) and far below what a step queueing without lock_timeout would cost
- * (the whole life of the long transaction, seconds here).
+ * `sql` with every statement on the connections it reserves timed (apply() pins one
+ * with reserve(); plan() is given the plain client). The interval is wider than the
+ * server's work on the statement, never narrower: what happened on the server between
+ * two moments happened between our two readings of the clock.
  */
-const MARGIN_MS = 250;
+function timedClient(sql: Sql, log: Sent[]): Sql {
+  const timed = (unsafe: Sql['unsafe']) => (text: string, ...rest: unknown[]) => {
+    const entry: Sent = { text, sent: performance.now(), done: Number.NaN };
+    log.push(entry);
+    return (unsafe as (text: string, ...rest: unknown[]) => Promise<unknown>)(text, ...rest).then(
+      (rows) => {
+        entry.done = performance.now();
+        return rows;
+      },
+      (e: unknown) => {
+        entry.done = performance.now();
+        entry.code = (e as { code?: string }).code;
+        throw e;
+      },
+    );
+  };
+  return new Proxy(sql, {
+    get(target, prop, receiver) {
+      if (prop !== 'reserve') return Reflect.get(target, prop, receiver);
+      return async () => {
+        const reserved = await target.reserve();
+        return new Proxy(reserved, { get: (r, p, rr) => (p === 'unsafe' ? timed(r.unsafe) : Reflect.get(r, p, rr)) });
+      };
+    },
+  });
+}
+
+/**
+ * One lock attempt of apply() on the table: from sending the first statement that locks
+ * the table (LOCK TABLE, ALTER TABLE ... ATTACH / DETACH) until its transaction ended
+ * (for a statement run outside a transaction, DETACH ... CONCURRENTLY, until it
+ * settled). Only in that time can the table's lock queue hold a request of apply's
+ * that an insert waits behind.
+ */
+interface LockAttempt {
+  from: number;
+  to: number;
+  /** lock_timeout in effect (ms) when the locking statement was sent. */
+  lockTimeoutMs: number | undefined;
+  /** How long the locking statement took, waiting for the lock included. */
+  lockMs: number;
+  /** SQLSTATE of the first statement of the attempt that failed (55P03: lock_timeout). */
+  code: string | undefined;
+}
+
+function lockAttempts(log: readonly Sent[], table: string): LockAttempt[] {
+  const locks = new RegExp(`^(LOCK TABLE (ONLY )?|ALTER TABLE )("public"\\.)?"${table}" `);
+  const setting = /^SET (LOCAL )?lock_timeout = (\d+)$/;
+  const attempts: LockAttempt[] = [];
+  let session: number | undefined;
+  let local: number | undefined;
+  let inTransaction = false;
+  let open: LockAttempt | undefined;
+  for (const s of log) {
+    const set = setting.exec(s.text);
+    if (set) {
+      if (set[1]) local = Number(set[2]);
+      else session = Number(set[2]);
+    } else if (s.text === 'RESET lock_timeout') session = undefined;
+    else if (s.text === 'BEGIN') inTransaction = true;
+    if (locks.test(s.text) && !open) {
+      open = { from: s.sent, to: s.done, lockTimeoutMs: local ?? session, lockMs: s.done - s.sent, code: undefined };
+      attempts.push(open);
+    }
+    if (open) open.code ??= s.code;
+    if (s.text === 'COMMIT' || s.text === 'ROLLBACK') {
+      inTransaction = false;
+      local = undefined;
+    }
+    if (open && !inTransaction) {
+      open.to = s.done;
+      open = undefined;
+    }
+  }
+  return attempts;
+}
+
+/** The time insert `s` spent while attempt `a` was under way (an upper bound of how long it queued behind it). */
+function overlap(s: InsertSample, a: LockAttempt): number {
+  return Math.max(0, Math.min(s.start + s.ms, a.to) - Math.max(s.start, a.from));
+}
+
+/**
+ * What the writer's inserts during apply() (between `from` and `to`) owe to apply()'s lock
+ * attempts. An insert that queued behind an attempt queued while the attempt's request
+ * was in the lock queue, so it overlapped the attempt, for at least as long as it
+ * queued: the overlaps are upper bounds of the queueing, whatever the load. An insert
+ * made slow by the machine (scheduling, other test files) counts only for the part of it
+ * that fell within an attempt.
+ */
+function queueing(samples: readonly InsertSample[], attempts: readonly LockAttempt[], from: number, to: number) {
+  const q = {
+    /** The most attempts one insert overlapped. */
+    mostAttempts: 0,
+    /** The longest time an insert overlapped an attempt. */
+    longestQueued: 0,
+    /** The time inserts overlapped attempts, in all. */
+    queuedMs: 0,
+    /** The slowest insert that overlapped no attempt (for the log: the machine's noise). */
+    slowestElsewhere: 0,
+  };
+  for (const s of samples) {
+    if (s.start > to || s.start + s.ms < from) continue;
+    const overlaps = attempts.map((a) => overlap(s, a)).filter((ms) => ms > 0);
+    if (overlaps.length === 0) q.slowestElsewhere = Math.max(q.slowestElsewhere, s.ms);
+    q.mostAttempts = Math.max(q.mostAttempts, overlaps.length);
+    for (const ms of overlaps) {
+      q.longestQueued = Math.max(q.longestQueued, ms);
+      q.queuedMs += ms;
+    }
+  }
+  return q;
+}
+
+/**
+ * The quiet time after a timed-out lock attempt: a step sleeps at least 11 lock timeouts
+ * (maxWaitShare 0.1) before it tries again or ends. Between two attempts of apply's that
+ * long, a writer that waited this long queued behind more than one, or behind a wait
+ * that lock_timeout did not bound; scheduling noise, even on a loaded machine, is
+ * orders of magnitude shorter.
+ */
+const quietMs = (lockTimeoutMs: number) => 11 * lockTimeoutMs;
 
 const statuses = (r: ApplyResult) => r.results.map((x) => `${x.op.kind} ${x.op.partition.name}: ${x.status}${x.reason ? ` (${x.reason})` : ''}`);
 
@@ -69,13 +195,14 @@ describe('a writer during maintenance', () => {
       ]);
 
       const writer = await startWriter(db.url, { schema: 'public', name }, (i) => new Date(NOW.getTime() + i), { firstId: 10_000_000 });
+      const log: Sent[] = [];
       let result: ApplyResult;
       let from = 0;
       let to = 0;
       try {
         await waitUntil('the writer to get going', () => writer.samples.length >= 50);
         from = performance.now();
-        result = await apply(db.sql, p, { allowDestructive: true, lockTimeoutMs: LOCK_TIMEOUT_MS, attempts: 6 });
+        result = await apply(timedClient(db.sql, log), p, { allowDestructive: true, lockTimeoutMs: LOCK_TIMEOUT_MS, attempts: 6 });
         to = performance.now();
         // keep writing a little after, so the last step's commit is covered
         const after = writer.samples.length + 20;
@@ -85,9 +212,13 @@ describe('a writer during maintenance', () => {
       }
 
       const lat = latencyDuring(writer.samples, from, to);
+      const attempts = lockAttempts(log, name);
+      const q = queueing(writer.samples, attempts, from, to);
       console.log(
         `[lock-safety] writer during apply (${withDefault ? 'plain detach' : 'detach concurrently'}): ${lat.n} inserts in ${(to - from).toFixed(0)} ms, ` +
-          `max ${lat.max.toFixed(1)} ms, p99 ${lat.p99.toFixed(1)} ms, p50 ${lat.p50.toFixed(2)} ms (lock_timeout ${LOCK_TIMEOUT_MS} ms)`,
+          `max ${lat.max.toFixed(1)} ms, p99 ${lat.p99.toFixed(1)} ms, p50 ${lat.p50.toFixed(2)} ms (lock_timeout ${LOCK_TIMEOUT_MS} ms); ` +
+          `${attempts.length} lock attempts (longest ${Math.max(...attempts.map((a) => a.to - a.from)).toFixed(1)} ms), an insert overlapped one for at most ${q.longestQueued.toFixed(1)} ms; ` +
+          `the slowest insert outside them took ${q.slowestElsewhere.toFixed(1)} ms`,
       );
       expect(writer.errors).toEqual([]);
       expect(statuses(result), statuses(result).join('\n')).toEqual(result.results.map((x) => `${x.op.kind} ${x.op.partition.name}: done`));
@@ -100,7 +231,13 @@ describe('a writer during maintenance', () => {
           : ['detach concurrently, table kept', 'detach concurrently, table kept'],
       );
       expect(lat.n).toBeGreaterThan(5); // the writer really ran during maintenance
-      expect(lat.max).toBeLessThan(LOCK_TIMEOUT_MS + MARGIN_MS);
+      // Each attach and detach took the table in one attempt that went through, and every attempt
+      // ran under lock_timeout: no request of apply's could keep the writer waiting longer ...
+      expect(attempts.filter((a) => a.code === undefined)).toHaveLength(ops.length);
+      for (const a of attempts) expect(a.lockTimeoutMs).toBe(LOCK_TIMEOUT_MS);
+      // ... and no insert waited anything like the quiet time after a timed-out attempt (only a wait
+      // that lock_timeout did not bound would).
+      expect(lat.max).toBeLessThan(quietMs(LOCK_TIMEOUT_MS));
 
       // Every row the writer inserted is there, in today's partition.
       const counts = await rowsPerPartition(name);
@@ -132,8 +269,7 @@ describe('a long transaction holding a conflicting lock', () => {
     const holder = await holdTransaction(db.url, [`INSERT INTO "${name}" (id, at, payload) VALUES (1, '${NOW.toISOString()}', 'held open')`]);
     const LOCK_TIMEOUT_MS = 100;
     const ATTEMPTS = 2;
-    // An insert that queued behind an attempt waited for it: about a lock_timeout (the others take a few ms, even on a busy machine).
-    const QUEUED_MS = LOCK_TIMEOUT_MS / 2;
+    const log: Sent[] = [];
     const writer = await startWriter(db.url, { schema: 'public', name }, (i) => new Date(NOW.getTime() + i), { firstId: 20_000_000 });
     let result: ApplyResult;
     let from = 0;
@@ -141,20 +277,22 @@ describe('a long transaction holding a conflicting lock', () => {
     try {
       await waitUntil('the writer to get going', () => writer.samples.length >= 50);
       from = performance.now();
-      result = await apply(db.sql, p, { allowDestructive: true, lockTimeoutMs: LOCK_TIMEOUT_MS, attempts: ATTEMPTS });
+      result = await apply(timedClient(db.sql, log), p, { allowDestructive: true, lockTimeoutMs: LOCK_TIMEOUT_MS, attempts: ATTEMPTS });
       to = performance.now();
     } finally {
       await writer.stop();
       await holder.end();
     }
     const lat = latencyDuring(writer.samples, from, to);
-    // The time the writer spent in inserts that queued behind a lock attempt.
-    const waited = writer.samples.filter((s) => s.start >= from && s.start <= to && s.ms >= QUEUED_MS).reduce((sum, s) => sum + s.ms, 0);
-    // After each timed-out attempt a step sleeps at least 11 lock timeouts (maxWaitShare 0.1), jitter only lengthening it.
-    const minMs = ATTEMPTS * (LOCK_TIMEOUT_MS + 11 * LOCK_TIMEOUT_MS);
+    const attempts = lockAttempts(log, name);
+    const q = queueing(writer.samples, attempts, from, to);
+    // After each timed-out attempt a step sleeps at least the quiet time, jitter only lengthening it.
+    const minMs = ATTEMPTS * (LOCK_TIMEOUT_MS + quietMs(LOCK_TIMEOUT_MS));
     console.log(
       `[lock-safety] blocked steps: ${result.results.map((r) => `${r.op.kind} ${r.op.partition.name} ${r.status} ${r.code ?? ''} in ${r.ms} ms`).join('; ')} ` +
-        `(at least ${minMs} ms each); writer: ${lat.n} inserts, max ${lat.max.toFixed(1)} ms, p99 ${lat.p99.toFixed(1)} ms, waited ${waited.toFixed(0)} ms in ${(to - from).toFixed(0)} ms = ${((100 * waited) / (to - from)).toFixed(1)} % (lock_timeout ${LOCK_TIMEOUT_MS} ms)\n` +
+        `(at least ${minMs} ms each); writer: ${lat.n} inserts, max ${lat.max.toFixed(1)} ms, p99 ${lat.p99.toFixed(1)} ms, in inserts during lock attempts ${q.queuedMs.toFixed(0)} ms of ${(to - from).toFixed(0)} ms = ${((100 * q.queuedMs) / (to - from)).toFixed(1)} % (lock_timeout ${LOCK_TIMEOUT_MS} ms)\n` +
+        `  ${attempts.length} lock attempts: ${attempts.map((a) => `${a.lockMs.toFixed(0)}/${(a.to - a.from).toFixed(0)} ms`).join(', ')} (lock statement/attempt); ` +
+        `an insert overlapped one for at most ${q.longestQueued.toFixed(1)} ms; the slowest insert outside them took ${q.slowestElsewhere.toFixed(1)} ms\n` +
         `  holder pid ${holder.pid}; retire reason: ${result.results.at(-1)?.reason?.split('\n')[0]}`,
     );
     expect(writer.errors).toEqual([]);
@@ -166,12 +304,24 @@ describe('a long transaction holding a conflicting lock', () => {
       expect(r.reason).toContain(`pid ${holder.pid} `);
       expect(r.ms).toBeGreaterThanOrEqual(minMs - 20);
     }
-    // The steps really queued in front of the writer (so the bounds below are exercised) ...
+    // Each step made its attempts at the table under lock_timeout, and each waited it out and gave up ...
+    expect(attempts).toHaveLength(result.results.length * ATTEMPTS);
+    for (const a of attempts) {
+      expect(a.lockTimeoutMs).toBe(LOCK_TIMEOUT_MS);
+      expect(a.code).toBe('55P03');
+      expect(a.lockMs).toBeGreaterThanOrEqual(LOCK_TIMEOUT_MS - 1); // 1 ms: the server's clock is not ours
+    }
+    // ... the writer really queued behind them (so the bounds below are exercised) ...
     expect(lat.max).toBeGreaterThan(LOCK_TIMEOUT_MS / 2);
-    // ... never for longer than one lock_timeout at a time ...
-    expect(lat.max).toBeLessThan(LOCK_TIMEOUT_MS + MARGIN_MS);
-    // ... and for at most a tenth of the time apply ran (the quiet time after each timed-out attempt).
-    expect(waited / (to - from)).toBeLessThanOrEqual(0.1);
+    expect(q.longestQueued).toBeGreaterThan(LOCK_TIMEOUT_MS / 2);
+    // ... one at a time: no insert was under way during two attempts (between two, a step sleeps the quiet time) ...
+    expect(q.mostAttempts).toBe(1);
+    // ... no insert waited anything like the quiet time (only a wait that lock_timeout did not bound would) ...
+    expect(lat.max).toBeLessThan(quietMs(LOCK_TIMEOUT_MS));
+    // ... and for at most a tenth of the time apply ran: the time inserts overlapped an attempt, which is at
+    // least the time they queued and, whatever the load, at most the attempts' own time (an insert made slow
+    // by the machine between two attempts does not count).
+    expect(q.queuedMs / (to - from)).toBeLessThanOrEqual(0.1);
 
     // The holder is gone: the next run resumes the created tables and finishes everything.
     const next = await plan(db.sql, [t], { now: NOW });
