@@ -12,9 +12,9 @@
  */
 export { pgPartitionedTable, partitioned, getPartitioning, isPartitionedTable } from './schema/partitioned-table.js';
 export { range, list, hash, expression } from './schema/methods.js';
-export { MINVALUE, MAXVALUE } from './schema/bound-values.js';
-export type { BoundValue, BoundInput, RangeLimit } from './schema/bound-values.js';
-export type { KeyType } from './schema/key-type.js';
+export { MINVALUE, MAXVALUE } from './bound/values.js';
+export type { BoundValue, BoundInput, RangeLimit } from './bound/values.js';
+export type { KeyType } from './bound/key-type.js';
 export type {
   PartitionSpec,
   PartitionMethod,

@@ -3,8 +3,7 @@
  * `'2026-01-01'`, timestamptz in UTC as `'2026-01-01 00:00:00+00'`, integers and
  * numerics bare, everything else as a quoted string the server casts to the key's type.
  */
-import type { BoundValue } from '../schema/bound-values.js';
-import type { PartitionBound } from '../schema/resolved.js';
+import type { BoundValue, PartitionBound } from './values.js';
 import { numericLiteral, quoteLiteral } from '../sql/quote.js';
 
 /**

@@ -21,16 +21,9 @@
  *   `{ standardConformingStrings: false }`).
  */
 import { RuntimeError } from '../errors.js';
-import {
-  compareTuple,
-  isBoundProblem,
-  microsToText,
-  normalizeBound,
-  sameBound,
-  type BoundValue,
-} from '../schema/bound-values.js';
-import type { KeyType } from '../schema/key-type.js';
-import type { PartitionBound } from '../schema/resolved.js';
+import { isBoundProblem, microsToText, normalizeBound, type BoundValue } from './values.js';
+import type { KeyType } from './key-type.js';
+import type { PartitionBound } from './values.js';
 
 /** One column (or expression) of a partition key, as the parser needs it. */
 export interface ParseBoundKey {
@@ -47,8 +40,6 @@ export interface ParseBoundOptions {
   standardConformingStrings?: boolean | undefined;
 }
 
-/** A range bound. */
-export type RangeBound = Extract<PartitionBound, { kind: 'range' }>;
 
 const CODE = 'BOUND_UNPARSEABLE' as const;
 const MAX_TEXT_IN_MESSAGE = 2000;
@@ -542,47 +533,3 @@ export function parsePartitionBound(text: string, keys: readonly ParseBoundKey[]
 // ---------------------------------------------------------------------------
 // Comparing bounds
 // ---------------------------------------------------------------------------
-
-/**
- * Whether two bounds are the same partition bound, by value: range tuples compared the
- * way PostgreSQL does (columns after MINVALUE/MAXVALUE do not count), list values as a
- * set (order and repeats do not matter), hash by modulus and remainder.
- */
-export function boundsEqual(a: PartitionBound, b: PartitionBound): boolean {
-  switch (a.kind) {
-    case 'default':
-      return b.kind === 'default';
-    case 'hash':
-      return b.kind === 'hash' && a.modulus === b.modulus && a.remainder === b.remainder;
-    case 'list':
-      return (
-        b.kind === 'list' &&
-        a.values.every((x) => b.values.some((y) => sameBound(x, y))) &&
-        b.values.every((y) => a.values.some((x) => sameBound(x, y)))
-      );
-    case 'range':
-      return (
-        b.kind === 'range' &&
-        a.from.length === b.from.length &&
-        a.to.length === b.to.length &&
-        compareTuple(a.from, b.from) === 0 &&
-        compareTuple(a.to, b.to) === 0
-      );
-  }
-}
-
-/**
- * Whether two range bounds share a value (`to` is exclusive, so adjacent ranges do not).
- * Undefined when the order is the server's to decide (text keys under a collation,
- * types this package does not order).
- */
-export function rangesOverlap(a: RangeBound, b: RangeBound): boolean | undefined {
-  const emptyA = compareTuple(a.from, a.to);
-  const emptyB = compareTuple(b.from, b.to);
-  if ((emptyA !== undefined && emptyA >= 0) || (emptyB !== undefined && emptyB >= 0)) return false;
-  const aStartsAfterB = compareTuple(a.from, b.to);
-  const bStartsAfterA = compareTuple(b.from, a.to);
-  if ((aStartsAfterB !== undefined && aStartsAfterB >= 0) || (bStartsAfterA !== undefined && bStartsAfterA >= 0)) return false;
-  if (aStartsAfterB === undefined || bStartsAfterA === undefined || emptyA === undefined || emptyB === undefined) return undefined;
-  return true;
-}

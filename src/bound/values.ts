@@ -4,7 +4,11 @@
  * type, so bounds can be compared by value (never by text), named and rendered.
  */
 import { INTEGER_LIMITS, type KeyType } from './key-type.js';
-import { US_PER_DAY } from './policy.js';
+
+/** Microseconds in an hour and in a day (timestamps are handled as bigint microseconds since 1970). */
+export const US_PER_HOUR = 3_600_000_000n;
+export const US_PER_DAY = 86_400_000_000n;
+
 
 const MIN_BRAND = Symbol.for('drizzle-partitions:MINVALUE');
 const MAX_BRAND = Symbol.for('drizzle-partitions:MAXVALUE');
@@ -362,4 +366,66 @@ export function sanitizeForName(text: string): string {
     .replace(/[^a-z0-9]+/g, '_')
     .replace(/^_+|_+$/g, '');
   return s === '' ? 'x' : s;
+}
+
+/**
+ * A partition's bound, by method; values are normalised for the key's types.
+ *
+ * @example
+ * ```ts
+ * const bound: PartitionBound = { kind: 'hash', modulus: 4, remainder: 0 };
+ * getPartitioning(events)!.partitions[0]!.bound.kind; // 'range'
+ * ```
+ */
+export type PartitionBound =
+  | { kind: 'range'; from: readonly BoundValue[]; to: readonly BoundValue[] }
+  | { kind: 'list'; values: readonly BoundValue[] }
+  | { kind: 'hash'; modulus: number; remainder: number }
+  | { kind: 'default' };
+
+/** A range bound. */
+export type RangeBound = Extract<PartitionBound, { kind: 'range' }>;
+
+/**
+ * Whether two bounds are the same partition bound, by value: range tuples compared the
+ * way PostgreSQL does (columns after MINVALUE/MAXVALUE do not count), list values as a
+ * set (order and repeats do not matter), hash by modulus and remainder.
+ */
+export function boundsEqual(a: PartitionBound, b: PartitionBound): boolean {
+  switch (a.kind) {
+    case 'default':
+      return b.kind === 'default';
+    case 'hash':
+      return b.kind === 'hash' && a.modulus === b.modulus && a.remainder === b.remainder;
+    case 'list':
+      return (
+        b.kind === 'list' &&
+        a.values.every((x) => b.values.some((y) => sameBound(x, y))) &&
+        b.values.every((y) => a.values.some((x) => sameBound(x, y)))
+      );
+    case 'range':
+      return (
+        b.kind === 'range' &&
+        a.from.length === b.from.length &&
+        a.to.length === b.to.length &&
+        compareTuple(a.from, b.from) === 0 &&
+        compareTuple(a.to, b.to) === 0
+      );
+  }
+}
+
+/**
+ * Whether two range bounds share a value (`to` is exclusive, so adjacent ranges do not).
+ * Undefined when the order is the server's to decide (text keys under a collation,
+ * types this package does not order).
+ */
+export function rangesOverlap(a: RangeBound, b: RangeBound): boolean | undefined {
+  const emptyA = compareTuple(a.from, a.to);
+  const emptyB = compareTuple(b.from, b.to);
+  if ((emptyA !== undefined && emptyA >= 0) || (emptyB !== undefined && emptyB >= 0)) return false;
+  const aStartsAfterB = compareTuple(a.from, b.to);
+  const bStartsAfterA = compareTuple(b.from, a.to);
+  if ((aStartsAfterB !== undefined && aStartsAfterB >= 0) || (bStartsAfterA !== undefined && bStartsAfterA >= 0)) return false;
+  if (aStartsAfterB === undefined || bStartsAfterA === undefined || emptyA === undefined || emptyB === undefined) return undefined;
+  return true;
 }

@@ -22,7 +22,6 @@ export {
   partitionedTableSql,
 } from './partition-ddl.js';
 export type { RenderOptions, CreatePartitionArgs, PartitionNode } from './partition-ddl.js';
-export { boundClause, boundLiteral } from './literals.js';
+export { boundClause, boundLiteral } from '../bound/literals.js';
 export { quoteIdent, quoteQualified, quoteLiteral } from '../sql/quote.js';
 export type { QualifiedName } from '../sql/quote.js';
-export { createTableTarget, partitionedTablesOf, rewriteStatements } from '../migrations/statements.js';

@@ -4,9 +4,9 @@
  * not scan), moving rows out of the default partition, marking,
  * retiring. Rendered here, through the quoting module, like all partition SQL.
  */
-import type { BoundValue } from '../schema/bound-values.js';
+import type { BoundValue } from '../bound/values.js';
 import type { PartitionBound } from '../schema/resolved.js';
-import { boundLiteral } from './literals.js';
+import { boundLiteral } from '../bound/literals.js';
 import { quoteIdent, quoteLiteral, quoteQualified, type QualifiedName } from '../sql/quote.js';
 
 /**

@@ -6,7 +6,7 @@
 import type { DeclaredPartition, PartitionBound, PartitionKey, PartitionLevel, Partitioning } from '../schema/resolved.js';
 import { columnDbName, type Casing } from './column-names.js';
 import { renderExpression } from '../sql/expression.js';
-import { boundClause } from './literals.js';
+import { boundClause } from '../bound/literals.js';
 import { numericLiteral, quoteIdent, quoteLiteral, quoteQualified, type QualifiedName } from '../sql/quote.js';
 import { PostprocessError } from '../errors.js';
 

@@ -16,5 +16,6 @@ export type { MigrationReport } from './postprocess.js';
 export { loadDrizzleConfig } from '../project/config.js';
 export type { DrizzleProjectConfig } from '../project/config.js';
 export { FROZEN_MARKER } from './sql-file.js';
+export { createTableTarget, partitionedTablesOf, rewriteStatements } from './statements.js';
 export { ConfigError, PostprocessError } from '../errors.js';
 export type { ConfigErrorCode, PostprocessErrorCode } from '../errors.js';

@@ -10,11 +10,11 @@
  * with the schema's bound by value ({@link recordedBoundIs}); `PARTITION BY`
  * clauses are compared token by token ({@link sameClause}).
  */
-import { boundClause } from '../ddl/literals.js';
+import { boundClause } from '../bound/literals.js';
 import { partitionByClause, type RenderOptions } from '../ddl/partition-ddl.js';
 import { DrizzlePartitionsError } from '../errors.js';
-// The runtime's reader of bound text; it depends on nothing of the runtime but src/schema.
-import { boundsEqual, parsePartitionBound } from '../runtime/parse-bound.js';
+import { parsePartitionBound } from '../bound/parse.js';
+import { boundsEqual } from '../bound/values.js';
 import type { PartitionBound, PartitionKey, PartitionLevel, Partitioning } from '../schema/resolved.js';
 
 /** Format version of state files. */

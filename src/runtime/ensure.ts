@@ -7,7 +7,7 @@ import type { PgTable } from 'drizzle-orm/pg-core';
 import { boundPredicate } from '../ddl/maintenance-sql.js';
 import type { QualifiedName } from '../sql/quote.js';
 import { RuntimeError } from '../errors.js';
-import { isBoundProblem, nameFragment, normalizeBound, sameBound, type BoundInput, type BoundValue } from '../schema/bound-values.js';
+import { isBoundProblem, nameFragment, normalizeBound, sameBound, type BoundInput, type BoundValue } from '../bound/values.js';
 import type { PartitionBound } from '../schema/resolved.js';
 import { apply, type ApplyOptions, type ApplyResult } from './apply.js';
 import { copyColumns, readTree, relationsNamed, resolveTarget } from './introspect.js';

@@ -8,14 +8,14 @@
 import type { PgTable } from 'drizzle-orm/pg-core';
 import { quoteQualified, type QualifiedName } from '../sql/quote.js';
 import { RuntimeError } from '../errors.js';
-import { keyTypeOfSqlType, type KeyType } from '../schema/key-type.js';
+import { keyTypeOfSqlType, type KeyType } from '../bound/key-type.js';
 import { getPartitioning } from '../schema/partitioned-table.js';
 import type { PartitionBound } from '../schema/resolved.js';
 import { tableIdentity } from '../schema/resolve.js';
 import type { DatabaseLike, Executor } from './executor.js';
 import { withSession } from './session.js';
 import { isManaged, isOurs, RETIRING_LIKE, retiringFrom } from './marker.js';
-import { parsePartitionBound } from './parse-bound.js';
+import { parsePartitionBound } from '../bound/parse.js';
 import type { ExistingRelation } from './partition-names.js';
 
 /**

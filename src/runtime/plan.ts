@@ -10,7 +10,7 @@ import type { Casing } from '../ddl/column-names.js';
 import { declaredPartitionsSql, partitionByClause } from '../ddl/partition-ddl.js';
 import { resolveTemplate } from '../schema/resolve.js';
 import { FENCE_CONSTRAINT } from './fence.js';
-import { compareBound, nameFragment, type BoundValue } from '../schema/bound-values.js';
+import { boundsEqual, compareBound, nameFragment, rangesOverlap, type BoundValue, type RangeBound } from '../bound/values.js';
 import { getPartitioning } from '../schema/partitioned-table.js';
 import type { MaintenancePolicy, RetentionAction } from '../schema/resolved.js';
 import type { PartitionBound } from '../schema/resolved.js';
@@ -212,13 +212,9 @@ function rangeOf(p: PartitionInfo): { from: BoundValue; to: BoundValue } | undef
   return p.bound.kind === 'range' && p.bound.from.length === 1 ? { from: p.bound.from[0]!, to: p.bound.to[0]! } : undefined;
 }
 
-function overlaps(a: { from: BoundValue; to: BoundValue }, b: { from: BoundValue; to: BoundValue }): boolean {
-  return (compareBound(a.from, b.to) ?? 0) < 0 && (compareBound(b.from, a.to) ?? 0) < 0;
-}
-
-function same(a: { from: BoundValue; to: BoundValue }, b: { from: BoundValue; to: BoundValue }): boolean {
-  return compareBound(a.from, b.from) === 0 && compareBound(a.to, b.to) === 0;
-}
+const asRange = (r: { from: BoundValue; to: BoundValue }): RangeBound => ({ kind: 'range', from: [r.from], to: [r.to] });
+const overlaps = (a: { from: BoundValue; to: BoundValue }, b: { from: BoundValue; to: BoundValue }) => rangesOverlap(asRange(a), asRange(b)) === true;
+const same = (a: { from: BoundValue; to: BoundValue }, b: { from: BoundValue; to: BoundValue }) => boundsEqual(asRange(a), asRange(b));
 
 async function planTable(ex: Executor, table: PgTable | QualifiedName, opts: { now: Date; backfill: number; casing: Casing; limits: StepLimits }): Promise<TablePlan> {
   const target = resolveTarget(table);

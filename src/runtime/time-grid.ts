@@ -4,8 +4,8 @@
  * from 1970-01-01), or integer slots of a fixed width counted from 0. Slot edges
  * never depend on the server's or the machine's time zone, so DST cannot shift them.
  */
-import { daysToText, microsToText, type BoundValue } from '../schema/bound-values.js';
-import type { KeyType } from '../schema/key-type.js';
+import { daysToText, microsToText, type BoundValue } from '../bound/values.js';
+import type { KeyType } from '../bound/key-type.js';
 import { calendarMonths, US_PER_DAY, US_PER_HOUR, type TimeInterval } from '../schema/policy.js';
 
 /** 1970-01-05 was a Monday: ISO weeks start there. */

@@ -3,7 +3,7 @@
  * say how a table is partitioned.
  */
 import type { SQL } from 'drizzle-orm';
-import type { KeyType } from './key-type.js';
+import type { KeyType } from '../bound/key-type.js';
 import {
   EXPRESSION_BRAND,
   SPEC_BRAND,

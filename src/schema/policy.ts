@@ -30,9 +30,7 @@ export interface TimeInterval {
   count: number;
 }
 
-/** Microseconds in an hour and in a day (timestamps are handled as bigint microseconds since 1970). */
-export const US_PER_HOUR = 3_600_000_000n;
-export const US_PER_DAY = 86_400_000_000n;
+export { US_PER_DAY, US_PER_HOUR } from '../bound/values.js';
 
 /**
  * The whole months of a calendar interval (month, quarter, year), or undefined for

@@ -4,7 +4,7 @@
  */
 import type { DefinitionErrorCode } from '../errors.js';
 import { identifierProblem } from '../sql/quote.js';
-import { INTEGER_KEY_TYPES, TIME_KEY_TYPES } from './key-type.js';
+import { INTEGER_KEY_TYPES, TIME_KEY_TYPES } from '../bound/key-type.js';
 import {
   DEFAULT_PREMAKE,
   calendarMonths,

@@ -8,15 +8,15 @@ import { PgColumn, type PgTable } from 'drizzle-orm/pg-core';
 import { PartitionDefinitionError, type DefinitionErrorCode } from '../errors.js';
 import { identifierBytes, identifierProblem, MAX_IDENTIFIER_BYTES } from '../sql/quote.js';
 import {
-
   compareTuple,
   isBoundProblem,
   nameFragment,
   normalizeBound,
+  rangesOverlap,
   sameBound,
   type BoundValue,
-} from './bound-values.js';
-import { enumLabelsOf, keyTypeOfColumn } from './key-type.js';
+} from '../bound/values.js';
+import { enumLabelsOf, keyTypeOfColumn } from '../bound/key-type.js';
 import type { DeclaredPartition, PartitionBound, PartitionKey, PartitionLevel, Partitioning } from './resolved.js';
 import { isKeyExpression, isPartitionSpec, type AnyPartitionSpec, type PartitionCommon } from './spec.js';
 import { resolvePolicy } from './resolve-policy.js';
@@ -225,10 +225,8 @@ function checkRangeOverlaps(entries: { bound: PartitionBound; label: string }[],
       const a = entries[i]!.bound;
       const b = entries[j]!.bound;
       if (a.kind !== 'range' || b.kind !== 'range') continue;
-      // [a.from, a.to) and [b.from, b.to) overlap when a.from < b.to and b.from < a.to.
-      const c1 = compareTuple(a.from, b.to);
-      const c2 = compareTuple(b.from, a.to);
-      if (c1 !== undefined && c2 !== undefined && c1 < 0 && c2 < 0) {
+      // an order the server decides (text under a collation) is left to the server
+      if (rangesOverlap(a, b) === true) {
         fail('RANGE_OVERLAP', ctx, `partitions "${entries[i]!.label}" [${describeTuple(a.from)} .. ${describeTuple(a.to)}) and "${entries[j]!.label}" [${describeTuple(b.from)} .. ${describeTuple(b.to)}) overlap`, 'make each "from" equal to or above the previous partition\'s "to"', { partition: entries[j]!.label });
       }
     }

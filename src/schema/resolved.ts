@@ -5,8 +5,8 @@
 import type { SQL } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 import type { QualifiedName } from '../sql/quote.js';
-import type { BoundValue } from './bound-values.js';
-import type { KeyType } from './key-type.js';
+import type { PartitionBound } from '../bound/values.js';
+import type { KeyType } from '../bound/key-type.js';
 import type { TimeInterval } from './policy.js';
 import type { AnyPartitionSpec, PartitionMethod } from './spec.js';
 
@@ -38,20 +38,7 @@ export interface ExpressionKey {
  */
 export type PartitionKey = ColumnKey | ExpressionKey;
 
-/**
- * A partition's bound, by method; values are normalised for the key's types.
- *
- * @example
- * ```ts
- * const bound: PartitionBound = { kind: 'hash', modulus: 4, remainder: 0 };
- * getPartitioning(events)!.partitions[0]!.bound.kind; // 'range'
- * ```
- */
-export type PartitionBound =
-  | { kind: 'range'; from: readonly BoundValue[]; to: readonly BoundValue[] }
-  | { kind: 'list'; values: readonly BoundValue[] }
-  | { kind: 'hash'; modulus: number; remainder: number }
-  | { kind: 'default' };
+export type { PartitionBound };
 
 /**
  * One level of partitioning: a method, a key, and the partitions declared at it.

@@ -5,8 +5,8 @@
  */
 import type { SQL } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
-import type { BoundInput, RangeLimit } from './bound-values.js';
-import type { KeyType } from './key-type.js';
+import type { BoundInput, RangeLimit } from '../bound/values.js';
+import type { KeyType } from '../bound/key-type.js';
 
 /** @internal brand of partition specs */
 export const SPEC_BRAND = Symbol.for('drizzle-partitions:PartitionSpec');

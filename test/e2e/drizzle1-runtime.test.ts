@@ -18,7 +18,8 @@ const SCRIPT = `
 $IMPORT
 const { sql } = orm;
 const { integer, pgEnum, pgTable, primaryKey, snakeCase, text, timestamp, date, uniqueIndex } = pg;
-const { declaredPartitionsSql, expression, getPartitioning, hash, list, MINVALUE, partitionByClause, partitioned, pgPartitionedTable, range } = dp;
+const { expression, getPartitioning, hash, list, MINVALUE, partitioned, pgPartitionedTable, range } = dp;
+const { declaredPartitionsSql, partitionByClause } = ddl;
 
 const region = pgEnum('region', ['eu', 'us', 'apac']);
 const tables = {
@@ -52,8 +53,8 @@ for (const [k, f] of Object.entries(mistakes)) {
 console.log(JSON.stringify(out));
 `;
 
-const ESM = `import * as orm from 'drizzle-orm';\nimport * as pg from 'drizzle-orm/pg-core';\nimport * as dp from 'drizzle-partitions';`;
-const CJS = `const orm = require('drizzle-orm');\nconst pg = require('drizzle-orm/pg-core');\nconst dp = require('drizzle-partitions');`;
+const ESM = `import * as orm from 'drizzle-orm';\nimport * as pg from 'drizzle-orm/pg-core';\nimport * as dp from 'drizzle-partitions';\nimport * as ddl from 'drizzle-partitions/ddl';`;
+const CJS = `const orm = require('drizzle-orm');\nconst pg = require('drizzle-orm/pg-core');\nconst dp = require('drizzle-partitions');\nconst ddl = require('drizzle-partitions/ddl');`;
 
 interface Output {
   tables: Record<string, { partitionBy: string; partitions: string[] }>;

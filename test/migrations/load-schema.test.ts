@@ -14,7 +14,7 @@ import { is } from 'drizzle-orm';
 import { PgTable } from 'drizzle-orm/pg-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getPartitioning, isPartitionedTable } from '../../src/index.js';
-import { partitionedTablesOf } from '../../src/ddl/index.js';
+import { partitionedTablesOf } from '../../src/migrations/index.js';
 import { ConfigError } from '../../src/errors.js';
 import { loadSchema, resolveSchemaFiles } from '../../src/project/load-schema.js';
 import { configError } from './expect-config-error.js';

@@ -16,7 +16,7 @@ import { dirname, join } from 'node:path';
 import { bigint, numeric, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { getPartitioning, list, partitioned, range, type PartitionSpec } from '../../src/index.js';
-import { boundClause } from '../../src/ddl/literals.js';
+import { boundClause } from '../../src/bound/literals.js';
 import { diffMigration, type CurrentTable } from '../../src/migrations/diff.js';
 import { PostprocessError } from '../../src/errors.js';
 import { openLayout } from '../../src/migrations/open-layout.js';
@@ -36,7 +36,7 @@ import {
   type PartitionState,
 } from '../../src/migrations/state.js';
 import { commitWrites } from '../../src/migrations/write-files.js';
-import { boundsEqual } from '../../src/runtime/parse-bound.js';
+import { boundsEqual } from '../../src/bound/values.js';
 import type { DeclaredPartition, PartitionLevel, Partitioning } from '../../src/schema/resolved.js';
 import { FIXTURE_RENDER, fixtureSchema } from './state-fixture-schema.js';
 

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { generateDrizzleJson, generateMigration } from 'drizzle-kit/api';
 import { bigint, index, integer, pgSchema, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
 import { hash, list, partitioned, pgPartitionedTable, range } from '../../src/index.js';
-import { createTableTarget, partitionedTablesOf, rewriteStatements } from '../../src/ddl/index.js';
+import { createTableTarget, partitionedTablesOf, rewriteStatements } from '../../src/migrations/index.js';
 import { useTestDatabase } from '../harness/db.js';
 import { catalogTree } from '../ddl/catalog.js';
 

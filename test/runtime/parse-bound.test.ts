@@ -4,10 +4,11 @@
  * the bound we declared.
  */
 import { describe, expect, it } from 'vitest';
-import { boundClause } from '../../src/ddl/literals.js';
+import { boundClause } from '../../src/bound/literals.js';
 import { quoteIdent, quoteLiteral } from '../../src/sql/quote.js';
 import { DrizzlePartitionsError } from '../../src/errors.js';
-import { boundsEqual, parsePartitionBound, rangesOverlap, type ParseBoundKey, type RangeBound } from '../../src/runtime/parse-bound.js';
+import { parsePartitionBound, type ParseBoundKey } from '../../src/bound/parse.js';
+import { boundsEqual, rangesOverlap, type RangeBound } from '../../src/bound/values.js';
 import {
   isBoundProblem,
   MAXVALUE,
@@ -16,8 +17,8 @@ import {
   sameBound,
   type BoundInput,
   type BoundValue,
-} from '../../src/schema/bound-values.js';
-import type { KeyType } from '../../src/schema/key-type.js';
+} from '../../src/bound/values.js';
+import type { KeyType } from '../../src/bound/key-type.js';
 import type { PartitionBound } from '../../src/schema/resolved.js';
 import { useTestDatabase, type Sql } from '../harness/db.js';
 
