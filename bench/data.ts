@@ -6,7 +6,7 @@
 import type { PgTable } from 'drizzle-orm/pg-core';
 import type { MaintenancePolicyInput } from '../src/index.js';
 import { managedComment } from '../src/runtime/marker.js';
-import { createOn, EVENTS_COLUMNS, eventsTable } from '../test/runtime/fixtures.js';
+import { createOn, EVENTS_COLUMNS, eventsTable } from '../test/support/fixtures.js';
 import { dayFragment, tsLiteral, utcDay, type Sql } from './lib.js';
 
 export { EVENTS_COLUMNS, eventsTable, createOn };

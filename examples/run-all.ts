@@ -21,7 +21,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createProject } from '../test/e2e/project.js';
+import { createProject } from '../test/support/project.js';
 import { startServer } from '../test/harness/server.js';
 
 const EXAMPLES = ['event-log', 'tenants', 'sessions', 'sub-partitioned'];

@@ -2,7 +2,7 @@
  * Scenario 6 — live workload: maintenance day after day under a mixed application
  * workload that works on the very rows being moved, and what the application sees.
  *
- * The workload is the load tests' (test/runtime/workload.ts; the small version of this
+ * The workload is the load tests' (test/support/workload.ts; the small version of this
  * scenario is test/runtime/live-maintenance.test.ts): connections of their own at READ
  * COMMITTED, through the parent only — inserters, updaters and a deleter by id,
  * upserters (INSERT ... ON CONFLICT DO UPDATE), and a reader counting a fixed baseline
@@ -24,7 +24,7 @@
  */
 import { apply, plan, type CreateOp, type OpResult, type ProgressEvent } from '../../src/index.js';
 import { DEFAULT_MAX_DEFAULT_ROWS, DEFAULT_MAX_MOVE_ROWS } from '../../src/runtime/step-limits.js';
-import { createWorkload, queuedDuring, QUEUED_MS, type Workload, type WorkloadReport } from '../../test/runtime/workload.js';
+import { createWorkload, queuedDuring, QUEUED_MS, type Workload, type WorkloadReport } from '../../test/support/workload.js';
 import { createOn, EVENTS_COLUMNS, eventsTable } from '../data.js';
 import { checkpoint, client, DAY_MS, dayFragment, fmt, mdTable, percentile, ratio, sleep, tsLiteral, withScratch, type Ctx, type Section, type Sql } from '../lib.js';
 
@@ -352,7 +352,7 @@ export async function liveWorkload(ctx: Ctx): Promise<Section> {
         `Set up at a fixed clock (${NOW.toISOString()}): days −${BACKFILL} … +${PREMAKE} made by maintenance (${OLD_ROWS_PER_DAY.toLocaleString('en-US')} untracked rows a day); ` +
         `in the default partition, the workload's ${seeded.toLocaleString('en-US')} seeded rows spread over days +${layout.firstDay} … +${layout.firstDay + days - 1} (~${perDay.toLocaleString('en-US')} a day) ` +
         `and ${farRows.toLocaleString('en-US')} untracked rows in 2030, which every ATTACH reads.`,
-      `The workload (test/runtime/workload.ts), at READ COMMITTED through the parent, ${THINK_MS} ms pause after each statement: ${WRITERS.insert} inserters, ${WRITERS.update} updaters by id, ${WRITERS.delete} deleter by id, ` +
+      `The workload (test/support/workload.ts), at READ COMMITTED through the parent, ${THINK_MS} ms pause after each statement: ${WRITERS.insert} inserters, ${WRITERS.update} updaters by id, ${WRITERS.delete} deleter by id, ` +
         `${WRITERS.upsert} upserters (INSERT ... ON CONFLICT DO UPDATE) on pools of ${layout.pool.toLocaleString('en-US')} seeded rows each, and ${READERS} reader counting a baseline of ${layout.baseline.toLocaleString('en-US')} rows; every acknowledged statement in a ledger, checked against the table at the end.`,
       `Maintenance: ${days} steps, the clock one day later each (plan(db, [events], { now }) then apply(..., { allowDestructive: true, lockTimeoutMs: ${LOCK_TIMEOUT_MS} })), ${fmt(PAUSE_MS / 1000, 1)} s apart: ` +
         `each creates the next day — its ~${perDay.toLocaleString('en-US')} workload rows move out of the default partition and the partition is attached in one transaction holding the parent — and retention detaches old days. ` +

@@ -16,7 +16,7 @@ import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pgConfig, REPO_ROOT } from '../../test/e2e/project.js';
+import { pgConfig, REPO_ROOT } from '../../test/support/project.js';
 import { fmt, mdTable, median, ratio, timed, type Ctx, type Section } from '../lib.js';
 
 function sh(command: string, args: string[], cwd: string, timeoutMs = 300_000): Promise<{ code: number; output: string }> {

@@ -325,6 +325,25 @@ export function compareTuple(a: readonly BoundValue[], b: readonly BoundValue[])
 }
 
 /**
+ * A bound value as a person reads it in a message: timestamptz with its `+00`,
+ * MINVALUE / MAXVALUE / NULL in capitals, other values as PostgreSQL writes them.
+ *
+ * @example
+ * ```ts
+ * displayValue(normalizeBound('2026-01-01', 'timestamptz') as BoundValue); // '2026-01-01 00:00:00+00'
+ * displayTuple([{ kind: 'minvalue' }]);                                    // 'MINVALUE'
+ * ```
+ */
+export function displayValue(v: BoundValue): string {
+  return v.kind === 'timestamptz' ? `${v.text}+00` : 'text' in v ? v.text : v.kind.toUpperCase();
+}
+
+/** Several values ({@link displayValue}), comma-separated: a multi-column bound. */
+export function displayTuple(t: readonly BoundValue[]): string {
+  return t.map(displayValue).join(', ');
+}
+
+/**
  * The piece of a partition name a bound value gives: `20260101` for a day,
  * `20260101_0600` for a timestamp that is not midnight (or always, with
  * `withTime`: hourly partitions), `m5` for -5, `min`/`max`.
@@ -428,4 +447,28 @@ export function rangesOverlap(a: RangeBound, b: RangeBound): boolean | undefined
   if ((aStartsAfterB !== undefined && aStartsAfterB >= 0) || (bStartsAfterA !== undefined && bStartsAfterA >= 0)) return false;
   if (aStartsAfterB === undefined || bStartsAfterA === undefined || emptyA === undefined || emptyB === undefined) return undefined;
   return true;
+}
+
+/**
+ * The name a partition gets when none is given: the one naming rule, for declared
+ * partitions and for those maintenance and ensurePartitions create. `_p` and the
+ * range's start for RANGE, the values for LIST, `_h<modulus>_<remainder>` for HASH.
+ *
+ * @example
+ * ```ts
+ * partitionName('events', getPartitioning(events)!.partitions[0]!.bound); // 'events_p20260101'
+ * partitionName('events', bound, { withTime: true });                      // 'events_p20260101_0000' (hourly slots)
+ * ```
+ */
+export function partitionName(prefix: string, bound: PartitionBound, opts: { withTime?: boolean } = {}): string {
+  switch (bound.kind) {
+    case 'range':
+      return `${prefix}_p${bound.from.map((v) => nameFragment(v, opts)).join('_')}`;
+    case 'list':
+      return `${prefix}_${bound.values.map((v) => nameFragment(v)).join('_')}`;
+    case 'hash':
+      return `${prefix}_h${bound.modulus}_${bound.remainder}`;
+    case 'default':
+      return `${prefix}_default`;
+  }
 }

@@ -7,7 +7,7 @@ import type { PgTable } from 'drizzle-orm/pg-core';
 import { boundPredicate } from '../ddl/maintenance-sql.js';
 import type { QualifiedName } from '../sql/quote.js';
 import { RuntimeError } from '../errors.js';
-import { isBoundProblem, nameFragment, normalizeBound, sameBound, type BoundInput, type BoundValue } from '../bound/values.js';
+import { displayValue, isBoundProblem, normalizeBound, partitionName, sameBound, type BoundInput, type BoundValue } from '../bound/values.js';
 import type { PartitionBound } from '../schema/resolved.js';
 import { apply, type ApplyOptions, type ApplyResult } from './apply.js';
 import { copyColumns, readTree, relationsNamed, resolveTarget } from './introspect.js';
@@ -47,7 +47,7 @@ export async function ensurePartitions(db: DatabaseLike, table: PgTable | Qualif
       if (isBoundProblem(v)) throw new RuntimeError('VALUE_INVALID', `ensurePartitions(${t}): ${v.message}`);
       if (taken.some((x) => sameBound(x, v))) continue;
       taken.push(v);
-      const base = `${tree.table.name}_${nameFragment(v)}`;
+      const base = partitionName(tree.table.name, { kind: 'list', values: [v] });
       fresh.push({ v, candidates: [base, hashedName(base, 'text' in v ? v.text : v.kind)] });
     }
     const existing = await relationsNamed(ex, schema, fresh.flatMap((f) => f.candidates));
@@ -57,7 +57,7 @@ export async function ensurePartitions(db: DatabaseLike, table: PgTable | Qualif
     const ops: CreateOp[] = [];
     for (const { v, candidates } of fresh) {
       const choice = choosePartitionName(candidates, existing);
-      if ('taken' in choice) throw new RuntimeError('NAME_TAKEN', `ensurePartitions(${t}): tables named ${choice.taken.join(' and ')} already exist and are not partitions of ours, so the value ${'text' in v ? v.text : v.kind} has no name left`, 'rename or drop those tables');
+      if ('taken' in choice) throw new RuntimeError('NAME_TAKEN', `ensurePartitions(${t}): tables named ${choice.taken.join(' and ')} already exist and are not partitions of ours, so the value ${displayValue(v)} has no name left`, 'rename or drop those tables');
       // the names chosen in this call are taken for the values after it
       existing.set(choice.name, { attached: true, managed: true });
       const bound: PartitionBound = { kind: 'list', values: [v] };

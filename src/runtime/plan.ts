@@ -10,7 +10,7 @@ import type { Casing } from '../ddl/column-names.js';
 import { declaredPartitionsSql, partitionByClause } from '../ddl/partition-ddl.js';
 import { resolveTemplate } from '../schema/resolve.js';
 import { FENCE_CONSTRAINT } from './fence.js';
-import { boundsEqual, compareBound, nameFragment, rangesOverlap, type BoundValue, type RangeBound } from '../bound/values.js';
+import { boundsEqual, compareBound, displayValue, partitionName, rangesOverlap, type BoundValue, type RangeBound } from '../bound/values.js';
 import { getPartitioning } from '../schema/partitioned-table.js';
 import type { MaintenancePolicy, RetentionAction } from '../schema/resolved.js';
 import type { PartitionBound } from '../schema/resolved.js';
@@ -248,7 +248,7 @@ async function planTable(ex: Executor, table: PgTable | QualifiedName, opts: { n
       if ((compareBound(prev.to, cur.from) ?? 0) >= 0) continue;
       // the hole retention leaves behind (below the cutoff) is not a gap
       if (cutoff && atOrBefore(cur.from, cutoff, keyType)) continue;
-      plan.problems.push({ code: 'gap', table: t, message: `no partition covers [${shown(prev.to)}, ${shown(cur.from)}); rows there go to the default partition${dflt ? '' : ' — and there is none, so inserts fail'}` });
+      plan.problems.push({ code: 'gap', table: t, message: `no partition covers [${displayValue(prev.to)}, ${displayValue(cur.from)}); rows there go to the default partition${dflt ? '' : ' — and there is none, so inserts fail'}` });
     }
   };
   if (!policy) {
@@ -300,14 +300,14 @@ async function planTable(ex: Executor, table: PgTable | QualifiedName, opts: { n
 
   const wanted = slots.filter((s) => {
     const hit = ranges.find((x) => overlaps(x.r, s));
-    if (hit && !same(hit.r, s)) plan.problems.push({ code: 'misaligned', table: t, partition: hit.p.name, message: `${hit.p.name} (${hit.p.boundText}) overlaps the policy's slot [${'text' in s.from ? s.from.text : ''}, ${'text' in s.to ? s.to.text : ''}) without matching it; that slot is left alone` });
+    if (hit && !same(hit.r, s)) plan.problems.push({ code: 'misaligned', table: t, partition: hit.p.name, message: `${hit.p.name} (${hit.p.boundText}) overlaps the policy's slot [${displayValue(s.from)}, ${displayValue(s.to)}) without matching it; that slot is left alone` });
     return !hit;
   });
   const schema = tree.table.schema ?? 'public';
   const withTime = policy.kind === 'time' && policy.interval.unit === 'hour';
   const candidates = wanted.map((s) => {
-    const base = `${tree.table.name}_p${nameFragment(s.from, { withTime })}`;
-    return [base, hashedName(base, shown(s.from))];
+    const base = partitionName(tree.table.name, { kind: 'range', from: [s.from], to: [s.to] }, { withTime });
+    return [base, hashedName(base, displayValue(s.from))];
   });
   const existing = await relationsNamed(ex, schema, candidates.flat());
   const measure = await measureDefault(ex, dflt && hasDefaultRows(plan) ? { schema: dflt.schema, name: dflt.name } : null, opts.limits);
@@ -315,12 +315,12 @@ async function planTable(ex: Executor, table: PgTable | QualifiedName, opts: { n
   for (const [i, s] of wanted.entries()) {
     const [base] = candidates[i]!;
     if (identifierBytes(base!) > MAX_IDENTIFIER_BYTES) {
-      plan.problems.push({ code: 'name-too-long', table: t, partition: base, message: `the partition for [${shown(s.from)}, ${shown(s.to)}) would be named ${base}, ${identifierBytes(base!)} bytes (PostgreSQL keeps 63); rename the table to something shorter` });
+      plan.problems.push({ code: 'name-too-long', table: t, partition: base, message: `the partition for [${displayValue(s.from)}, ${displayValue(s.to)}) would be named ${base}, ${identifierBytes(base!)} bytes (PostgreSQL keeps 63); rename the table to something shorter` });
       continue;
     }
     const choice = choosePartitionName(candidates[i]!, existing);
     if ('taken' in choice) {
-      plan.problems.push({ code: 'name-taken', table: t, partition: base, message: `tables named ${choice.taken.join(' and ')} already exist and are not unattached partitions of ours; the slot [${shown(s.from)}, ${shown(s.to)}) is skipped` });
+      plan.problems.push({ code: 'name-taken', table: t, partition: base, message: `tables named ${choice.taken.join(' and ')} already exist and are not unattached partitions of ours; the slot [${displayValue(s.from)}, ${displayValue(s.to)}) is skipped` });
       continue;
     }
     const bound: PartitionBound = { kind: 'range', from: [s.from], to: [s.to] };
@@ -390,10 +390,6 @@ function atOrBefore(v: BoundValue, cutoff: BoundValue, keyType: string | undefin
   return (compareBound(value, cutoff) ?? 1) <= 0;
 }
 
-/** A bound as a person reads it (timestamptz with its +00). */
-function shown(v: BoundValue): string {
-  return v.kind === 'timestamptz' ? `${v.text}+00` : 'text' in v ? v.text : v.kind.toUpperCase();
-}
 
 /**
  * Plans maintenance for `tables` (drizzle partitioned tables with a policy, or

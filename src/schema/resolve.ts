@@ -9,8 +9,9 @@ import { PartitionDefinitionError, type DefinitionErrorCode } from '../errors.js
 import { identifierBytes, identifierProblem, MAX_IDENTIFIER_BYTES } from '../sql/quote.js';
 import {
   compareTuple,
+  displayTuple,
   isBoundProblem,
-  nameFragment,
+  partitionName,
   normalizeBound,
   rangesOverlap,
   sameBound,
@@ -181,7 +182,7 @@ function resolveBounds(spec: AnyPartitionSpec, keys: readonly PartitionKey[], ct
       const from = rangeTuple(p.from, keys, ctx, label, 'from');
       const to = rangeTuple(p.to, keys, ctx, label, 'to');
       const c = compareTuple(from, to);
-      if (c !== undefined && c >= 0) fail('RANGE_EMPTY', ctx, `"from" (${describeTuple(from)}) is not below "to" (${describeTuple(to)}); the range is empty`, '"to" is exclusive and must be greater than "from"', { partition: label });
+      if (c !== undefined && c >= 0) fail('RANGE_EMPTY', ctx, `"from" (${displayTuple(from)}) is not below "to" (${displayTuple(to)}); the range is empty`, '"to" is exclusive and must be greater than "from"', { partition: label });
       entries.push({ def: p as PartitionCommon, bound: { kind: 'range', from, to }, label });
     } else {
       const raw = p.values;
@@ -215,9 +216,6 @@ function resolveBounds(spec: AnyPartitionSpec, keys: readonly PartitionKey[], ct
   return { entries, defaults };
 }
 
-function describeTuple(t: readonly BoundValue[]): string {
-  return t.map((v) => ('text' in v ? v.text : v.kind.toUpperCase())).join(', ');
-}
 
 function checkRangeOverlaps(entries: { bound: PartitionBound; label: string }[], ctx: LevelContext): void {
   for (let i = 0; i < entries.length; i++) {
@@ -227,7 +225,7 @@ function checkRangeOverlaps(entries: { bound: PartitionBound; label: string }[],
       if (a.kind !== 'range' || b.kind !== 'range') continue;
       // an order the server decides (text under a collation) is left to the server
       if (rangesOverlap(a, b) === true) {
-        fail('RANGE_OVERLAP', ctx, `partitions "${entries[i]!.label}" [${describeTuple(a.from)} .. ${describeTuple(a.to)}) and "${entries[j]!.label}" [${describeTuple(b.from)} .. ${describeTuple(b.to)}) overlap`, 'make each "from" equal to or above the previous partition\'s "to"', { partition: entries[j]!.label });
+        fail('RANGE_OVERLAP', ctx, `partitions "${entries[i]!.label}" [${displayTuple(a.from)} .. ${displayTuple(a.to)}) and "${entries[j]!.label}" [${displayTuple(b.from)} .. ${displayTuple(b.to)}) overlap`, 'make each "from" equal to or above the previous partition\'s "to"', { partition: entries[j]!.label });
       }
     }
   }
@@ -275,18 +273,6 @@ function checkHashSet(entries: { bound: PartitionBound; label: string }[], ctx: 
   }
 }
 
-function defaultName(prefix: string, bound: PartitionBound): string {
-  switch (bound.kind) {
-    case 'range':
-      return `${prefix}_p${bound.from.map((v) => nameFragment(v)).join('_')}`;
-    case 'list':
-      return `${prefix}_${bound.values.map((v) => nameFragment(v)).join('_')}`;
-    case 'hash':
-      return `${prefix}_h${bound.modulus}_${bound.remainder}`;
-    case 'default':
-      return `${prefix}_default`;
-  }
-}
 
 function checkName(name: unknown, ctx: LevelContext, label: string, what: string, explicit: boolean): string {
   const problem = identifierProblem(name as string);
@@ -307,7 +293,7 @@ function resolveLevel(spec: unknown, ctx: LevelContext, names: Map<string, strin
   const all = [...entries, ...defaults.map((d) => ({ ...d, bound: { kind: 'default' } as PartitionBound }))];
   const partitions: DeclaredPartition[] = all.map(({ def, bound, label }) => {
     const explicit = def.name !== undefined;
-    const name = checkName(explicit ? def.name : defaultName(ctx.prefix, bound), ctx, label, explicit ? 'partition name' : 'generated partition name', explicit);
+    const name = checkName(explicit ? def.name : partitionName(ctx.prefix, bound), ctx, label, explicit ? 'partition name' : 'generated partition name', explicit);
     const clash = names.get(name);
     if (clash !== undefined) {
       fail('NAME_COLLISION', ctx, `partition name "${name}" is also the name of ${clash}`, 'give one of them an explicit { name: "..." }', { partition: label });

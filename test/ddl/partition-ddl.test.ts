@@ -8,7 +8,7 @@ import { bigint, date, integer, pgEnum, pgSchema, primaryKey, text, timestamp } 
 import { expression, getPartitioning, hash, list, MAXVALUE, MINVALUE, partitioned, pgPartitionedTable, range, type Partitioning } from '../../src/index.js';
 import { attachPartitionSql, declaredPartitionsSql, detachPartitionSql, dropTableSql, partitionByClause } from '../../src/ddl/index.js';
 import { useTestDatabase } from '../harness/db.js';
-import { catalogTree } from './catalog.js';
+import { catalogTree } from '../support/catalog.js';
 
 const db = useTestDatabase();
 

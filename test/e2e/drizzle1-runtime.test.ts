@@ -8,8 +8,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useTestDatabase } from '../harness/db.js';
-import { catalogTree } from '../ddl/catalog.js';
-import { createProject, type Project } from './project.js';
+import { catalogTree } from '../support/catalog.js';
+import { createProject, type Project } from '../support/project.js';
 
 const db = useTestDatabase({ prefix: 'dp_e2e_orm1' });
 

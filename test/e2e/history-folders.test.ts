@@ -17,9 +17,9 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { openLayout } from '../../src/migrations/open-layout.js';
-import { fingerprint } from './history-kit.js';
-import { describeHistory } from './history-scenario.js';
-import { DRIZZLE_1_MODULES, hintsArgs, renameHint, type Project } from './project.js';
+import { fingerprint } from '../support/history-kit.js';
+import { describeHistory } from '../support/history-scenario.js';
+import { DRIZZLE_1_MODULES, hintsArgs, renameHint, type Project } from '../support/project.js';
 
 type Reconstruct = (files: Record<string, unknown>, id?: string) => Promise<{ ddl: { entityType: string; schema: string; name: string }[] }>;
 /** drizzle-kit 1.0's own replay of a migrations folder (drizzle-kit/api-postgres). */

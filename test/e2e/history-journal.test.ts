@@ -6,8 +6,8 @@
  */
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { describeHistory } from './history-scenario.js';
-import { renameAnswer, type Project } from './project.js';
+import { describeHistory } from '../support/history-scenario.js';
+import { renameAnswer, type Project } from '../support/project.js';
 
 interface Journal {
   entries: { tag: string; when: number }[];

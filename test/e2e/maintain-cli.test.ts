@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useTestDatabase } from '../harness/db.js';
-import { createProject, pgConfig, type Project } from './project.js';
+import { createProject, pgConfig, type Project } from '../support/project.js';
 
 const db = useTestDatabase({ prefix: 'dp_e2e_cli' });
 let project: Project;

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useTestDatabase, type Sql } from '../harness/db.js';
-import { createProject, pgConfig, renameAnswer, REPO_ROOT, type Project } from './project.js';
+import { createProject, pgConfig, renameAnswer, REPO_ROOT, type Project } from '../support/project.js';
 
 const kitDb = useTestDatabase({ prefix: 'dp_e2e_kit' }); // drizzle-kit migrate
 const ormDb = useTestDatabase({ prefix: 'dp_e2e_orm' }); // drizzle-orm migrate()

@@ -3,8 +3,8 @@
  * table, a non-zero exit code, and not one byte changed under drizzle/.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { fingerprint } from './history-kit.js';
-import { createProject, pgConfig, type Project } from './project.js';
+import { fingerprint } from '../support/history-kit.js';
+import { createProject, pgConfig, type Project } from '../support/project.js';
 
 const base = (extra = '') => `import { index, integer, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
 import { hash, pgPartitionedTable, range } from 'drizzle-partitions';

@@ -5,8 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useTestDatabase } from '../harness/db.js';
-import { generateOk } from './history-kit.js';
-import { createProject, pgConfig, type Project } from './project.js';
+import { generateOk } from '../support/history-kit.js';
+import { createProject, pgConfig, type Project } from '../support/project.js';
 
 const db = useTestDatabase({ prefix: 'dp_e2e_guard' });
 let project: Project;

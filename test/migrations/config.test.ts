@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadDrizzleConfig } from '../../src/project/config.js';
 import { ConfigError } from '../../src/errors.js';
-import { configError } from './expect-config-error.js';
+import { configError } from '../support/expect-config-error.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const projects: string[] = [];

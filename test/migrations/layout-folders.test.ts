@@ -13,7 +13,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openFolderLayout } from '../../src/migrations/layout-folders.js';
 import { openLayout } from '../../src/migrations/open-layout.js';
 import { PostprocessError } from '../../src/errors.js';
-import { DRIZZLE_1_MODULES } from '../e2e/project.js';
+import { DRIZZLE_1_MODULES } from '../support/project.js';
 
 type Reconstruct = (files: Record<string, unknown>, id?: string) => Promise<{ ddl: { entityType: string; schema: string; name: string }[] }>;
 const { reconstruct } = createRequire(import.meta.url)(join(DRIZZLE_1_MODULES, 'drizzle-kit', 'api-postgres.js')) as { reconstruct: Reconstruct };

@@ -17,7 +17,7 @@ import { getPartitioning, isPartitionedTable } from '../../src/index.js';
 import { partitionedTablesOf } from '../../src/migrations/index.js';
 import { ConfigError } from '../../src/errors.js';
 import { loadSchema, resolveSchemaFiles } from '../../src/project/load-schema.js';
-import { configError } from './expect-config-error.js';
+import { configError } from '../support/expect-config-error.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const projects: string[] = [];

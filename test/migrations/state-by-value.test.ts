@@ -38,7 +38,7 @@ import {
 import { commitWrites } from '../../src/migrations/write-files.js';
 import { boundsEqual } from '../../src/bound/values.js';
 import type { DeclaredPartition, PartitionLevel, Partitioning } from '../../src/schema/resolved.js';
-import { FIXTURE_RENDER, fixtureSchema } from './state-fixture-schema.js';
+import { FIXTURE_RENDER, fixtureSchema } from '../support/state-fixture-schema.js';
 
 const FIXTURE = readFileSync(join(import.meta.dirname, 'fixtures', 'state-v1.json'), 'utf8');
 

@@ -10,7 +10,7 @@ import { bigint, index, integer, pgSchema, pgTable, primaryKey, text, timestamp 
 import { hash, list, partitioned, pgPartitionedTable, range } from '../../src/index.js';
 import { createTableTarget, partitionedTablesOf, rewriteStatements } from '../../src/migrations/index.js';
 import { useTestDatabase } from '../harness/db.js';
-import { catalogTree } from '../ddl/catalog.js';
+import { catalogTree } from '../support/catalog.js';
 
 const db = useTestDatabase();
 

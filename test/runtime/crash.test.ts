@@ -7,8 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { apply, plan, type MaintenancePolicyInput } from '../../src/index.js';
 import { useTestDatabase } from '../harness/db.js';
-import { addDays, CHILD_APPLICATION_NAME, CRASHED, crashChildGone, dayName, holdTransaction, runCrashChild, waitUntil, type ChildRun } from './concurrency.js';
-import { createOn, eventsTable, EVENTS_COLUMNS } from './fixtures.js';
+import { addDays, CHILD_APPLICATION_NAME, CRASHED, crashChildGone, dayName, holdTransaction, runCrashChild, waitUntil, type ChildRun } from '../support/concurrency.js';
+import { createOn, eventsTable, EVENTS_COLUMNS } from '../support/fixtures.js';
 
 const db = useTestDatabase();
 

@@ -5,8 +5,8 @@
 import { expect, it } from 'vitest';
 import { apply, ensurePartitions, getPartitioning, listPartitions, plan } from '../../src/index.js';
 import { partitionByClause, declaredPartitionsSql } from '../../src/ddl/index.js';
-import { can, forEachDriver } from './drivers.js';
-import { eventsTable, EVENTS_COLUMNS, tenantsTable } from './fixtures.js';
+import { can, forEachDriver } from '../support/drivers.js';
+import { eventsTable, EVENTS_COLUMNS, tenantsTable } from '../support/fixtures.js';
 
 forEachDriver('maintenance', (get, driver) => {
   const events = eventsTable(`drv_${driver.slug}`, { interval: '1 day', premake: 2, retention: { keep: '2 days', action: 'drop' } }, { withDefault: false });

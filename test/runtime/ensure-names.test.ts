@@ -11,7 +11,7 @@ import { integer, pgTable, text } from 'drizzle-orm/pg-core';
 import { DrizzlePartitionsError, ensurePartitions, listPartitions } from '../../src/index.js';
 import { hashedName } from '../../src/runtime/partition-names.js';
 import { useTestDatabase } from '../harness/db.js';
-import { createOn, eventsTable, EVENTS_COLUMNS, tenantsTable } from './fixtures.js';
+import { createOn, eventsTable, EVENTS_COLUMNS, tenantsTable } from '../support/fixtures.js';
 
 const db = useTestDatabase();
 const TENANT_COLUMNS = `"tenant" text NOT NULL, "n" integer`;

@@ -13,7 +13,7 @@ import { DrizzlePartitionsError } from '../../src/errors.js';
 import { sqlState, withExecutor, type Executor } from '../../src/runtime/executor.js';
 import { databaseFromUrl } from '../harness/client.js';
 import { useTestDatabase } from '../harness/db.js';
-import { can, forEachDriver, sharedPglite } from './drivers.js';
+import { can, forEachDriver, sharedPglite } from '../support/drivers.js';
 
 const database = useTestDatabase();
 

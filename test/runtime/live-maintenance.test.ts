@@ -12,9 +12,9 @@ import { bigint, primaryKey, text } from 'drizzle-orm/pg-core';
 import { describe, expect, it } from 'vitest';
 import { apply, ensurePartitions, list, plan, pgPartitionedTable, type ApplyResult, type MaintenancePolicyInput } from '../../src/index.js';
 import { useTestDatabase } from '../harness/db.js';
-import { addDays, crashChildGone, runCrashChild, sleep } from './concurrency.js';
-import { createOn, eventsTable, EVENTS_COLUMNS } from './fixtures.js';
-import { createWorkload, queuedDuring, type Workload, type WorkloadReport } from './workload.js';
+import { addDays, crashChildGone, runCrashChild, sleep } from '../support/concurrency.js';
+import { createOn, eventsTable, EVENTS_COLUMNS } from '../support/fixtures.js';
+import { createWorkload, queuedDuring, type Workload, type WorkloadReport } from '../support/workload.js';
 
 const db = useTestDatabase();
 

@@ -9,8 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { apply, plan, type ApplyResult, type MaintenancePolicyInput } from '../../src/index.js';
 import { connect } from '../harness/client.js';
 import { useTestDatabase, type Sql } from '../harness/db.js';
-import { addDays, clientWithDebug, dayName, holdTransaction, latencyDuring, startWriter, waitUntil, type InsertSample } from './concurrency.js';
-import { createOn, eventsTable, EVENTS_COLUMNS } from './fixtures.js';
+import { addDays, clientWithDebug, dayName, holdTransaction, latencyDuring, startWriter, waitUntil, type InsertSample } from '../support/concurrency.js';
+import { createOn, eventsTable, EVENTS_COLUMNS } from '../support/fixtures.js';
 
 const db = useTestDatabase();
 

@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { bigint, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
 import { apply, ensurePartitions, hash, listPartitions, pgPartitionedTable, plan, range, type MaintenancePolicyInput, type ProgressEvent } from '../../src/index.js';
 import { useTestDatabase } from '../harness/db.js';
-import { createOn, eventsTable, EVENTS_COLUMNS, idTable, tenantsTable } from './fixtures.js';
+import { createOn, eventsTable, EVENTS_COLUMNS, idTable, tenantsTable } from '../support/fixtures.js';
 
 const db = useTestDatabase();
 const DAY = 86_400_000;

@@ -18,7 +18,7 @@ import postgres from 'postgres';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect, databaseFromUrl, type Sql } from '../harness/client.js';
 import { useTestDatabase } from '../harness/db.js';
-import { waitUntil } from './concurrency.js';
+import { waitUntil } from '../support/concurrency.js';
 
 const db = useTestDatabase();
 

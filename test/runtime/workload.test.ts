@@ -6,8 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { quoteIdent } from '../../src/sql/quote.js';
 import { useTestDatabase } from '../harness/db.js';
-import { sleep, waitUntil } from './concurrency.js';
-import { createWorkload, WORKLOAD_APPLICATION_NAME, type WorkloadOptions, type WorkloadReport } from './workload.js';
+import { sleep, waitUntil } from '../support/concurrency.js';
+import { createWorkload, WORKLOAD_APPLICATION_NAME, type WorkloadOptions, type WorkloadReport } from '../support/workload.js';
 
 const db = useTestDatabase();
 

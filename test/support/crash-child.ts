@@ -3,7 +3,7 @@
  * and dies with process.exit() at a chosen point, the way a killed maintainer does
  * (its connections dropped, nothing cleaned up).
  *
- *   node --import tsx test/runtime/crash-child.ts <json args>
+ *   node --import tsx test/support/crash-child.ts <json args>
  *
  * args: { url, table, policy, withDefault, now, lockTimeoutMs, allowDestructive, crash }
  *   crash 'before-attach': inside the attach step's transaction, after its rows moved, before the ATTACH is sent

@@ -55,7 +55,7 @@ import { migrate } from 'drizzle-orm/postgres-js/migrator';
 import { connect, databaseFromUrl } from '../harness/client.js';
 
 /** The repository root (the package `drizzle-partitions`), two levels above this file. */
-export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url)).replace(/[\\/]$/, '');
+export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url)).replace(/[\\/]$/, '');
 
 /** Which drizzle a project is built on: the repo's (drizzle-kit 0.31, drizzle-orm 0.45) or `workspaces/drizzle-1`'s. */
 export type DrizzleLine = '0.31' | '1';

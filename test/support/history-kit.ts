@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { Sql } from '../harness/db.js';
-import { catalogTree } from '../ddl/catalog.js';
+import { catalogTree } from './catalog.js';
 import type { Project } from './project.js';
 
 /** Hash of every file under `dir` (folders walked), to prove a run changed no byte. */

@@ -14,7 +14,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useTestDatabase, type Sql, type TestDatabase } from '../harness/db.js';
-import { catalogTree } from '../ddl/catalog.js';
+import { catalogTree } from './catalog.js';
 import { applyBoth, fingerprint, generateOk, golden, leaves } from './history-kit.js';
 import { createProject, pgConfig, type DrizzleLine, type Project, type RunResult } from './project.js';
 

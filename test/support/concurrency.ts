@@ -136,15 +136,15 @@ export function dayName(table: string, d: Date): string {
   return `${table}_p${d.toISOString().slice(0, 10).replaceAll('-', '')}`;
 }
 
-/** The line test/runtime/crash-child.ts prints when it begins apply(). */
+/** The line test/support/crash-child.ts prints when it begins apply(). */
 export const APPLYING = 'applying';
-/** Exit code of test/runtime/crash-child.ts when it crashed where it was told to. */
+/** Exit code of test/support/crash-child.ts when it crashed where it was told to. */
 export const CRASHED = 42;
 /** application_name of the crash child's connections, to find its backends. */
 export const CHILD_APPLICATION_NAME = 'dp-crash-child';
 
 const CHILD = fileURLToPath(new URL('./crash-child.ts', import.meta.url));
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /** How a crash child ended. */
 export interface ChildRun {
@@ -155,7 +155,7 @@ export interface ChildRun {
 }
 
 /**
- * Runs test/runtime/crash-child.ts on `url` with `args` (see its header); kills it
+ * Runs test/support/crash-child.ts on `url` with `args` (see its header); kills it
  * after `timeoutMs`. `applying` resolves true once it has begun apply() (false if it
  * ended before); `kill()` is `kill -9`.
  */
