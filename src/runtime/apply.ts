@@ -22,7 +22,9 @@ import {
   createLikeSql,
   createSchemaSql,
   dropConstraintSql,
-  moveRowsSql,
+  copyRowsSql,
+  deleteRowsSql,
+  lockExclusiveSql,
   setSchemaSql,
   setTablespaceSql,
 } from '../ddl/maintenance-sql.js';
@@ -144,7 +146,14 @@ async function applyCreate(ex: Executor, op: CreateOp, opts: ApplyOptions): Prom
   const hold = op.default ? { holdFirst: op.table } : {};
   const r = await withLockRetry(ex, { what: `attach ${op.partition.name}`, relation: op.table, ...hold }, opts, async (tx) => {
     movedRows = 0;
-    if (op.default && predicate) movedRows = Number((await tx.query<{ n: string }>(moveRowsSql(op.default, op.partition, predicate, op.columns)))[0]?.n ?? 0);
+    if (op.default && predicate) {
+      // Held from here to the commit (ATTACH would take it anyway): nobody, not even a
+      // session writing to the default partition by name, changes it between the copy
+      // and the delete, so exactly the rows copied are deleted.
+      await tx.query(lockExclusiveSql(op.default));
+      movedRows = Number((await tx.query<{ n: string }>(copyRowsSql(op.default, op.partition, predicate, op.columns)))[0]?.n ?? 0);
+      if (movedRows > 0) await tx.query(deleteRowsSql(op.default, predicate));
+    }
     // With the table's CHECK matching the bound, ATTACH does not scan the new table.
     await tx.query(attachPartitionSql({ parent: op.table, partition: op.partition, bound: op.bound }));
     if (predicate) await tx.query(dropConstraintSql(op.partition, BOUND_CONSTRAINT));

@@ -341,8 +341,8 @@ describe('two maintainers on one table', () => {
 
   /**
    * Maintainer A is made slow deterministically: a reader of the default partition
-   * blocks its first ATTACH, which retries (holding the maintainer lock) until the
-   * reader ends. The reader ends only once B has finished (skip) or is seen polling
+   * blocks its first attach step (it takes the default partition before moving rows
+   * and attaching), which retries (holding the maintainer lock) until the reader ends. The reader ends only once B has finished (skip) or is seen polling
    * for the lock (wait).
    */
   async function slowMaintainerA(name: string) {
@@ -351,7 +351,8 @@ describe('two maintainers on one table', () => {
     const holder = await holdTransaction(db.url, [`LOCK TABLE "${name}_default" IN ACCESS SHARE MODE`]);
     let attachTries = 0;
     const sqlA = clientWithDebug(db.url, 2, (text) => {
-      if (text.includes('ATTACH PARTITION')) attachTries++;
+      // each attempt of the attach step: the default partition is the lock it waits for
+      if (text === `LOCK TABLE ONLY "public"."${name}_default" IN ACCESS EXCLUSIVE MODE;`) attachTries++;
     });
     const pA = await plan(sqlA, [t], { now: NOW });
     expect(pA.tables[0]!.ops).toHaveLength(3);
@@ -359,7 +360,7 @@ describe('two maintainers on one table', () => {
     const a = apply(sqlA, pA, { lockTimeoutMs: 100, attempts: 8, backoffMs: 50 }).finally(() => sqlA.end({ timeout: 5 }));
     a.catch(() => undefined);
     // A holds the maintainer lock (taken before any step) and its first ATTACH timed out.
-    await waitUntil('A to retry its first ATTACH', () => attachTries >= 2);
+    await waitUntil('A to retry its first attach step', () => attachTries >= 2);
     return { t, a, holder, attachTries: () => attachTries };
   }
 
