@@ -5,7 +5,7 @@
  * - drizzle-partitions: plan() + apply() (premake 1): the partition is made empty
  *   beside the parent (its own short transaction), then one transaction takes the
  *   parent (`LOCK TABLE ONLY events IN ACCESS EXCLUSIVE MODE`, under lock_timeout),
- *   moves the rows out of the default (`DELETE ... RETURNING` feeding an `INSERT`)
+ *   moves the rows out of the default (held: `INSERT ... SELECT`, then `DELETE`)
  *   and attaches the partition. M rows are more than a step may move while holding
  *   the table (maxMoveRows, 50,000 by default): plan() marks the create `needsWindow`
  *   and apply() runs it only with `window: true` — a maintenance window, in which the
@@ -159,7 +159,7 @@ export async function defaultMoveOut(ctx: Ctx): Promise<Section> {
     intro: [
       `\`events\` with today's partition and ${rows.toLocaleString('en-US')} rows in the default partition, all in tomorrow's range. ` +
         'drizzle-partitions: plan() + apply() with premake 1: the partition is made empty beside the parent, then one transaction takes the parent ' +
-        '(LOCK TABLE ONLY ... ACCESS EXCLUSIVE, under lock_timeout), moves the rows (DELETE ... RETURNING feeding an INSERT) and attaches the partition. ' +
+        '(LOCK TABLE ONLY ... ACCESS EXCLUSIVE, under lock_timeout), moves the rows (the default held: INSERT ... SELECT, then DELETE) and attaches the partition. ' +
         `${rows.toLocaleString('en-US')} rows are more than one step may move while holding the table (maxMoveRows, default ${DEFAULT_MAX_MOVE_ROWS.toLocaleString('en-US')}), so plan() says the create needs a window ` +
         'and apply() runs it with `window: true`: a maintenance window, in which the writers wait for the whole move. ' +
         'Raw SQL: one transaction of CREATE TABLE (LIKE ...), INSERT ... SELECT, DELETE, ATTACH PARTITION.',

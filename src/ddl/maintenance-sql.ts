@@ -4,8 +4,7 @@
  * not scan), moving rows out of the default partition, marking,
  * retiring. Rendered here, through the quoting module, like all partition SQL.
  */
-import type { BoundValue } from '../bound/values.js';
-import type { PartitionBound } from '../schema/resolved.js';
+import type { BoundValue, PartitionBound } from '../bound/values.js';
 import { boundLiteral } from '../bound/literals.js';
 import { quoteIdent, quoteLiteral, quoteQualified, type QualifiedName } from '../sql/quote.js';
 
