@@ -13,7 +13,7 @@ import { apply, type ApplyOptions, type ApplyResult } from './apply.js';
 import { copyColumns, readTree, relationsNamed, resolveTarget } from './introspect.js';
 import type { DatabaseLike } from './executor.js';
 import { choosePartitionName, hashedName } from './partition-names.js';
-import { parked, type CreateOp, type MaintenancePlan } from './plan.js';
+import type { CreateOp, MaintenancePlan } from './plan.js';
 import { withSession } from './session.js';
 import { measureDefault, type StepLimits } from './step-limits.js';
 
@@ -61,8 +61,7 @@ export async function ensurePartitions(db: DatabaseLike, table: PgTable | Qualif
       // the names chosen in this call are taken for the values after it
       existing.set(choice.name, { attached: true, managed: true });
       const bound: PartitionBound = { kind: 'list', values: [v] };
-      const rows = await measure.rowsFor(boundPredicate(keyColumn, bound));
-      const parkedRows = choice.resume ? await parked(ex, { schema, name: choice.name }) : 0;
+      const rows = await measure.step(boundPredicate(keyColumn, bound), choice.resume ? { schema, name: choice.name } : undefined);
       ops.push({
         kind: 'create',
         table: tree.table,
@@ -73,9 +72,7 @@ export async function ensurePartitions(db: DatabaseLike, table: PgTable | Qualif
         resume: choice.resume,
         default: dflt ? { schema: dflt.schema, name: dflt.name } : null,
         ...rows,
-        parkedRows,
         columns,
-        needsWindow: measure.window({ ...rows, defaultRows: rows.defaultRows + parkedRows }),
       });
     }
     return { now: opts.now ?? new Date(), tables: [{ table: tree.table, policy: undefined, tree, ops, problems: [] }] };

@@ -4,7 +4,7 @@
  * interrupted detach) and the problems found. Reads only; changes nothing.
  */
 import type { PgTable } from 'drizzle-orm/pg-core';
-import { anyRowsSql, boundPredicate, countUpToSql, maxKeySql } from '../ddl/maintenance-sql.js';
+import { anyRowsSql, boundPredicate, maxKeySql } from '../ddl/maintenance-sql.js';
 import { identifierBytes, MAX_IDENTIFIER_BYTES, type QualifiedName } from '../sql/quote.js';
 import type { Casing } from '../ddl/column-names.js';
 import { declaredPartitionsSql, partitionByClause } from '../ddl/partition-ddl.js';
@@ -18,7 +18,7 @@ import type { DatabaseLike, Executor } from './executor.js';
 import { withSession } from './session.js';
 import { copyColumns, hasConstraint, readTree, relationsNamed, resolveTarget, retiringLeftovers, type PartitionInfo, type PartitionTree } from './introspect.js';
 import { choosePartitionName, hashedName } from './partition-names.js';
-import { DEFAULT_MAX_MOVE_ROWS, measureDefault, type StepLimits } from './step-limits.js';
+import { measureDefault, type StepLimits } from './step-limits.js';
 import { addSlots, boundMicros, floorToIntegerSlot, floorToSlot, integerBound, subtractInterval, timeBound } from './time-grid.js';
 
 /** Why a partition is created. */
@@ -324,10 +324,9 @@ async function planTable(ex: Executor, table: PgTable | QualifiedName, opts: { n
       continue;
     }
     const bound: PartitionBound = { kind: 'range', from: [s.from], to: [s.to] };
-    const rows = await measure.rowsFor(boundPredicate(keyColumn, bound));
-    const parkedRows = choice.resume ? await parked(ex, { schema, name: choice.name }) : 0;
+    const rows = await measure.step(boundPredicate(keyColumn, bound), choice.resume ? { schema, name: choice.name } : undefined);
+    const { parkedRows, needsWindow } = rows;
     if (parkedRows > 0) plan.problems.push({ code: 'rows-unattached', table: t, partition: choice.name, message: `${parkedRows} row(s) sit in ${choice.name}, a partition a stopped run left unattached: they do not show through ${t} until apply attaches it` });
-    const needsWindow = measure.window({ ...rows, defaultRows: rows.defaultRows + parkedRows });
     if (needsWindow) plan.problems.push({ code: 'needs-window', table: t, partition: choice.name, message: `creating ${choice.name} needs a maintenance window: ${needsWindow}; apply does it only with window: true (--window), when the application can wait for it` });
     plan.ops.push({
       kind: 'create',
@@ -339,9 +338,7 @@ async function planTable(ex: Executor, table: PgTable | QualifiedName, opts: { n
       resume: choice.resume,
       default: dflt ? { schema: dflt.schema, name: dflt.name } : null,
       ...rows,
-      parkedRows,
       columns,
-      needsWindow,
       subpartitions: subpartitionsOf(table, policy, { schema, name: choice.name }, opts.casing),
     });
   }
@@ -368,12 +365,6 @@ async function planTable(ex: Executor, table: PgTable | QualifiedName, opts: { n
 
 function hasDefaultRows(plan: TablePlan): boolean {
   return plan.problems.some((p) => p.code === 'default-has-rows');
-}
-
-/** Rows in an unattached table an earlier run left (counted up to the move limit's default + 1). */
-export async function parked(ex: Executor, table: QualifiedName): Promise<number> {
-  const [row] = await ex.query<{ n: string }>(countUpToSql(table, undefined, DEFAULT_MAX_MOVE_ROWS + 1));
-  return Number(row?.n ?? 0);
 }
 
 /** The sub-partition DDL a policy's `partitionBy` gives the new partition `partition`. */

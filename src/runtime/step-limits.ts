@@ -42,42 +42,41 @@ async function countUpTo(ex: Executor, table: QualifiedName, predicate: string |
   return Number(row?.n ?? 0);
 }
 
-/** What a create step will find in the default partition. */
-export interface DefaultRows {
+/** What a create step will find, and whether it fits the step limits. */
+export interface StepRows {
   /** Rows of the default partition that belong to the new partition (counted up to the move limit + 1). */
   defaultRows: number;
   /** Rows in the default partition (counted up to the scan limit + 1). */
   defaultSize: number;
+  /** Rows already in the unattached table being resumed (a creation 0.1 stopped halfway), counted up to the move limit + 1. */
+  parkedRows: number;
+  /** Why the step would hold the table longer than the limits allow, or undefined. */
+  needsWindow: string | undefined;
 }
 
 /**
- * Measures the default partition for the steps of one table: its size once, then
- * `rowsFor(predicate)` per new partition. Reads; changes nothing.
+ * Measures the default partition for the create steps of one table: its size once,
+ * then `step(predicate, resumed)` per new partition (the rows that move, the rows an
+ * unattached table being resumed already holds, and whether that fits the limits).
+ * Reads; changes nothing.
  *
  * @example
  * ```ts
  * const m = await measureDefault(ex, { schema: 'public', name: 'events_default' }, {});
- * const { defaultRows, defaultSize } = await m.rowsFor(rangePredicate('at', from, to));
+ * const { defaultRows, needsWindow } = await m.step(rangePredicate('at', from, to), undefined);
  * ```
  */
-export async function measureDefault(
-  ex: Executor,
-  dflt: QualifiedName | null,
-  limits: StepLimits,
-): Promise<{ rowsFor(predicate: string | undefined): Promise<DefaultRows>; window(rows: DefaultRows): string | undefined }> {
+export async function measureDefault(ex: Executor, dflt: QualifiedName | null, limits: StepLimits): Promise<{ step(predicate: string | undefined, resumed: QualifiedName | undefined): Promise<StepRows> }> {
   const l = limitsOf(limits);
   const size = dflt ? await countUpTo(ex, dflt, undefined, l.maxDefaultRows) : 0;
   return {
-    async rowsFor(predicate) {
+    async step(predicate, resumed) {
       const defaultRows = dflt && size > 0 && predicate ? await countUpTo(ex, dflt, predicate, l.maxMoveRows) : 0;
-      return { defaultRows, defaultSize: size };
-    },
-    window(rows) {
-      if (!dflt) return undefined;
+      const parkedRows = resumed ? await countUpTo(ex, resumed, undefined, l.maxMoveRows) : 0;
       const reasons: string[] = [];
-      if (rows.defaultSize > l.maxDefaultRows) reasons.push(`the default partition ${dflt.name} holds more than ${l.maxDefaultRows} rows (maxDefaultRows), which ATTACH reads while the table is held`);
-      if (rows.defaultRows > l.maxMoveRows) reasons.push(`more than ${l.maxMoveRows} of its rows (maxMoveRows) belong to the new partition and move while the table is held`);
-      return reasons.length ? reasons.join('; and ') : undefined;
+      if (dflt && size > l.maxDefaultRows) reasons.push(`the default partition ${dflt.name} holds more than ${l.maxDefaultRows} rows (maxDefaultRows), which ATTACH reads while the table is held`);
+      if (dflt && defaultRows + parkedRows > l.maxMoveRows) reasons.push(`more than ${l.maxMoveRows} of its rows (maxMoveRows) belong to the new partition and move while the table is held`);
+      return { defaultRows, defaultSize: size, parkedRows, needsWindow: reasons.length ? reasons.join('; and ') : undefined };
     },
   };
 }

@@ -9,30 +9,11 @@ import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DrizzlePartitionsError, QuotingError } from '../../src/errors.js';
+import { QuotingError } from '../../src/errors.js';
 import { openDatabase, resolveUrl } from '../../src/cli/connect.js';
 import { withExecutor } from '../../src/runtime/executor.js';
 import { numericLiteral, quoteIdent, quoteLiteral, quoteQualified } from '../../src/sql/quote.js';
-
-function thrown(fn: () => unknown): DrizzlePartitionsError {
-  let error: unknown;
-  try {
-    fn();
-  } catch (e) {
-    error = e;
-  }
-  expect(error, 'must throw').toBeInstanceOf(DrizzlePartitionsError);
-  return error as DrizzlePartitionsError;
-}
-
-async function rejected(p: Promise<unknown>): Promise<DrizzlePartitionsError> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e, 'must be refused').toBeInstanceOf(DrizzlePartitionsError);
-  return e as DrizzlePartitionsError;
-}
+import { rejected, thrown } from '../support/errors.js';
 
 describe('QuotingError codes', () => {
   it.each([

@@ -8,22 +8,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { integer, pgTable, text } from 'drizzle-orm/pg-core';
-import { DrizzlePartitionsError, ensurePartitions, listPartitions } from '../../src/index.js';
+import { ensurePartitions, listPartitions } from '../../src/index.js';
 import { hashedName } from '../../src/runtime/partition-names.js';
 import { useTestDatabase } from '../harness/db.js';
+import { rejected } from '../support/errors.js';
 import { createOn, eventsTable, EVENTS_COLUMNS, tenantsTable } from '../support/fixtures.js';
 
 const db = useTestDatabase();
 const TENANT_COLUMNS = `"tenant" text NOT NULL, "n" integer`;
-
-async function rejection(p: Promise<unknown>): Promise<DrizzlePartitionsError> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(e, 'must be refused').toBeInstanceOf(DrizzlePartitionsError);
-  return e as DrizzlePartitionsError;
-}
 
 /** What a refusal must leave alone: the tree, where each row is, and every table of the schema with its comment. */
 async function observe(table: Parameters<typeof listPartitions>[1]) {
@@ -50,7 +42,7 @@ describe('ensurePartitions: names', () => {
     const before = await observe(t);
 
     // 'globex' comes first and has a free name: it is not created either
-    const e = await rejection(ensurePartitions(db.sql, t, ['globex', 'acme']));
+    const e = await rejected(ensurePartitions(db.sql, t, ['globex', 'acme']));
     expect(e.code).toBe('NAME_TAKEN');
     expect(e.message).toContain('ensurePartitions(public.tn_taken)');
     expect(e.message).toContain(`tables named ${readable} and ${hashed} already exist`);
@@ -81,7 +73,7 @@ describe('ensurePartitions: tables it cannot work on', () => {
     const t = eventsTable('ev_range', { interval: '1 day', premake: 1 });
     await createOn(db.sql, t, EVENTS_COLUMNS);
     const before = await listPartitions(db.sql, t);
-    const e = await rejection(ensurePartitions(db.sql, t, ['2026-01-01']));
+    const e = await rejected(ensurePartitions(db.sql, t, ['2026-01-01']));
     expect(e.code).toBe('NOT_LIST_PARTITIONED');
     expect(e.message).toContain('public.ev_range is RANGE (at)');
     expect((await listPartitions(db.sql, t)).partitions).toEqual(before.partitions);
@@ -89,7 +81,7 @@ describe('ensurePartitions: tables it cannot work on', () => {
 
   it('NOT_PARTITIONED: a plain table of the database, by name', async () => {
     await db.sql.unsafe(`CREATE TABLE "tn_plain" (tenant text NOT NULL)`);
-    const e = await rejection(ensurePartitions(db.sql, { name: 'tn_plain' }, ['acme']));
+    const e = await rejected(ensurePartitions(db.sql, { name: 'tn_plain' }, ['acme']));
     expect(e.code).toBe('NOT_PARTITIONED');
     expect(e.message).toContain('table "public.tn_plain" is not a partitioned table in this database');
     const [made] = await db.sql<{ n: number }[]>`select count(*)::int as n from pg_class where relname like 'tn_plain_%'`;
@@ -98,7 +90,7 @@ describe('ensurePartitions: tables it cannot work on', () => {
 
   it('NOT_PARTITIONED: a drizzle table not defined as partitioned', async () => {
     const plain = pgTable('tn_plain_drizzle', { tenant: text().notNull(), n: integer() });
-    const e = await rejection(ensurePartitions(db.sql, plain, ['acme']));
+    const e = await rejected(ensurePartitions(db.sql, plain, ['acme']));
     expect(e.code).toBe('NOT_PARTITIONED');
     expect(e.message).toContain('"tn_plain_drizzle" was not defined with pgPartitionedTable() or partitioned()');
   });
@@ -110,7 +102,7 @@ describe('ensurePartitions: values', () => {
     const t = pgPartitionedTable('tn_shard', { shard: integer().notNull(), note: text() }, (c) => list(c.shard, { partitions: [{ values: [1] }] }));
     await createOn(db.sql, t, `"shard" integer NOT NULL, "note" text`);
     const before = (await listPartitions(db.sql, t)).partitions.map((p) => p.name);
-    const e = await rejection(ensurePartitions(db.sql, t, [2, 'two' as never]));
+    const e = await rejected(ensurePartitions(db.sql, t, [2, 'two' as never]));
     expect(e.code).toBe('VALUE_INVALID');
     expect(e.message).toContain('ensurePartitions(public.tn_shard)');
     expect(e.message).toContain('two');
