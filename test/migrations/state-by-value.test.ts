@@ -38,6 +38,7 @@ import {
 import { commitWrites } from '../../src/migrations/write-files.js';
 import { boundsEqual } from '../../src/bound/values.js';
 import type { DeclaredPartition, PartitionLevel, Partitioning } from '../../src/schema/resolved.js';
+import { thrown } from '../support/errors.js';
 import { FIXTURE_RENDER, fixtureSchema } from '../support/state-fixture-schema.js';
 
 const FIXTURE = readFileSync(join(import.meta.dirname, 'fixtures', 'state-v1.json'), 'utf8');
@@ -122,15 +123,10 @@ const statePath = (out: string, tag: string) => join(out, 'meta', '_partitions',
 /** Expects `fn` to be refused with `code` (its message naming every `mentions`) and `out` left byte for byte. */
 function refused(out: string, code: string, mentions: string[], fn: () => unknown): void {
   const before = tree(out);
-  let error: unknown;
-  try {
-    fn();
-  } catch (e) {
-    error = e;
-  }
-  expect(error, 'must be refused').toBeInstanceOf(PostprocessError);
-  expect((error as PostprocessError).code).toBe(code);
-  for (const m of mentions) expect((error as Error).message).toContain(m);
+  const error = thrown(fn);
+  expect(error).toBeInstanceOf(PostprocessError);
+  expect(error.code).toBe(code);
+  for (const m of mentions) expect(error.message).toContain(m);
   expect(tree(out), 'nothing written').toEqual(before);
 }
 
