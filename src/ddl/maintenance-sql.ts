@@ -25,10 +25,38 @@ export function createLikeSql(child: QualifiedName, parent: QualifiedName, parti
 
 /** The predicate `"key" >= from AND "key" < to` (an open end is left out), NULLs excluded. */
 export function rangePredicate(keyColumn: string, from: BoundValue, to: BoundValue): string {
-  const k = quoteIdent(keyColumn);
-  const parts = [`${k} IS NOT NULL`];
-  if (from.kind !== 'minvalue') parts.push(`${k} >= ${boundLiteral(from)}`);
-  if (to.kind !== 'maxvalue') parts.push(`${k} < ${boundLiteral(to)}`);
+  return rangeRowsPredicate([quoteIdent(keyColumn)], [from], [to]);
+}
+
+/**
+ * One side of a range bound as PostgreSQL reads it: the keys up to the first
+ * MINVALUE/MAXVALUE compared as a row (`(a, b) >= (1, 2)`); the infinite value
+ * decides whether the prefix itself is in (`>=`/`<=`) or out (`>`/`<`).
+ */
+function rangeSide(keys: readonly string[], values: readonly BoundValue[], side: 'from' | 'to'): string | undefined {
+  const inf = values.findIndex((v) => v.kind === 'minvalue' || v.kind === 'maxvalue');
+  const n = inf < 0 ? values.length : inf;
+  if (n === 0) return undefined; // MINVALUE from / MAXVALUE to: no limit on this side
+  const infinite = inf < 0 ? undefined : values[inf]!.kind;
+  const op = side === 'from' ? (infinite === 'maxvalue' ? '>' : '>=') : infinite === 'maxvalue' ? '<=' : '<';
+  const row = (xs: readonly string[]) => (xs.length === 1 ? xs[0]! : `(${xs.join(', ')})`);
+  return `${row(keys.slice(0, n))} ${op} ${row(values.slice(0, n).map(boundLiteral))}`;
+}
+
+/**
+ * The rows of a RANGE partition over `keys` (each the SQL of one key: a quoted
+ * column or a parenthesised expression): every key NOT NULL (a NULL key goes to
+ * the default partition), at or above `from` and below `to`, compared as rows.
+ *
+ * @example
+ * ```ts
+ * rangeRowsPredicate(['"a"', '"b"'], [int(1), int(0)], [int(2), { kind: 'minvalue' }]);
+ * // '"a" IS NOT NULL AND "b" IS NOT NULL AND ("a", "b") >= (1, 0) AND "a" < 2'
+ * ```
+ */
+export function rangeRowsPredicate(keys: readonly string[], from: readonly BoundValue[], to: readonly BoundValue[]): string {
+  const parts = keys.map((k) => `${k} IS NOT NULL`);
+  for (const side of [rangeSide(keys, from, 'from'), rangeSide(keys, to, 'to')]) if (side) parts.push(side);
   return parts.join(' AND ');
 }
 
@@ -129,11 +157,15 @@ export function maxKeySql(table: QualifiedName, keyColumn: string): string {
 
 /** The predicate `"key" IN (...)` for a LIST partition's values (NULL via IS NULL). */
 export function listPredicate(keyColumn: string, values: readonly BoundValue[]): string {
-  const k = quoteIdent(keyColumn);
+  return listRowsPredicate(quoteIdent(keyColumn), values);
+}
+
+/** The predicate `key IN (...)` (NULL via IS NULL) over `key`, the SQL of the key (a quoted column or an expression). */
+function listRowsPredicate(key: string, values: readonly BoundValue[]): string {
   const nonNull = values.filter((v) => v.kind !== 'null');
   const parts: string[] = [];
-  if (nonNull.length > 0) parts.push(`${k} IN (${nonNull.map(boundLiteral).join(', ')})`);
-  if (nonNull.length < values.length) parts.push(`${k} IS NULL`);
+  if (nonNull.length > 0) parts.push(`${key} IN (${nonNull.map(boundLiteral).join(', ')})`);
+  if (nonNull.length < values.length) parts.push(`${key} IS NULL`);
   return parts.length === 1 ? parts[0]! : `(${parts.join(' OR ')})`;
 }
 
@@ -153,7 +185,22 @@ export function anyRowsSql(table: QualifiedName): string {
  */
 export function boundPredicate(keyColumn: string | null, bound: PartitionBound): string | undefined {
   if (!keyColumn) return undefined;
-  if (bound.kind === 'range' && bound.from.length === 1) return rangePredicate(keyColumn, bound.from[0]!, bound.to[0]!);
-  if (bound.kind === 'list') return listPredicate(keyColumn, bound.values);
+  if (bound.kind === 'range' && bound.from.length !== 1) return undefined;
+  return boundRowsPredicate([quoteIdent(keyColumn)], bound);
+}
+
+/**
+ * The predicate that selects the rows of `bound` over `keys` (the SQL of each key,
+ * as `PARTITION BY` lists them): RANGE over any number of keys, LIST; undefined
+ * for hash and default bounds, which no predicate here describes.
+ *
+ * @example
+ * ```ts
+ * boundRowsPredicate(['(lower("region"))'], { kind: 'list', values: [{ kind: 'text', text: 'eu' }] }); // (lower("region")) IN ('eu')
+ * ```
+ */
+export function boundRowsPredicate(keys: readonly string[], bound: PartitionBound): string | undefined {
+  if (bound.kind === 'range' && bound.from.length === keys.length) return rangeRowsPredicate(keys, bound.from, bound.to);
+  if (bound.kind === 'list' && keys.length === 1) return listRowsPredicate(keys[0]!, bound.values);
   return undefined;
 }

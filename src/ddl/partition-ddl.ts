@@ -37,7 +37,20 @@ function keySql(key: PartitionKey, opts: RenderOptions): string {
  * ```
  */
 export function partitionByClause(level: PartitionLevel, opts: RenderOptions = {}): string {
-  return `PARTITION BY ${level.method.toUpperCase()} (${level.keys.map((k) => keySql(k, opts)).join(', ')})`;
+  return `PARTITION BY ${level.method.toUpperCase()} (${partitionKeysSql(level, opts).join(', ')})`;
+}
+
+/**
+ * The SQL of each key of a level, as `PARTITION BY` lists them: a quoted column,
+ * or an expression in parentheses.
+ *
+ * @example
+ * ```ts
+ * partitionKeysSql(getPartitioning(events)!); // ['"created_at"']
+ * ```
+ */
+export function partitionKeysSql(level: PartitionLevel, opts: RenderOptions = {}): string[] {
+  return level.keys.map((k) => keySql(k, opts));
 }
 
 /**

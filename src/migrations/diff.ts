@@ -13,14 +13,17 @@ import {
   detachPartitionSql,
   dropTableSql,
   renameTableSql,
+  partitionKeysSql,
   requireServerVersionSql,
   type RenderOptions,
 } from '../ddl/partition-ddl.js';
+import { putRowsIntoPartitionSql, takeRowsFromDefaultSql } from '../ddl/default-rows-sql.js';
+import { boundRowsPredicate, setSchemaSql } from '../ddl/maintenance-sql.js';
 import type { QualifiedName } from '../sql/quote.js';
 import type { DeclaredPartition, PartitionBound, PartitionLevel, Partitioning } from '../schema/resolved.js';
 import { PostprocessError } from '../errors.js';
 import type { CreateTableEdit, FileTables } from './sql-file.js';
-import { isDefaultClause, readRecordedBound, recordedBoundIs, sameClause, tableKey, type PartitionState, type TableState } from './state.js';
+import { isDefaultClause, readRecordedBound, recordedBoundIs, renameColumnInState, sameClause, tableKey, type PartitionState, type TableState } from './state.js';
 
 /** A partitioned table of the schema, with its state rendered for this project's casing. */
 export interface CurrentTable {
@@ -65,6 +68,8 @@ const k = (q: QualifiedName) => tableKey(q);
 const IDENTITY = /GENERATED (ALWAYS|BY DEFAULT) AS IDENTITY/i;
 
 interface LevelOps {
+  /** Partitions following their table into another schema. */
+  moves: string[];
   renames: string[];
   detaches: string[];
   creates: string[];
@@ -122,10 +127,17 @@ class LevelBounds {
   sub(c: PartitionState): PartitionLevel | undefined {
     return this.declared.get(c.name)?.partitionBy;
   }
+
+  /** The predicate selecting the rows of current partition `c`, when the schema's level describes them. */
+  rowsOf(c: PartitionState, opts: RenderOptions): string | undefined {
+    const declared = this.declared.get(c.name);
+    if (!this.level || !declared) return undefined;
+    return boundRowsPredicate(partitionKeysSql(this.level, opts), declared.bound);
+  }
 }
 
 function diffLevel(
-  ctx: { migration: string; table: string; onRemove: 'detach' | 'drop'; schema: string | undefined },
+  ctx: { migration: string; table: string; onRemove: 'detach' | 'drop'; schema: string | undefined; opts: RenderOptions },
   parent: QualifiedName,
   prevList: readonly PartitionState[],
   curList: readonly PartitionState[],
@@ -176,9 +188,17 @@ function diffLevel(
     else ops.kept.set(k({ schema: ctx.schema, name: p.name }), ctx.table);
     ops.notes.push(`${drop ? 'detach and drop' : 'detach (table kept)'} partition ${p.name} (${p.bound})`);
   }
+  // A default partition kept at this level may already hold rows of a new partition:
+  // they move with the partition's creation (PostgreSQL refuses the partition otherwise).
+  const kept = pairs.find(([, c]) => isDefaultClause(c.bound))?.[1];
+  const defaultPartition = kept ? { schema: ctx.schema, name: kept.name } : undefined;
   for (const c of created) {
+    const predicate = defaultPartition && !isDefaultClause(c.bound) ? bounds.rowsOf(c, ctx.opts) : undefined;
+    const partition = { schema: ctx.schema, name: c.name };
+    if (predicate) ops.creates.push(takeRowsFromDefaultSql({ parent, defaultPartition: defaultPartition!, partition, predicate }));
     createSubtree(parent, c, ctx.schema, ops, ctx.table);
-    ops.notes.push(`create partition ${c.name} (${c.bound})`);
+    if (predicate) ops.creates.push(putRowsIntoPartitionSql(partition));
+    ops.notes.push(`create partition ${c.name} (${c.bound})${predicate ? `, moving its rows out of default partition ${kept!.name}` : ''}`);
   }
 }
 
@@ -200,6 +220,33 @@ export function diffMigration(input: DiffInput): DiffResult {
     next.delete(k(r.from));
     next.set(k(r.to), { ...st, schema: r.to.schema ?? null, name: r.to.name });
     notes.push(`table ${k(r.from)} renamed to ${k(r.to)}; its partitioning state goes with it`);
+  }
+  // ALTER TABLE ... SET SCHEMA moves the parent alone: its partitions follow it here,
+  // so the family stays in one schema, where the schema declares it.
+  const moves: string[] = [];
+  for (const m of file.moved) {
+    const st = next.get(k(m.table));
+    if (!st) continue;
+    const schema = m.toSchema === 'public' ? null : m.toSchema;
+    next.delete(k(m.table));
+    next.set(k({ schema: schema ?? undefined, name: st.name }), { ...st, schema });
+    const follow = (list: readonly PartitionState[]) => {
+      for (const p of list) {
+        moves.push(setSchemaSql({ schema: m.table.schema, name: p.name }, m.toSchema));
+        follow(p.partitions ?? []);
+      }
+    };
+    follow(st.partitions);
+    notes.push(`table ${k(m.table)} moved to schema ${m.toSchema}; its partitions follow it`);
+  }
+  // RENAME COLUMN keeps a partition key (PostgreSQL renames it in place): follow it.
+  for (const r of file.renamedColumns) {
+    const st = next.get(k(r.table));
+    if (!st) continue;
+    const renamed = renameColumnInState(st, r.from, r.to);
+    if (renamed === st) continue;
+    next.set(k(r.table), renamed);
+    notes.push(`key column ${r.from} of ${k(r.table)} renamed to ${r.to}; the partition key follows it`);
   }
 
   const edits: CreateTableEdit[] = [];
@@ -223,7 +270,7 @@ export function diffMigration(input: DiffInput): DiffResult {
     notes.push(`create ${key} ${cur.state.partitionBy} with ${after.length} partition(s)`);
   }
 
-  const ops: LevelOps = { renames: [], detaches: [], creates: [], notes: [], kept: new Map(), created: [] };
+  const ops: LevelOps = { moves, renames: [], detaches: [], creates: [], notes: [], kept: new Map(), created: [] };
   for (const [key, cur] of current) {
     if (createdKeys.has(key)) {
       // the partitions of a table this migration creates take their names too
@@ -247,7 +294,7 @@ export function diffMigration(input: DiffInput): DiffResult {
       throw new PostprocessError('KEY_CHANGED', migration, `table "${key}" changes its partitioning from ${before.partitionBy} to ${cur.state.partitionBy}; PostgreSQL cannot change a partition key or method in place`, 'keep the old key, or create a new table with the new key and move the data (a rebuild operation is planned)');
     }
     const schema = cur.partitioning.table.schema;
-    diffLevel({ migration, table: key, onRemove: cur.partitioning.onPartitionRemoved, schema }, cur.partitioning.table, before.partitions, cur.state.partitions, cur.partitioning, ops);
+    diffLevel({ migration, table: key, onRemove: cur.partitioning.onPartitionRemoved, schema, opts }, cur.partitioning.table, before.partitions, cur.state.partitions, cur.partitioning, ops);
     next.set(key, cur.state);
   }
   refuseReusedNames(migration, ops);
@@ -263,5 +310,5 @@ export function diffMigration(input: DiffInput): DiffResult {
   }
   notes.push(...ops.notes);
   if (input.recordOnly) return { edits: [], trailing: [], guards: [], next, notes };
-  return { edits, trailing: [...ops.renames, ...ops.detaches, ...ops.creates], guards, next, notes };
+  return { edits, trailing: [...ops.moves, ...ops.renames, ...ops.detaches, ...ops.creates], guards, next, notes };
 }

@@ -55,7 +55,7 @@ export interface PlanInput {
   now?: Date;
 }
 
-const EMPTY_FILE: FileTables = { created: [], dropped: [], renamed: [], concurrentIndexes: [] };
+const EMPTY_FILE: FileTables = { created: [], dropped: [], renamed: [], moved: [], renamedColumns: [], concurrentIndexes: [] };
 
 function readState(path: string): MigrationState {
   const parsed = parseState(readFileSync(path, 'utf8'));

@@ -51,12 +51,16 @@ export interface FileTables {
   created: CreateTableAt[];
   dropped: QualifiedName[];
   renamed: { from: QualifiedName; to: QualifiedName }[];
+  /** Tables moved to another schema (`ALTER TABLE ... SET SCHEMA`). */
+  moved: { table: QualifiedName; toSchema: string }[];
+  /** Columns renamed (`ALTER TABLE ... RENAME COLUMN`). */
+  renamedColumns: { table: QualifiedName; from: string; to: string }[];
   /** Tables that get `CREATE INDEX CONCURRENTLY`. */
   concurrentIndexes: QualifiedName[];
 }
 
 /**
- * Reads which tables a migration creates, drops and renames.
+ * Reads which tables a migration creates, drops, renames and moves, and which columns it renames.
  *
  * @example
  * ```ts
@@ -77,8 +81,11 @@ export function fileTables(text: string): FileTables {
     const from = qualified(m[1], m[2]);
     return { from, to: { schema: from.schema, name: m[3]!.replace(/""/g, '"') } };
   });
+  // drizzle-kit 0.31 writes `SET SCHEMA public` unquoted when a table leaves its schema
+  const moved = all(new RegExp(String.raw`^ALTER TABLE (?:IF EXISTS )?${QNAME} SET SCHEMA (?:${ID}|(public))\s*;`), text).map((m) => ({ table: qualified(m[1], m[2]), toSchema: m[3] !== undefined ? m[3].replace(/""/g, '"') : m[4]! }));
+  const renamedColumns = all(new RegExp(String.raw`^ALTER TABLE (?:IF EXISTS )?(?:ONLY )?${QNAME} RENAME COLUMN ${ID} TO ${ID}`), text).map((m) => ({ table: qualified(m[1], m[2]), from: m[3]!.replace(/""/g, '"'), to: m[4]!.replace(/""/g, '"') }));
   const concurrentIndexes = all(new RegExp(String.raw`^CREATE (?:UNIQUE )?INDEX CONCURRENTLY (?:IF NOT EXISTS )?${ID} ON (?:ONLY )?${QNAME}`), text).map((m) => qualified(m[2], m[3]));
-  return { created, dropped, renamed, concurrentIndexes };
+  return { created, dropped, renamed, moved, renamedColumns, concurrentIndexes };
 }
 
 /** Joins statements the way drizzle-kit does for this file's `breakpoints` setting. */

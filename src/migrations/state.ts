@@ -13,6 +13,7 @@
 import { boundClause } from '../bound/literals.js';
 import { partitionByClause, type RenderOptions } from '../ddl/partition-ddl.js';
 import { DrizzlePartitionsError } from '../errors.js';
+import { quoteIdent } from '../sql/quote.js';
 import { parsePartitionBound } from '../bound/parse.js';
 import { boundsEqual } from '../bound/values.js';
 import type { PartitionBound, PartitionKey, PartitionLevel, Partitioning } from '../schema/resolved.js';
@@ -78,6 +79,73 @@ export function tableState(p: Partitioning, opts: RenderOptions = {}): TableStat
     partitionBy: partitionByClause(p, opts),
     partitions: levelPartitions(p, opts),
   };
+}
+
+/**
+ * The state after `ALTER TABLE ... RENAME COLUMN from TO to`: every `PARTITION BY`
+ * clause of the table (sub-partitions too) names the column by its new name. The
+ * same object when no clause names it. Bounds name no column.
+ *
+ * @example
+ * ```ts
+ * renameColumnInState(state, 'at', 'placed_at').partitionBy; // 'PARTITION BY RANGE ("placed_at")'
+ * ```
+ */
+export function renameColumnInState(table: TableState, from: string, to: string): TableState {
+  let changed = false;
+  const clause = (c: string) => {
+    const r = renameQuotedName(c, from, to);
+    if (r !== c) changed = true;
+    return r;
+  };
+  const level = (list: readonly PartitionState[]): PartitionState[] =>
+    list.map((p) => (p.partitionBy === undefined ? p : { ...p, partitionBy: clause(p.partitionBy), partitions: level(p.partitions ?? []) }));
+  const next: TableState = { ...table, partitionBy: clause(table.partitionBy), partitions: level(table.partitions) };
+  return changed ? next : table;
+}
+
+/**
+ * `clause` with each quoted name `"from"` written `"to"`; string literals are left
+ * alone. This package quotes every column name it renders, so a recorded clause
+ * names columns only in quotes.
+ */
+function renameQuotedName(clause: string, from: string, to: string): string {
+  let out = '';
+  let i = 0;
+  while (i < clause.length) {
+    const ch = clause[i]!;
+    if (ch === "'") {
+      // a string literal: copy it whole ('' inside; a backslash escapes in E'...')
+      const escaped = i > 0 && /[eE]/.test(clause[i - 1]!);
+      let j = i + 1;
+      while (j < clause.length) {
+        if (escaped && clause[j] === '\\') j += 2;
+        else if (clause[j] === "'" && clause[j + 1] === "'") j += 2;
+        else if (clause[j] === "'") break;
+        else j += 1;
+      }
+      out += clause.slice(i, j + 1);
+      i = j + 1;
+      continue;
+    }
+    if (ch === '"') {
+      let j = i + 1;
+      let name = '';
+      while (j < clause.length) {
+        if (clause[j] === '"' && clause[j + 1] === '"') {
+          name += '"';
+          j += 2;
+        } else if (clause[j] === '"') break;
+        else name += clause[j++];
+      }
+      out += name === from ? quoteIdent(to) : clause.slice(i, j + 1);
+      i = j + 1;
+      continue;
+    }
+    out += ch;
+    i += 1;
+  }
+  return out;
 }
 
 /** A state with its tables in a stable order, so equal states serialise to equal bytes. */

@@ -102,3 +102,18 @@ export function numericLiteral(value: number | bigint | string): string {
   }
   return text;
 }
+
+/**
+ * `body` as a dollar-quoted string (for a `DO` block), with a tag `body` does not
+ * contain, so no name inside it can end the quote early.
+ *
+ * @example
+ * ```ts
+ * dollarQuote('BEGIN RAISE NOTICE $$x$$; END'); // '$drizzle_partitions$BEGIN RAISE NOTICE $$x$$; END$drizzle_partitions$'
+ * ```
+ */
+export function dollarQuote(body: string): string {
+  let tag = '$drizzle_partitions$';
+  for (let i = 1; body.includes(tag); i++) tag = `$drizzle_partitions_${i}$`;
+  return `${tag}${body}${tag}`;
+}

@@ -15,16 +15,18 @@ export interface ClientOptions {
   max?: number;
   /** Connection timeout in seconds (default 10). */
   connectTimeout?: number;
+  /** Called with each notice's message (default: notices silenced). */
+  onNotice?: (message: string) => void;
 }
 
-/** Open a postgres.js client with notices silenced. The caller must `end()` it. */
+/** Open a postgres.js client, notices silenced unless `onNotice` is given. The caller must `end()` it. */
 export function connect(url: string, opts: ClientOptions = {}): Sql {
   const database = databaseFromUrl(url);
   return postgres(url, {
     // postgres.js 3.4 does not percent-decode the database name in a URL; do it here.
     ...(database ? { database } : {}),
     max: opts.max ?? 1,
-    onnotice: () => {},
+    onnotice: (n) => opts.onNotice?.(String(n.message)),
     connect_timeout: opts.connectTimeout ?? 10,
     idle_timeout: 20,
   });
