@@ -6,16 +6,21 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { loadDrizzleConfig, type DrizzleProjectConfig } from '../project/config.js';
 import { loadSchema } from '../project/load-schema.js';
-import { openJournalLayout } from './layout-journal.js';
+import { snapshotFolder } from './folder-snapshot.js';
+import { openJournalLayout, snapshotPrefix } from './layout-journal.js';
+import type { MigrationsLayout } from './layout.js';
 import { openLayout } from './open-layout.js';
 import { planPostprocess, type PostprocessPlan } from './postprocess.js';
-import { PostprocessError } from '../errors.js';
+import { DrizzlePartitionsError, PostprocessError } from '../errors.js';
 import { partitionedTablesOf } from './statements.js';
 import { commitWrites } from './write-files.js';
 import { pushWarnings } from './push-filter.js';
+
+/** drizzle-kit 0.31's journal, relative to the migrations folder: the one file drizzle-kit changes in place. */
+const JOURNAL = join('meta', '_journal.json');
 
 /**
  * Options of {@link postprocess} (and of {@link generate}).
@@ -55,7 +60,9 @@ export interface PostprocessResult extends PostprocessPlan {
 }
 
 /**
- * Post-processes the migrations folder of the drizzle project in `cwd`.
+ * Post-processes the migrations folder of the drizzle project in `cwd`. A refusal
+ * writes nothing; when it concerns a migration drizzle-kit wrote that has no
+ * partitioning state yet, its hint names the files to delete to start over.
  *
  * @example
  * ```ts
@@ -65,6 +72,14 @@ export interface PostprocessResult extends PostprocessPlan {
  */
 export async function postprocess(opts: PostprocessOptions = {}): Promise<PostprocessResult> {
   const config = await loadDrizzleConfig({ cwd: opts.cwd, config: opts.config });
+  try {
+    return await postprocessProject(config, opts);
+  } catch (e) {
+    throw withStartOver(e, config);
+  }
+}
+
+async function postprocessProject(config: DrizzleProjectConfig, opts: PostprocessOptions): Promise<PostprocessResult> {
   const schema = await loadSchema({ schema: config.schema, cwd: config.cwd });
   const tables = [...partitionedTablesOf(schema.exports).values()];
   const layout = openLayout(config.out, { prefix: config.prefix, breakpoints: config.breakpoints });
@@ -72,6 +87,51 @@ export async function postprocess(opts: PostprocessOptions = {}): Promise<Postpr
   plan.warnings.push(...pushWarnings(config, tables));
   if (!opts.dryRun) commitWrites(plan.writes);
   return { ...plan, config, layout: layout.kind, written: opts.dryRun ? [] : plan.writes.map((w) => w.path) };
+}
+
+/** `path` relative to the project's directory, as the user typed paths in the config. */
+function shown(config: DrizzleProjectConfig, path: string): string {
+  const rel = relative(config.cwd, path);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
+}
+
+/**
+ * Adds to an error's message and hint in place, keeping its class, code and fields
+ * (the CLI prints `[CODE] message` and `  fix: hint`, see DrizzlePartitionsError).
+ */
+function amend(e: unknown, more: { message?: string; hint?: string }): unknown {
+  if (!(e instanceof Error)) return e;
+  if (!(e instanceof DrizzlePartitionsError)) {
+    e.message = [e.message, more.message, more.hint].filter(Boolean).join('. ');
+    return e;
+  }
+  // the message as the base class wrote it: `[CODE] ` + text + (hint ? `\n  fix: ${hint}` : '')
+  const [head, tail] = new DrizzlePartitionsError(e.code, '\u0000', e.hint).message.split('\u0000') as [string, string];
+  if (!e.message.startsWith(head) || !e.message.endsWith(tail)) return e;
+  const text = e.message.slice(head.length, e.message.length - tail.length) + (more.message ?? '');
+  const hint = [e.hint, more.hint].filter(Boolean).join('; ') || undefined;
+  return Object.assign(e, { message: new DrizzlePartitionsError(e.code, text, hint).message, hint });
+}
+
+/**
+ * A refusal about a migration that has no partitioning state yet (one drizzle-kit
+ * wrote, not processed): its hint also names the files to delete to start over.
+ */
+function withStartOver(e: unknown, config: DrizzleProjectConfig): unknown {
+  if (!(e instanceof PostprocessError)) return e;
+  let layout: MigrationsLayout;
+  try {
+    layout = openLayout(config.out, { prefix: config.prefix, breakpoints: config.breakpoints });
+  } catch {
+    return e;
+  }
+  const m = layout.migrations.find((x) => x.id === e.where);
+  if (!m || existsSync(m.statePath)) return e;
+  const files =
+    layout.kind === 'journal'
+      ? `${shown(config, m.sqlPath)}, ${shown(config, join(config.out, 'meta', `${snapshotPrefix(m.id)}_snapshot.json`))} and the "${m.id}" entry of ${shown(config, join(config.out, JOURNAL))}`
+      : `the folder ${shown(config, dirname(m.sqlPath))}`;
+  return amend(e, { hint: `or start over: ${m.id} is drizzle-kit's and has no partitioning state yet, so (if no database has applied it) delete ${files}, fix the schema and run drizzle-partitions generate` });
 }
 
 /**
@@ -124,7 +184,10 @@ function run(bin: string, args: string[], cwd: string, stdio: 'inherit' | 'pipe'
 /**
  * Runs `drizzle-kit generate` with the same arguments, then the post-processor.
  * drizzle-kit's silent failures (a malformed snapshot, a rename prompt without a
- * terminal: it exits 0 having written nothing) become errors.
+ * terminal: it exits 0 having written nothing) become errors. When the
+ * post-processor refuses (or fails), what drizzle-kit has just written is taken
+ * back (its new files and folders removed, the journal put back byte for byte),
+ * so the migrations folder is as it was and the error says so.
  *
  * @example
  * ```ts
@@ -149,7 +212,9 @@ export async function generate(opts: GenerateOptions = {}): Promise<PostprocessR
   const args = ['generate', ...(opts.drizzleKitArgs ?? [])];
   if (opts.config && !args.includes('--config')) args.push('--config', opts.config);
   const stdio = opts.stdio ?? (process.stdin.isTTY && process.stdout.isTTY ? 'inherit' : 'pipe');
-  const { code, output } = await run(drizzleKitBin(cwd), args, cwd, stdio, opts.onOutput);
+  const bin = drizzleKitBin(cwd);
+  const before = snapshotFolder(config.out, [JOURNAL]);
+  const { code, output } = await run(bin, args, cwd, stdio, opts.onOutput);
   if (code !== 0) {
     const hints = /hints/i.test(output) ? "; drizzle-kit 1.0 needs rename answers: pass them through, e.g. drizzle-partitions generate --hints '[...]'" : '';
     throw new PostprocessError('DRIZZLE_KIT_FAILED', config.configFile, `drizzle-kit generate exited with code ${code}${hints}${stdio === 'pipe' && output.trim() ? `:\n${output.trim()}` : ''}`);
@@ -160,5 +225,16 @@ export async function generate(opts: GenerateOptions = {}): Promise<PostprocessR
   if (/malformed/i.test(output)) {
     throw new PostprocessError('DRIZZLE_KIT_FAILED', config.configFile, `drizzle-kit reports malformed data and wrote nothing:\n${output.trim()}`);
   }
-  return postprocess({ ...opts, cwd, config: opts.config });
+  try {
+    return await postprocessProject(config, opts);
+  } catch (e) {
+    // a refusal writes nothing: take back what drizzle-kit just wrote
+    const { removed, restored, folder } = before.restore();
+    if (removed.length === 0 && restored.length === 0) throw withStartOver(e, config);
+    const ids = removed.filter((f) => !f.includes('/') && f !== 'meta').map((f) => f.replace(/\.sql$/, ''));
+    const what = ids.length > 0 ? `drizzle-kit's new migration ${ids.join(', ')} was removed` : "drizzle-kit's new files were removed";
+    const at = (f: string) => shown(config, join(config.out, f));
+    const detail = [removed.map(at).join(', '), ...restored.map((f) => `${at(f)} put back as it was`), ...(folder ? [`the folder ${shown(config, config.out)} it created`] : [])].filter(Boolean).join('; ');
+    throw withStartOver(amend(e, { message: `. ${what} again (${detail}), so nothing is written`, hint: 'fix the schema, then run drizzle-partitions generate again' }), config);
+  }
 }

@@ -2,9 +2,10 @@
  * Bad input and refused changes: each ends with a clear error naming the file or
  * table, a non-zero exit code, and not one byte changed under drizzle/.
  */
+import { rm } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fingerprint } from '../support/history-kit.js';
-import { createProject, pgConfig, type Project } from '../support/project.js';
+import { createProject, pgConfig, type DrizzleLine, type Project } from '../support/project.js';
 
 const base = (extra = '') => `import { index, integer, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
 import { hash, pgPartitionedTable, range } from 'drizzle-partitions';
@@ -23,9 +24,9 @@ afterEach(async () => {
   while (projects.length) await projects.pop()!.remove();
 });
 
-/** A project with one processed migration (0000_init). */
-async function baseline(extra = ''): Promise<Project> {
-  const p = await createProject({ name: 'refuse', files: { 'drizzle.config.ts': pgConfig({ schema: './src/schema.ts' }), 'src/schema.ts': base(extra) } });
+/** A project with one processed migration (0000_init, or drizzle-kit 1.0's <stamp>_init folder). */
+async function baseline(extra = '', drizzle: DrizzleLine = '0.31'): Promise<Project> {
+  const p = await createProject({ name: 'refuse', drizzle, files: { 'drizzle.config.ts': pgConfig({ schema: './src/schema.ts' }), 'src/schema.ts': base(extra) } });
   projects.push(p);
   const r = await p.cli(['generate', '--name', 'init']);
   if (r.code !== 0) throw new Error(`baseline failed:\n${r.stdout}\n${r.stderr}`);
@@ -152,4 +153,76 @@ describe('rules that protect written migrations', () => {
     expect(await p.read('drizzle/0000_init.sql')).toBe(sql);
     expect(await p.read('drizzle/meta/_partitions/0000_init.json')).toBe(state);
   });
+});
+
+/**
+ * The base schema plus a column `note` (so drizzle-kit writes a migration) and, when
+ * `rekeyed`, events partitioned by HASH ("id") instead of RANGE ("at"): a key change
+ * PostgreSQL cannot make in place, refused whatever drizzle-kit wrote.
+ */
+const noted = (rekeyed: boolean) => {
+  const schema = base().replace('kind: text() }', 'kind: text(), note: text() }');
+  return rekeyed ? schema.replace("range(t.at, { partitions: [{ from: '2026-01-01', to: '2026-02-01' }] })", 'hash(t.id, { partitions: 2 })') : schema;
+};
+
+/** The migrations, by journal tag (0.31) or folder name (1.0). */
+async function migrationIds(p: Project): Promise<string[]> {
+  if (p.drizzle === '0.31') return (await p.readJson<{ entries: { tag: string }[] }>('drizzle/meta/_journal.json')).entries.map((e) => e.tag);
+  return (await p.list('drizzle')).filter((f) => p.exists(`drizzle/${f}/snapshot.json`));
+}
+
+describe.each(['0.31', '1'] as const)('a refusal after drizzle-kit wrote its migration (drizzle-kit %s)', (drizzle) => {
+  it('generate takes drizzle-kit\'s migration back and says so; fixing the schema and generating again works', async () => {
+    const p = await baseline('', drizzle);
+    const [init] = await migrationIds(p);
+    await p.write('src/schema.ts', noted(true));
+    const stderr = await refused(p, ['generate', '--name', 'rekey'], ['[KEY_CHANGED]', 'public.events', 'RANGE ("at")', 'HASH ("id")', "drizzle-kit's new migration", '_rekey was removed again', 'nothing is written', 'run drizzle-partitions generate again']);
+    if (drizzle === '1') expect(stderr).toMatch(/_rekey was removed again \(drizzle\/\d{14}_rekey\)/);
+    else expect(stderr).toContain('0001_rekey was removed again (drizzle/0001_rekey.sql, drizzle/meta/0001_snapshot.json; drizzle/meta/_journal.json put back as it was)');
+    expect(stderr).not.toContain('start over'); // nothing left to delete by hand
+    await p.write('src/schema.ts', noted(false));
+    const r = await p.cli(['generate', '--name', 'note']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const ids = await migrationIds(p);
+    expect(ids).toEqual([init, expect.stringMatching(/^\d+_note$/)]);
+    expect(await p.read(drizzle === '1' ? `drizzle/${ids[1]}/migration.sql` : `drizzle/${ids[1]}.sql`)).toMatch(/ADD COLUMN "note" text/);
+    const check = await p.drizzleKit(['check']);
+    expect(check.code, check.stdout + check.stderr).toBe(0);
+  });
+
+  it('postprocess after drizzle-kit generate names the files to delete and the command to run; doing so works', async () => {
+    const p = await baseline('', drizzle);
+    await p.write('src/schema.ts', noted(true));
+    const kit = await p.drizzleKit(['generate', '--name', 'rekey']);
+    expect(kit.code, kit.stdout + kit.stderr).toBe(0);
+    const ids = await migrationIds(p);
+    const rekey = ids[1]!;
+    const files = drizzle === '1' ? [`the folder drizzle/${rekey}`] : ['drizzle/0001_rekey.sql', 'drizzle/meta/0001_snapshot.json', 'the "0001_rekey" entry of drizzle/meta/_journal.json'];
+    await refused(p, ['postprocess'], ['[KEY_CHANGED]', 'public.events', ...files, 'fix the schema and run drizzle-partitions generate']);
+    // what the hint says, done by hand
+    if (drizzle === '1') await rm(p.path(`drizzle/${rekey}`), { recursive: true });
+    else {
+      await rm(p.path('drizzle/0001_rekey.sql'));
+      await rm(p.path('drizzle/meta/0001_snapshot.json'));
+      const journal = await p.readJson<{ entries: { tag: string }[] }>('drizzle/meta/_journal.json');
+      await p.write('drizzle/meta/_journal.json', JSON.stringify({ ...journal, entries: journal.entries.filter((e) => e.tag !== rekey) }, null, 2));
+    }
+    await p.write('src/schema.ts', noted(false));
+    const r = await p.cli(['generate', '--name', 'note']);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(await migrationIds(p)).toEqual([ids[0], expect.stringMatching(/^\d+_note$/)]);
+    const check = await p.drizzleKit(['check']);
+    expect(check.code, check.stdout + check.stderr).toBe(0);
+  });
+});
+
+it('a refusal of the first generate leaves no migrations folder behind', async () => {
+  const schema = base().replace('(t) => [primaryKey({ columns: [t.id, t.at] })]', "(t) => [primaryKey({ columns: [t.id, t.at] }), index('events_kind_idx').on(t.kind).concurrently()]");
+  const p = await createProject({ name: 'refuse-first', files: { 'drizzle.config.ts': pgConfig({ schema: './src/schema.ts' }), 'src/schema.ts': schema } });
+  projects.push(p);
+  const r = await p.cli(['generate', '--name', 'init']);
+  expect(r.code, r.stdout + r.stderr).toBe(1);
+  expect(r.stderr).toContain('[CONCURRENT_INDEX_ON_PARTITIONED]');
+  expect(r.stderr).toContain("drizzle-kit's new migration 0000_init was removed again (drizzle/0000_init.sql, drizzle/meta; the folder drizzle it created)");
+  expect(p.exists('drizzle')).toBe(false);
 });
