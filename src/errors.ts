@@ -23,12 +23,36 @@ export class DrizzlePartitionsError extends Error {
   readonly hint: string | undefined;
 
   constructor(code: string, message: string, hint?: string) {
-    const text = `[${code}] ${message}`;
-    super(hint ? `${text}\n  fix: ${hint}` : text);
+    super(formatMessage(code, message, hint));
     this.name = new.target.name;
     this.code = code;
     this.hint = hint;
+    sentences.set(this, message);
   }
+}
+
+/** The sentence each error was built with, before its code and hint were added. */
+const sentences = new WeakMap<DrizzlePartitionsError, string>();
+
+function formatMessage(code: string, message: string, hint: string | undefined): string {
+  const text = `[${code}] ${message}`;
+  return hint ? `${text}\n  fix: ${hint}` : text;
+}
+
+/**
+ * Adds to an error's sentence and hint in place, keeping its class, code and fields:
+ * for a caller that knows more than the thrower (e.g. which files a refusal left).
+ *
+ * @example
+ * ```ts
+ * throw amendError(e, { message: '; the new migration was removed', hint: 'run drizzle-partitions generate again' });
+ * ```
+ */
+export function amendError<E extends DrizzlePartitionsError>(e: E, more: { message?: string; hint?: string }): E {
+  const message = (sentences.get(e) ?? e.message) + (more.message ?? '');
+  const hint = [e.hint, more.hint].filter(Boolean).join('; ') || undefined;
+  sentences.set(e, message);
+  return Object.assign(e, { message: formatMessage(e.code, message, hint), hint });
 }
 
 /**

@@ -14,7 +14,7 @@ import { openJournalLayout, snapshotPrefix } from './layout-journal.js';
 import type { MigrationsLayout } from './layout.js';
 import { openLayout } from './open-layout.js';
 import { planPostprocess, type PostprocessPlan } from './postprocess.js';
-import { DrizzlePartitionsError, PostprocessError } from '../errors.js';
+import { amendError, DrizzlePartitionsError, PostprocessError } from '../errors.js';
 import { partitionedTablesOf } from './statements.js';
 import { commitWrites } from './write-files.js';
 import { pushWarnings } from './push-filter.js';
@@ -95,22 +95,11 @@ function shown(config: DrizzleProjectConfig, path: string): string {
   return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
 }
 
-/**
- * Adds to an error's message and hint in place, keeping its class, code and fields
- * (the CLI prints `[CODE] message` and `  fix: hint`, see DrizzlePartitionsError).
- */
+/** Adds to a package error's sentence and hint; another error gets them appended to its message. */
 function amend(e: unknown, more: { message?: string; hint?: string }): unknown {
-  if (!(e instanceof Error)) return e;
-  if (!(e instanceof DrizzlePartitionsError)) {
-    e.message = [e.message, more.message, more.hint].filter(Boolean).join('. ');
-    return e;
-  }
-  // the message as the base class wrote it: `[CODE] ` + text + (hint ? `\n  fix: ${hint}` : '')
-  const [head, tail] = new DrizzlePartitionsError(e.code, '\u0000', e.hint).message.split('\u0000') as [string, string];
-  if (!e.message.startsWith(head) || !e.message.endsWith(tail)) return e;
-  const text = e.message.slice(head.length, e.message.length - tail.length) + (more.message ?? '');
-  const hint = [e.hint, more.hint].filter(Boolean).join('; ') || undefined;
-  return Object.assign(e, { message: new DrizzlePartitionsError(e.code, text, hint).message, hint });
+  if (e instanceof DrizzlePartitionsError) return amendError(e, more);
+  if (e instanceof Error) e.message = [e.message, more.message, more.hint].filter(Boolean).join('. ');
+  return e;
 }
 
 /**
@@ -225,8 +214,9 @@ export async function generate(opts: GenerateOptions = {}): Promise<PostprocessR
   if (/malformed/i.test(output)) {
     throw new PostprocessError('DRIZZLE_KIT_FAILED', config.configFile, `drizzle-kit reports malformed data and wrote nothing:\n${output.trim()}`);
   }
+  let result: PostprocessResult;
   try {
-    return await postprocessProject(config, opts);
+    result = await postprocessProject(config, opts);
   } catch (e) {
     // a refusal writes nothing: take back what drizzle-kit just wrote
     const { removed, restored, folder } = before.restore();
@@ -237,4 +227,7 @@ export async function generate(opts: GenerateOptions = {}): Promise<PostprocessR
     const detail = [removed.map(at).join(', '), ...restored.map((f) => `${at(f)} put back as it was`), ...(folder ? [`the folder ${shown(config, config.out)} it created`] : [])].filter(Boolean).join('; ');
     throw withStartOver(amend(e, { message: `. ${what} again (${detail}), so nothing is written`, hint: 'fix the schema, then run drizzle-partitions generate again' }), config);
   }
+  // a dry run writes nothing either: drizzle-kit's files go again once the plan is made
+  if (opts.dryRun) before.restore();
+  return result;
 }

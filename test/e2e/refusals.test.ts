@@ -226,3 +226,16 @@ it('a refusal of the first generate leaves no migrations folder behind', async (
   expect(r.stderr).toContain("drizzle-kit's new migration 0000_init was removed again (drizzle/0000_init.sql, drizzle/meta; the folder drizzle it created)");
   expect(p.exists('drizzle')).toBe(false);
 });
+
+it('generate({ dryRun: true }) from code reports what it would do and writes nothing, drizzle-kit\'s files included', async () => {
+  const p = await baseline();
+  await p.write('src/schema.ts', base().replace('kind: text() }', 'kind: text(), note: text() }').replace("{ from: '2026-01-01', to: '2026-02-01' }", "{ from: '2026-01-01', to: '2026-02-01' }, { from: '2026-02-01', to: '2026-03-01' }"));
+  const before = await fingerprint(p);
+  const script = "import { generate } from 'drizzle-partitions/migrations'; const r = await generate({ dryRun: true, stdio: 'pipe' }); console.log(JSON.stringify({ report: r.report, written: r.written }));";
+  const r = await p.node(['--input-type=module', '-e', script]);
+  expect(r.code, r.stdout + r.stderr).toBe(0);
+  const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { report: { id: string; action: string; notes: string[] }[]; written: string[] };
+  expect(out.written).toEqual([]);
+  expect(out.report).toEqual([expect.objectContaining({ id: expect.stringMatching(/^0001_/), action: 'rewritten', notes: [expect.stringContaining('create partition events_p20260201')] })]);
+  expect(await fingerprint(p)).toEqual(before);
+});
