@@ -5,12 +5,16 @@
  * parents (`prevIds`; several parents make a merge). Partitioning state goes to
  * `<folder>/_partitions.json`, which drizzle-kit 1.0 leaves alone (its generate
  * reads only `<folder>/snapshot.json`, its migrator only `<folder>/migration.sql`).
+ * A migration this package writes for partition changes alone gets a `diff` snapshot
+ * without deltas whose `footprints` say what it changes ({@link partitionFootprints}),
+ * so `drizzle-kit check` sees it.
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FileWrite, Migration, MigrationsLayout } from './layout.js';
+import type { FileWrite, Migration, MigrationsLayout, PartitionChange } from './layout.js';
 import { PostprocessError } from '../errors.js';
+import type { PartitionState, TableState } from './state.js';
 
 /** File name of the state inside a migration folder. */
 export const FOLDER_STATE_FILE = '_partitions.json';
@@ -93,6 +97,74 @@ function applyDeltas(tables: Set<string>, deltas: readonly Delta[]): void {
     if (d.op === 'drop') tables.delete(key);
     else if (tables.delete(key)) tables.add(`${d.set?.schema || t.schema}.${d.set?.name ?? t.name}`);
   }
+}
+
+/**
+ * One entry of a drizzle-kit 1.0 snapshot's `footprints`: what a statement writes and
+ * reads, as nodes `<s|n|e>|<kind>|<schema.name...>`. `drizzle-kit check` (and `generate`,
+ * before it writes) reports two branches as conflicting when one writes a node the other
+ * writes or reads.
+ */
+export interface Footprint {
+  statementType: string;
+  statementTarget: string[];
+  writes: string[];
+  reads?: string[];
+}
+
+/** drizzle-kit 1.0's nodes of a table it creates or drops (its `created("tbl", ...)`). */
+const tableNodes = (q: string) => [`s|tbl|${q}`, `n|tbl|${q}`, `e|tbl|${q}`, `n|rel|${q}`, `n|type|${q}`];
+
+function flatten(list: readonly PartitionState[] | undefined): string[] {
+  return (list ?? []).flatMap((p) => [p.name, ...flatten(p.partitions)]);
+}
+
+/**
+ * The footprints of a migration that changes partitioning alone, as drizzle-kit 1.0
+ * computes them for the statements it would write if it saw the change:
+ *
+ * - a partition is a table to drizzle-kit 1.0 (its introspection lists partitions as
+ *   tables), so a partition created is its `create_table` footprint: the table's nodes
+ *   and the name of its primary key's index, `<partition>_pkey` (the name PostgreSQL
+ *   gives the key a partition inherits, and drizzle-kit 1.0 gives a table's key; written
+ *   even when the table has no key, which can only add a conflict). Not written: the
+ *   names of unique constraints, and reads of enum types. A partition that leaves its
+ *   table (dropped, or detached and kept) is its `drop_table` footprint;
+ * - the partition set belongs to the parent, the way drizzle-kit 1.0 models a property
+ *   of a table (RLS: `s|rls|<table>`, reading the table and its schema): an
+ *   `alter_partitions` footprint writes `s|partitions|<table>` and reads the table
+ *   (`n|tbl`) and its schema. So two branches that both change one table's partitions
+ *   conflict, as they do for this package (each migration's state file holds the whole
+ *   partition set), and so do a partition change and a branch that drops or renames
+ *   the table; a branch that adds a column to it does not.
+ *
+ * @example
+ * ```ts
+ * partitionFootprints({ before, after }); // adding events_p20260301 to public.events:
+ * // [{ statementType: 'alter_partitions', statementTarget: ['table', 'public', 'events'], writes: ['s|partitions|public.events'], reads: ['n|tbl|public.events', 'n|sch|public'] },
+ * //  { statementType: 'create_table', statementTarget: ['table', 'public', 'events_p20260301'], writes: ['s|tbl|public.events_p20260301', ..., 'n|rel|public.events_p20260301_pkey'], reads: ['n|sch|public'] }]
+ * ```
+ */
+export function partitionFootprints(change: PartitionChange): Footprint[] {
+  const out: Footprint[] = [];
+  const keys = [...new Set([...change.before.keys(), ...change.after.keys()])].sort();
+  for (const key of keys) {
+    const was: TableState | undefined = change.before.get(key);
+    const now: TableState | undefined = change.after.get(key);
+    if (JSON.stringify(was) === JSON.stringify(now)) continue;
+    const { schema: s, name } = now ?? was!;
+    const schema = s ?? 'public';
+    out.push({ statementType: 'alter_partitions', statementTarget: ['table', schema, name], writes: [`s|partitions|${schema}.${name}`], reads: [`n|tbl|${schema}.${name}`, `n|sch|${schema}`] });
+    const before = new Set(flatten(was?.partitions));
+    const after = new Set(flatten(now?.partitions));
+    for (const p of before) {
+      if (!after.has(p)) out.push({ statementType: 'drop_table', statementTarget: ['table', schema, p], writes: tableNodes(`${schema}.${p}`), reads: [`n|sch|${schema}`] });
+    }
+    for (const p of after) {
+      if (!before.has(p)) out.push({ statementType: 'create_table', statementTarget: ['table', schema, p], writes: [...tableNodes(`${schema}.${p}`), `n|rel|${schema}.${p}_pkey`], reads: [`n|sch|${schema}`] });
+    }
+  }
+  return out;
 }
 
 function stamp(ms: number): string {
@@ -211,7 +283,7 @@ export function openFolderLayout(outDir: string): MigrationsLayout {
       // `generate --custom`: a diff without deltas (as the first migration: a base without ddl)
       return s.type === 'diff' ? (s.deltas ?? []).length === 0 : s.type === 'base' && (s.ddl ?? []).length === 0;
     },
-    planNewMigration(name, sql, now) {
+    planNewMigration(name, sql, now, change) {
       const last = snapshots[snapshots.length - 1];
       if (!last) throw new PostprocessError('NO_MIGRATIONS', outDir, 'has no migration to build on', 'run drizzle-kit generate first');
       const parents = leafIds();
@@ -221,7 +293,7 @@ export function openFolderLayout(outDir: string): MigrationsLayout {
       let ms = Math.max(now.getTime(), ...parentFolders.map((f) => folderTime(f) + 1000));
       while (existsSync(join(outDir, `${stamp(ms)}_${name}`))) ms += 1000; // never write into an existing folder
       const folder = `${stamp(ms)}_${name}`;
-      const snapshot = { type: 'diff', version: last.version, dialect: 'postgres', id: randomUUID(), prevIds: parents.length > 0 ? parents : [last.id], footprints: [], deltas: [] };
+      const snapshot = { type: 'diff', version: last.version, dialect: 'postgres', id: randomUUID(), prevIds: parents.length > 0 ? parents : [last.id], footprints: change ? partitionFootprints(change) : [], deltas: [] };
       const migration: Migration = { id: folder, sqlPath: join(outDir, folder, 'migration.sql'), statePath: join(outDir, folder, FOLDER_STATE_FILE) };
       const writes: FileWrite[] = [
         { path: migration.sqlPath, content: sql },

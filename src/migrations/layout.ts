@@ -2,6 +2,7 @@
  * A drizzle-kit migrations folder, whatever its layout: the migrations in order,
  * where each one's SQL and partitioning state live, and how to add one.
  */
+import type { TableState } from './state.js';
 
 /** One migration of the folder. */
 export interface Migration {
@@ -10,6 +11,12 @@ export interface Migration {
   sqlPath: string;
   /** Where this package records the partitioning state after this migration. */
   statePath: string;
+}
+
+/** What a migration written for partition changes alone changes: the partitioning state before and after it. */
+export interface PartitionChange {
+  before: ReadonlyMap<string, TableState>;
+  after: ReadonlyMap<string, TableState>;
 }
 
 /** A file to write; written to a temporary name, then renamed over the target. */
@@ -31,6 +38,10 @@ export interface MigrationsLayout {
    * user's, and is never rewritten.
    */
   isCustom(index: number): boolean;
-  /** Plans the files of a new migration that holds `sql` and copies the latest snapshot. */
-  planNewMigration(name: string, sql: string, now: Date): { migration: Migration; writes: FileWrite[] };
+  /**
+   * Plans the files of a new migration that holds `sql` and copies the latest snapshot;
+   * `change` (the partitioning state before and after it, keyed `schema.name`) is what
+   * drizzle-kit 1.0's snapshot records as the migration's footprints.
+   */
+  planNewMigration(name: string, sql: string, now: Date, change?: PartitionChange): { migration: Migration; writes: FileWrite[] };
 }

@@ -133,7 +133,7 @@ export function planPostprocess(input: PlanInput): PostprocessPlan {
     const diff = diffMigration({ migration: `(new migration after ${lastId})`, prev: state, current, file: EMPTY_FILE, tablesBefore: layout.tablesBefore(migrations.length), opts: render });
     if (diff.trailing.length > 0) {
       const sql = editMigration('', [], diff.trailing, breakpoints);
-      const { migration, writes: files } = layout.planNewMigration(input.name ?? 'partitions', sql, input.now ?? new Date());
+      const { migration, writes: files } = layout.planNewMigration(input.name ?? 'partitions', sql, input.now ?? new Date(), { before: state, after: diff.next });
       writes.push(...files, { path: migration.statePath, content: serializeState(migrationState(diff.next.values())) });
       report.push({ id: migration.id, action: 'created', notes: diff.notes });
     }
