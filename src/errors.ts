@@ -355,6 +355,62 @@ export class CliError extends DrizzlePartitionsError {
 }
 
 /**
+ * Codes of {@link MigratorError}: the migrator (`migrate()`, `drizzle-partitions migrate`).
+ *
+ * @example
+ * ```ts
+ * const retryLater = (code: MigratorErrorCode) => code === 'MIGRATOR_BUSY';
+ * ```
+ */
+export type MigratorErrorCode =
+  /** No migrations folder, or nothing drizzle would read in it. */
+  | 'MIGRATIONS_NOT_FOUND'
+  /** The journal names a migration whose SQL file is not there. */
+  | 'MIGRATION_SQL_MISSING'
+  /** meta/_journal.json is not JSON, or has no entries. */
+  | 'JOURNAL_UNREADABLE'
+  /** A pending migration needs a newer PostgreSQL than the server's; nothing was run. */
+  | 'SERVER_TOO_OLD'
+  /** A statement of a migration failed; the migration is not recorded. */
+  | 'MIGRATION_FAILED'
+  /** Another migrator held the migrator lock for longer than the wait. */
+  | 'MIGRATOR_BUSY'
+  /** One transaction for all migrations was asked for, and a pending migration must run outside one. */
+  | 'SINGLE_TRANSACTION_REFUSED'
+  /** Rows of the bookkeeping table match no migration of the folder (drizzle 1.0's upgrade of the table). */
+  | 'MIGRATIONS_TABLE_MISMATCH'
+  /** A concurrent index on a partitioned table has no name (each partition's index is named after it). */
+  | 'INDEX_NAME_REQUIRED'
+  /** The name of a concurrent index is taken by another relation. */
+  | 'INDEX_NAME_TAKEN'
+  /** An option of migrate() (or migrations.table / migrations.schema of the config) is not usable. */
+  | 'MIGRATOR_OPTION_INVALID';
+
+/**
+ * An error of the migrator. `migration` names the migration (journal tag or folder
+ * name) when the error is about one; a failed statement's error is `cause`.
+ *
+ * @example
+ * ```ts
+ * try { await migrate(db, { migrationsFolder: './drizzle' }); } catch (e) {
+ *   if (e instanceof MigratorError && e.code === 'MIGRATION_FAILED') console.error(e.migration, e.message);
+ * }
+ * ```
+ */
+export class MigratorError extends DrizzlePartitionsError {
+  declare readonly code: MigratorErrorCode;
+  /** The migration concerned, when there is one. */
+  readonly migration: string | undefined;
+  constructor(code: MigratorErrorCode, message: string, hint?: string, details: { migration?: string; cause?: unknown } = {}) {
+    super(code, message, hint);
+    this.migration = details.migration;
+    if (details.cause !== undefined) {
+      Object.defineProperty(this, 'cause', { value: details.cause, writable: true, configurable: true, enumerable: false });
+    }
+  }
+}
+
+/**
  * Every code an error of this package can have.
  *
  * @example
@@ -362,4 +418,4 @@ export class CliError extends DrizzlePartitionsError {
  * const exitCodes: Partial<Record<ErrorCode, number>> = { LOCK_TIMEOUT: 75, CONFIG_NOT_FOUND: 78 };
  * ```
  */
-export type ErrorCode = DefinitionErrorCode | QuotingErrorCode | ConfigErrorCode | PostprocessErrorCode | RuntimeErrorCode | CliErrorCode;
+export type ErrorCode = DefinitionErrorCode | QuotingErrorCode | ConfigErrorCode | PostprocessErrorCode | RuntimeErrorCode | CliErrorCode | MigratorErrorCode;

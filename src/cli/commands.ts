@@ -16,7 +16,7 @@ export interface OptionSpec {
 }
 
 export interface CommandSpec {
-  name: 'generate' | 'postprocess' | 'status' | 'plan' | 'apply';
+  name: 'generate' | 'postprocess' | 'migrate' | 'status' | 'plan' | 'apply';
   /** One line for the top-level help. */
   summary: string;
   /** More lines for the command's own help. */
@@ -51,6 +51,24 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: 'rewrites new migrations into partitioned DDL and records the partitioning state',
     details: ['Writes a migration of its own for partition-only changes. Each migration is rewritten once, when it has no state yet.'],
     options: { config, name: { type: 'string', arg: 'name', help: 'the name of a partition-only migration' }, 'dry-run': { type: 'boolean', help: 'say what would be written; write nothing' } },
+  },
+  {
+    name: 'migrate',
+    summary: "applies pending migrations, each in its own transaction (drizzle's bookkeeping kept)",
+    details: [
+      'A migration holding the line "-- drizzle-partitions: no-transaction" runs outside a',
+      'transaction, statement by statement, and is safe to rerun after a failure anywhere;',
+      'CREATE INDEX CONCURRENTLY on a partitioned table is built partition by partition.',
+      'Progress goes to stderr. Exit 1 when a migration failed or was refused.',
+    ],
+    options: {
+      config,
+      url: connection.url!,
+      json,
+      'single-transaction': { type: 'boolean', help: "all pending migrations in one transaction, as drizzle's migrators do" },
+      'lock-timeout': { type: 'string', kind: 'positive', arg: 'ms', help: 'lock_timeout of each statement (default 1000)' },
+      wait: { type: 'string', kind: 'whole', arg: 'ms', help: 'how long to wait for another migrator (default 60000)' },
+    },
   },
   {
     name: 'status',
@@ -126,7 +144,7 @@ export function mainHelp(): string {
     'Commands:',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
-    'status, plan and apply read the drizzle config (--config) for the schema and connect',
+    'migrate, status, plan and apply read the drizzle config (--config) and connect',
     'to --url, else DATABASE_URL, else dbCredentials.url.',
     '',
     'Options:',

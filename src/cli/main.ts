@@ -16,6 +16,7 @@ import { parseCommandArgs } from './args.js';
 import { COMMANDS, commandHelp, mainHelp } from './commands.js';
 import type { CliIo } from './io.js';
 import { runMaintenance } from './maintenance.js';
+import { runMigrate } from './migrate.js';
 
 export type { CliIo } from './io.js';
 
@@ -68,6 +69,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         printResult(result, io, false);
         return 0;
       }
+      case 'migrate':
+        return await runMigrate(v, io);
       default:
         return await runMaintenance(spec.name, v, io);
     }

@@ -282,3 +282,108 @@ export async function hasConstraint(ex: Executor, table: QualifiedName, name: st
   const [row] = await ex.query<{ n: number }>(`select count(*)::int as n from pg_constraint where conrelid = to_regclass($1) and conname = $2`, [quoteQualified(table), name]);
   return (row?.n ?? 0) > 0;
 }
+
+// ---------------------------------------------------------------------------------
+// Relations and indexes, for the migrator (src/migrator)
+
+/**
+ * A relation found by name, as PostgreSQL resolves it (an unqualified name through
+ * the search_path): its schema, name and `relkind` (`r` table, `p` partitioned
+ * table, `i` index, `I` partitioned index, ...).
+ *
+ * @example
+ * ```ts
+ * const rel = await findRelation(ex, { name: 'events' }); // { schema: 'public', name: 'events', kind: 'p' }
+ * ```
+ */
+export async function findRelation(ex: Executor, relation: QualifiedName): Promise<{ schema: string; name: string; kind: string } | undefined> {
+  const [row] = await ex.query<{ schema: string; name: string; kind: string }>(
+    `select n.nspname as schema, c.relname as name, c.relkind::text as kind
+     from pg_class c join pg_namespace n on n.oid = c.relnamespace where c.oid = to_regclass($1)`,
+    [quoteQualified(relation)],
+  );
+  return row;
+}
+
+/**
+ * An index as the migrator needs it: its table, whether it is valid (a failed
+ * `CREATE INDEX CONCURRENTLY` leaves an invalid one behind), whether it is a
+ * partitioned index, and the partitioned index it is attached to, if any.
+ *
+ * @example
+ * ```ts
+ * const idx = await indexState(ex, { schema: 'public', name: 'events_at_idx' });
+ * if (idx && !idx.valid) console.log('left invalid by a failed build');
+ * ```
+ */
+export interface IndexState {
+  table: { schema: string; name: string };
+  valid: boolean;
+  partitioned: boolean;
+  /** `schema.name` of the partitioned index this one is attached to. */
+  attachedTo: { schema: string; name: string } | undefined;
+}
+
+/**
+ * The state of the index `index`; undefined when no relation has that name, `'not-an-index'`
+ * when another kind of relation has it.
+ *
+ * @example
+ * ```ts
+ * const idx = await indexState(ex, { schema: 'public', name: 'events_p1_at_idx' });
+ * ```
+ */
+export async function indexState(ex: Executor, index: QualifiedName): Promise<IndexState | 'not-an-index' | undefined> {
+  const [row] = await ex.query<{ kind: string; valid: boolean | null; tschema: string | null; tname: string | null; pschema: string | null; pname: string | null }>(
+    `select c.relkind::text as kind, x.indisvalid as valid, tn.nspname as tschema, t.relname as tname, pn.nspname as pschema, p.relname as pname
+     from pg_class c
+     left join pg_index x on x.indexrelid = c.oid
+     left join pg_class t on t.oid = x.indrelid left join pg_namespace tn on tn.oid = t.relnamespace
+     left join pg_inherits i on i.inhrelid = c.oid
+     left join pg_class p on p.oid = i.inhparent left join pg_namespace pn on pn.oid = p.relnamespace
+     where c.oid = to_regclass($1)`,
+    [quoteQualified(index)],
+  );
+  if (!row) return undefined;
+  if (row.kind !== 'i' && row.kind !== 'I') return 'not-an-index';
+  return {
+    table: { schema: row.tschema!, name: row.tname! },
+    valid: row.valid === true,
+    partitioned: row.kind === 'I',
+    attachedTo: row.pname ? { schema: row.pschema!, name: row.pname } : undefined,
+  };
+}
+
+/**
+ * The partitions of `table` right now (one level; detach-pending ones left out),
+ * each with whether it is partitioned itself, and the name of its index attached to
+ * the partitioned index `parentIndex`, if it has one.
+ *
+ * @example
+ * ```ts
+ * for (const p of await partitionsWithIndex(ex, parent, parentIndex)) if (!p.index) console.log(p.name, 'needs its index');
+ * ```
+ */
+export async function partitionsWithIndex(
+  ex: Executor,
+  table: QualifiedName,
+  parentIndex: QualifiedName,
+): Promise<{ schema: string; name: string; partitioned: boolean; index: { schema: string; name: string; valid: boolean } | undefined }[]> {
+  // inhdetachpending exists from PostgreSQL 14: read through to_jsonb so older servers answer false.
+  const rows = await ex.query<{ schema: string; name: string; kind: string; ischema: string | null; iname: string | null; ivalid: boolean | null }>(
+    `select n.nspname as schema, c.relname as name, c.relkind::text as kind, xin.nspname as ischema, xc.relname as iname, x.indisvalid as ivalid
+     from pg_inherits i
+     join pg_class c on c.oid = i.inhrelid join pg_namespace n on n.oid = c.relnamespace
+     left join (pg_inherits xi join pg_index x on x.indexrelid = xi.inhrelid join pg_class xc on xc.oid = x.indexrelid join pg_namespace xin on xin.oid = xc.relnamespace)
+       on xi.inhparent = to_regclass($2) and x.indrelid = c.oid
+     where i.inhparent = to_regclass($1) and not coalesce((to_jsonb(i) ->> 'inhdetachpending')::boolean, false)
+     order by c.relname`,
+    [quoteQualified(table), quoteQualified(parentIndex)],
+  );
+  return rows.map((r) => ({
+    schema: r.schema,
+    name: r.name,
+    partitioned: r.kind === 'p',
+    index: r.iname ? { schema: r.ischema!, name: r.iname, valid: r.ivalid === true } : undefined,
+  }));
+}
