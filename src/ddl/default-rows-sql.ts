@@ -6,8 +6,8 @@
  * own transaction:
  *
  * 1. {@link takeRowsFromDefaultSql}: lock the parent and the default partition,
- *    copy the range's rows into a temporary table, delete them from the default,
- *    and say how many (a NOTICE);
+ *    delete the range's rows from the default into a temporary table (one scan of
+ *    the default partition), and say how many (a NOTICE);
  * 2. the partition's usual `CREATE TABLE ... PARTITION OF` (it scans the default,
  *    now free of those rows);
  * 3. {@link putRowsIntoPartitionSql}: insert them into the new partition and drop
@@ -48,8 +48,8 @@ BEGIN
   ${lockExclusiveSql(args.parent)}
   ${lockExclusiveSql(args.defaultPartition)}
   ${columnsInto(quoteLiteral(def))};
-  EXECUTE format('CREATE TEMP TABLE ${quoteQualified(MOVING).replace(/%/g, '%%')} AS SELECT %s FROM %s WHERE %s', cols, ${quoteLiteral(def)}, ${quoteLiteral(args.predicate)});
-  DELETE FROM ${def} WHERE ${args.predicate};
+  EXECUTE format('CREATE TEMP TABLE ${quoteQualified(MOVING)} AS SELECT %s FROM %s WITH NO DATA', cols, ${quoteLiteral(def)});
+  EXECUTE format('WITH taken AS (DELETE FROM %s WHERE %s RETURNING %s) INSERT INTO ${quoteQualified(MOVING)} SELECT * FROM taken', ${quoteLiteral(def)}, ${quoteLiteral(args.predicate)}, cols);
   GET DIAGNOSTICS moved = ROW_COUNT;
   RAISE NOTICE 'drizzle-partitions: % row(s) of partition % move out of default partition %', moved, ${quoteLiteral(quoteQualified(args.partition))}, ${quoteLiteral(def)};
 END
