@@ -29,6 +29,9 @@ const TABLE_KEYS = new Set(['name', 'schema', 'columns', 'indexes', 'foreignKeys
 /** Where this package keeps state in a journal layout. */
 export const JOURNAL_STATE_DIR = join('meta', '_partitions');
 
+/** drizzle-kit 0.31's journal, relative to the migrations folder. */
+export const JOURNAL_FILE = join('meta', '_journal.json');
+
 /** `0003_add_events` -> `0003`; the snapshot of that tag is `meta/0003_snapshot.json`. */
 export function snapshotPrefix(tag: string): string {
   const i = tag.indexOf('_');
@@ -90,7 +93,7 @@ function formatTag(prefix: string, idx: number, name: string, now: Date, where: 
  * ```
  */
 export function openJournalLayout(outDir: string, opts: { prefix: string; breakpoints: boolean }): MigrationsLayout {
-  const journalPath = join(outDir, 'meta', '_journal.json');
+  const journalPath = join(outDir, JOURNAL_FILE);
   if (opts.prefix === 'none') {
     throw new PostprocessError('PREFIX_UNSUPPORTED', journalPath, 'migrations.prefix "none" names every snapshot "_snapshot.json", which drizzle-kit itself skips when it looks for the previous snapshot, so each migration is diffed against an empty schema', "use prefix 'index' (the default) or 'timestamp'");
   }

@@ -10,7 +10,7 @@ import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { loadDrizzleConfig, type DrizzleProjectConfig } from '../project/config.js';
 import { loadSchema } from '../project/load-schema.js';
 import { snapshotFolder } from './folder-snapshot.js';
-import { openJournalLayout, snapshotPrefix } from './layout-journal.js';
+import { JOURNAL_FILE, openJournalLayout, snapshotPrefix } from './layout-journal.js';
 import type { MigrationsLayout } from './layout.js';
 import { openLayout } from './open-layout.js';
 import { planPostprocess, type PostprocessPlan } from './postprocess.js';
@@ -18,9 +18,6 @@ import { amendError, DrizzlePartitionsError, PostprocessError } from '../errors.
 import { partitionedTablesOf } from './statements.js';
 import { commitWrites } from './write-files.js';
 import { pushWarnings } from './push-filter.js';
-
-/** drizzle-kit 0.31's journal, relative to the migrations folder: the one file drizzle-kit changes in place. */
-const JOURNAL = join('meta', '_journal.json');
 
 /**
  * Options of {@link postprocess} (and of {@link generate}).
@@ -118,7 +115,7 @@ function withStartOver(e: unknown, config: DrizzleProjectConfig): unknown {
   if (!m || existsSync(m.statePath)) return e;
   const files =
     layout.kind === 'journal'
-      ? `${shown(config, m.sqlPath)}, ${shown(config, join(config.out, 'meta', `${snapshotPrefix(m.id)}_snapshot.json`))} and the "${m.id}" entry of ${shown(config, join(config.out, JOURNAL))}`
+      ? `${shown(config, m.sqlPath)}, ${shown(config, join(config.out, 'meta', `${snapshotPrefix(m.id)}_snapshot.json`))} and the "${m.id}" entry of ${shown(config, join(config.out, JOURNAL_FILE))}`
       : `the folder ${shown(config, dirname(m.sqlPath))}`;
   return amend(e, { hint: `or start over: ${m.id} is drizzle-kit's and has no partitioning state yet, so (if no database has applied it) delete ${files}, fix the schema and run drizzle-partitions generate` });
 }
@@ -202,7 +199,7 @@ export async function generate(opts: GenerateOptions = {}): Promise<PostprocessR
   if (opts.config && !args.includes('--config')) args.push('--config', opts.config);
   const stdio = opts.stdio ?? (process.stdin.isTTY && process.stdout.isTTY ? 'inherit' : 'pipe');
   const bin = drizzleKitBin(cwd);
-  const before = snapshotFolder(config.out, [JOURNAL]);
+  const before = snapshotFolder(config.out, [JOURNAL_FILE]) // the journal: the one file drizzle-kit changes in place;
   const { code, output } = await run(bin, args, cwd, stdio, opts.onOutput);
   if (code !== 0) {
     const hints = /hints/i.test(output) ? "; drizzle-kit 1.0 needs rename answers: pass them through, e.g. drizzle-partitions generate --hints '[...]'" : '';
