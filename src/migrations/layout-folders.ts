@@ -300,6 +300,11 @@ export function openFolderLayout(outDir: string): MigrationsLayout {
         // snapshot.json last: without it drizzle-kit's generate does not see the folder
         { path: join(outDir, folder, 'snapshot.json'), content: JSON.stringify(snapshot, null, 2) },
       ];
+      // the next migration planned builds on this one
+      folders.push(folder);
+      snapshots.push(snapshot as Snapshot);
+      migrations.push(migration);
+      byId.set(snapshot.id, { snapshot: snapshot as Snapshot, folder, index: snapshots.length - 1 });
       return { migration, writes };
     },
   };

@@ -160,6 +160,10 @@ export function openJournalLayout(outDir: string, opts: { prefix: string; breakp
         // the journal last: until it names the migration, drizzle-kit does not see it
         { path: journalPath, content: JSON.stringify(nextJournal, null, 2) },
       ];
+      // the next migration planned builds on this one
+      entries.push(entry);
+      migrations.push(migration);
+      snapshots.set(tag, nextSnapshot);
       return { migration, writes };
     },
   };

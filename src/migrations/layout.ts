@@ -41,7 +41,8 @@ export interface MigrationsLayout {
   /**
    * Plans the files of a new migration that holds `sql` and copies the latest snapshot;
    * `change` (the partitioning state before and after it, keyed `schema.name`) is what
-   * drizzle-kit 1.0's snapshot records as the migration's footprints.
+   * drizzle-kit 1.0's snapshot records as the migration's footprints. The layout then
+   * counts it among its migrations, so a second migration planned comes after it.
    */
   planNewMigration(name: string, sql: string, now: Date, change?: PartitionChange): { migration: Migration; writes: FileWrite[] };
 }

@@ -16,7 +16,7 @@ import type { Partitioning } from '../schema/resolved.js';
 import { diffMigration, type CurrentTable } from './diff.js';
 import type { FileWrite, MigrationsLayout } from './layout.js';
 import { PostprocessError } from '../errors.js';
-import { editMigration, fileTables, isFrozen, isProcessed, type FileTables } from './sql-file.js';
+import { editMigration, fileTables, isFrozen, isProcessed, noTransactionMigration, type FileTables } from './sql-file.js';
 import { migrationState, parseState, sameState, serializeState, tableKey, tableState, type MigrationState, type TableState } from './state.js';
 
 /**
@@ -99,7 +99,9 @@ export function planPostprocess(input: PlanInput): PostprocessPlan {
   }
   let state = last >= 0 ? toMap(readState(migrations[last]!.statePath).tables) : new Map<string, TableState>();
 
-  for (let i = last + 1; i < migrations.length; i++) {
+  const deferred: string[] = [];
+  const count = migrations.length; // planning a new migration adds to the layout's list
+  for (let i = last + 1; i < count; i++) {
     const m = migrations[i]!;
     if (!existsSync(m.sqlPath)) throw new PostprocessError('MIGRATION_FILE_MISSING', m.sqlPath, `migration ${m.id} has no SQL file`);
     const text = readFileSync(m.sqlPath, 'utf8');
@@ -115,14 +117,25 @@ export function planPostprocess(input: PlanInput): PostprocessPlan {
     if (frozen) {
       if (diff.notes.length > 0) warnings.push(`${m.id} is frozen and was not rewritten; its state assumes it already does: ${diff.notes.join('; ')}`);
       report.push({ id: m.id, action: 'frozen', notes: diff.notes });
-    } else if (diff.edits.length > 0 || diff.trailing.length > 0) {
-      writes.push({ path: m.sqlPath, content: editMigration(text, diff.edits, diff.trailing, breakpoints, diff.guards) });
+    } else if (diff.edits.length > 0 || diff.trailing.length > 0 || diff.replacements.length > 0) {
+      writes.push({ path: m.sqlPath, content: editMigration(text, diff.edits, diff.trailing, breakpoints, diff.guards, diff.replacements) });
       report.push({ id: m.id, action: 'rewritten', notes: diff.notes });
     } else {
       report.push({ id: m.id, action: 'recorded', notes: diff.notes });
     }
     state = diff.next;
+    deferred.push(...diff.deferred);
     writes.push({ path: m.statePath, content: serializeState(migrationState(state.values())) });
+  }
+
+  // Concurrent indexes on existing tables: a migration of their own, run outside a
+  // transaction. Its files are written first: cut short after them, a rerun writes
+  // the statements (IF NOT EXISTS) once more, never loses them.
+  if (deferred.length > 0) {
+    const sql = noTransactionMigration(deferred, breakpoints);
+    const { migration, writes: files } = layout.planNewMigration(input.name ? `${input.name}_concurrently` : 'concurrent_indexes', sql, input.now ?? new Date());
+    writes.unshift(...files, { path: migration.statePath, content: serializeState(migrationState(state.values())) });
+    report.push({ id: migration.id, action: 'created', notes: deferred.map((d) => `outside a transaction: ${d}`) });
   }
 
   // Partitioning changed without any other schema change: drizzle-kit wrote no

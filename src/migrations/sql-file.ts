@@ -21,6 +21,19 @@ export const PROCESSED_MARKER = '-- drizzle-partitions: partitioned DDL added';
  */
 export const FROZEN_MARKER = '-- drizzle-partitions: frozen';
 
+/**
+ * A line that makes a migration run outside a transaction, statement by statement,
+ * under `drizzle-partitions migrate` (drizzle's own migrators run every migration in
+ * a transaction, where `CREATE INDEX CONCURRENTLY` fails). The post-processor writes
+ * it into the migrations it makes for concurrent indexes.
+ *
+ * @example
+ * ```ts
+ * isNoTransaction(`${NO_TRANSACTION_MARKER}\nCREATE INDEX CONCURRENTLY ...`); // true
+ * ```
+ */
+export const NO_TRANSACTION_MARKER = '-- drizzle-partitions: no-transaction';
+
 const ID = String.raw`"((?:[^"]|"")+)"`;
 const QNAME = String.raw`${ID}(?:\.${ID})?`;
 
@@ -46,6 +59,33 @@ export interface CreateTableAt {
   body: string;
 }
 
+/** A `CREATE [UNIQUE] INDEX CONCURRENTLY` statement located in a file. */
+export interface ConcurrentIndexAt {
+  table: QualifiedName;
+  /** Offset of `CREATE`. */
+  start: number;
+  /** Offset just past the statement's `;`. */
+  end: number;
+  /** Offset just past `CONCURRENTLY ` (where `IF NOT EXISTS ` goes). */
+  afterKeyword: number;
+  /** The statement, `CREATE` to `;`. */
+  statement: string;
+}
+
+/** Offset just past the `;` that ends the statement starting at `start` (quotes skipped); the text's end when none. */
+function statementEnd(text: string, start: number): number {
+  for (let i = start; i < text.length; i++) {
+    const ch = text[i]!;
+    if (ch === ';') return i + 1;
+    if (ch === "'" || ch === '"') {
+      const close = text.indexOf(ch, i + 1);
+      if (close < 0) return text.length;
+      i = close; // a doubled quote closes and reopens: the scan goes on inside it
+    }
+  }
+  return text.length;
+}
+
 /** What a migration file does to tables, read from its statements. */
 export interface FileTables {
   created: CreateTableAt[];
@@ -55,8 +95,8 @@ export interface FileTables {
   moved: { table: QualifiedName; toSchema: string }[];
   /** Columns renamed (`ALTER TABLE ... RENAME COLUMN`). */
   renamedColumns: { table: QualifiedName; from: string; to: string }[];
-  /** Tables that get `CREATE INDEX CONCURRENTLY`. */
-  concurrentIndexes: QualifiedName[];
+  /** `CREATE INDEX CONCURRENTLY` statements, where they are and on which table. */
+  concurrentIndexes: ConcurrentIndexAt[];
 }
 
 /**
@@ -84,7 +124,11 @@ export function fileTables(text: string): FileTables {
   // drizzle-kit 0.31 writes `SET SCHEMA public` unquoted when a table leaves its schema
   const moved = all(new RegExp(String.raw`^ALTER TABLE (?:IF EXISTS )?${QNAME} SET SCHEMA (?:${ID}|(public))\s*;`), text).map((m) => ({ table: qualified(m[1], m[2]), toSchema: m[3] !== undefined ? m[3].replace(/""/g, '"') : m[4]! }));
   const renamedColumns = all(new RegExp(String.raw`^ALTER TABLE (?:IF EXISTS )?(?:ONLY )?${QNAME} RENAME COLUMN ${ID} TO ${ID}`), text).map((m) => ({ table: qualified(m[1], m[2]), from: m[3]!.replace(/""/g, '"'), to: m[4]!.replace(/""/g, '"') }));
-  const concurrentIndexes = all(new RegExp(String.raw`^CREATE (?:UNIQUE )?INDEX CONCURRENTLY (?:IF NOT EXISTS )?${ID} ON (?:ONLY )?${QNAME}`), text).map((m) => qualified(m[2], m[3]));
+  const concurrentIndexes = all(new RegExp(String.raw`^CREATE (?:UNIQUE )?INDEX CONCURRENTLY (?:IF NOT EXISTS )?${ID} ON (?:ONLY )?${QNAME}`), text).map((m): ConcurrentIndexAt => {
+    const start = m.index!;
+    const end = statementEnd(text, start);
+    return { table: qualified(m[2], m[3]), start, end, afterKeyword: start + m[0].indexOf('CONCURRENTLY ') + 'CONCURRENTLY '.length, statement: text.slice(start, end) };
+  });
   return { created, dropped, renamed, moved, renamedColumns, concurrentIndexes };
 }
 
@@ -100,22 +144,43 @@ export interface CreateTableEdit {
   after: readonly string[];
 }
 
+/** An edit: the text from `start` to `end` becomes `text`. */
+export interface TextReplacement {
+  start: number;
+  end: number;
+  text: string;
+}
+
 /**
  * Applies edits to a migration's text: appends `PARTITION BY` to partitioned
- * tables' `CREATE TABLE`, inserts their partitions right after, and appends
- * `trailing` statements at the end, `leading` ones (version guards) at the start.
- * Marks the file as processed.
+ * tables' `CREATE TABLE`, inserts their partitions right after, replaces the
+ * `replacements`' text, and appends `trailing` statements at the end, `leading`
+ * ones (version guards) at the start. Marks the file as processed.
  *
  * @example
  * ```ts
  * editMigration(text, [{ at, partitionBy: 'PARTITION BY RANGE ("at")', after: ['CREATE TABLE ...;'] }], [], true);
  * ```
  */
-export function editMigration(text: string, edits: readonly CreateTableEdit[], trailing: readonly string[], breakpoints: boolean, leading: readonly string[] = []): string {
+export function editMigration(
+  text: string,
+  edits: readonly CreateTableEdit[],
+  trailing: readonly string[],
+  breakpoints: boolean,
+  leading: readonly string[] = [],
+  replacements: readonly TextReplacement[] = [],
+): string {
   const sep = breakpoints ? `${BREAKPOINT}\n` : '\n';
   let out = leading.length > 0 ? `${leading.join(sep)}${sep}` : '';
   let pos = 0;
-  for (const e of [...edits].sort((a, b) => a.at.start - b.at.start)) {
+  const ops = [...edits.map((e) => ({ start: e.at.start, edit: e })), ...replacements.map((r) => ({ start: r.start, replace: r }))].sort((a, b) => a.start - b.start);
+  for (const op of ops) {
+    if ('replace' in op) {
+      out += text.slice(pos, op.replace.start) + op.replace.text;
+      pos = op.replace.end;
+      continue;
+    }
+    const e = op.edit;
     out += text.slice(pos, e.at.close + 1);
     out += ` ${e.partitionBy};`;
     // keep drizzle-kit's own line ending after the statement
@@ -130,6 +195,24 @@ export function editMigration(text: string, edits: readonly CreateTableEdit[], t
     else out = `${out.endsWith('\n') ? out : `${out}\n`}${trailing.join('\n')}`;
   }
   return `${PROCESSED_MARKER}\n${out}`;
+}
+
+/**
+ * The text of a migration that runs outside a transaction: marked processed and
+ * {@link NO_TRANSACTION_MARKER}, its statements joined as drizzle-kit joins them.
+ *
+ * @example
+ * ```ts
+ * noTransactionMigration(['CREATE INDEX CONCURRENTLY IF NOT EXISTS "events_kind_idx" ON "events" ("kind");'], true);
+ * ```
+ */
+export function noTransactionMigration(statements: readonly string[], breakpoints: boolean): string {
+  return `${PROCESSED_MARKER}\n${NO_TRANSACTION_MARKER}\n${joinStatements(statements, breakpoints)}`;
+}
+
+/** Whether a file runs outside a transaction ({@link NO_TRANSACTION_MARKER}). */
+export function isNoTransaction(text: string): boolean {
+  return text.split(/\r?\n/).some((l) => l.trim() === NO_TRANSACTION_MARKER);
 }
 
 /** Whether a file carries the processed marker. */

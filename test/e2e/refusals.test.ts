@@ -99,19 +99,6 @@ describe('refusals and bad input (journal layout)', () => {
     await refused(p, ['postprocess'], ['[BOUND_CHANGED]', '"events_p20260101"', 'public.events']);
   });
 
-  it('a concurrent index on a partitioned table', async () => {
-    const p = await baseline();
-    await p.write('src/schema.ts', base().replace('(t) => [primaryKey({ columns: [t.id, t.at] })]', "(t) => [primaryKey({ columns: [t.id, t.at] }), index('events_kind_idx').on(t.kind).concurrently()]"));
-    const kit = await p.drizzleKit(['generate', '--name', 'idx']);
-    expect(kit.code).toBe(0);
-    const before = await p.read('drizzle/0001_idx.sql');
-    const r = await p.cli(['postprocess']);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain('[CONCURRENT_INDEX_ON_PARTITIONED]');
-    expect(await p.read('drizzle/0001_idx.sql')).toBe(before);
-    expect(await p.exists('drizzle/meta/_partitions/0001_idx.json')).toBe(false);
-  });
-
   it('a rename prompt without a terminal is reported, not swallowed', async () => {
     const p = await baseline();
     await p.write('src/schema.ts', base().replace("pgTable('users'", "pgTable('people'"));
@@ -214,17 +201,6 @@ describe.each(['0.31', '1'] as const)('a refusal after drizzle-kit wrote its mig
     const check = await p.drizzleKit(['check']);
     expect(check.code, check.stdout + check.stderr).toBe(0);
   });
-});
-
-it('a refusal of the first generate leaves no migrations folder behind', async () => {
-  const schema = base().replace('(t) => [primaryKey({ columns: [t.id, t.at] })]', "(t) => [primaryKey({ columns: [t.id, t.at] }), index('events_kind_idx').on(t.kind).concurrently()]");
-  const p = await createProject({ name: 'refuse-first', files: { 'drizzle.config.ts': pgConfig({ schema: './src/schema.ts' }), 'src/schema.ts': schema } });
-  projects.push(p);
-  const r = await p.cli(['generate', '--name', 'init']);
-  expect(r.code, r.stdout + r.stderr).toBe(1);
-  expect(r.stderr).toContain('[CONCURRENT_INDEX_ON_PARTITIONED]');
-  expect(r.stderr).toContain("drizzle-kit's new migration 0000_init was removed again (drizzle/0000_init.sql, drizzle/meta; the folder drizzle it created)");
-  expect(p.exists('drizzle')).toBe(false);
 });
 
 it('generate({ dryRun: true }) from code reports what it would do and writes nothing, drizzle-kit\'s files included', async () => {
