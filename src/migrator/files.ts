@@ -18,9 +18,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { MigratorError } from '../errors.js';
+import { BREAKPOINT } from '../migrations/sql-file.js';
 
-/** drizzle's statement separator. */
-export const STATEMENT_BREAKPOINT = '--> statement-breakpoint';
 
 /**
  * One migration as drizzle-orm's migrators see it.
@@ -113,22 +112,6 @@ export function readMigrationFolder(folder: string): MigrationFolder {
   return { layout: 'folders', folder, migrations: names.map((n) => file(n, join(folder, n, 'migration.sql'), folderMillis(n))) };
 }
 
-/** The marker line that makes a migration run outside a transaction, statement by statement. */
-export const NO_TRANSACTION_MARKER = '-- drizzle-partitions: no-transaction';
-
-/**
- * Whether the migration's SQL holds the line {@link NO_TRANSACTION_MARKER} (alone on
- * its line, surrounding blanks allowed).
- *
- * @example
- * ```ts
- * runsOutsideTransaction('-- drizzle-partitions: no-transaction\nCREATE INDEX CONCURRENTLY ...'); // true
- * ```
- */
-export function runsOutsideTransaction(sql: string): boolean {
-  return sql.split(/\r?\n/).some((line) => line.trim() === NO_TRANSACTION_MARKER);
-}
-
 /**
  * The statements drizzle sends: the text split on `--> statement-breakpoint`, as
  * drizzle does, minus the pieces that hold nothing but blanks and comments.
@@ -139,7 +122,7 @@ export function runsOutsideTransaction(sql: string): boolean {
  * ```
  */
 export function splitStatements(sql: string): string[] {
-  return sql.split(STATEMENT_BREAKPOINT).filter((s) => stripComments(s).trim() !== '');
+  return sql.split(BREAKPOINT).filter((s) => stripComments(s).trim() !== '');
 }
 
 /** The text without `--` line comments and `/* *\/` block comments (quoted text left alone). */

@@ -13,6 +13,6 @@
  */
 export { migrate } from './migrate.js';
 export type { MigrateOptions, MigrateProgress, MigrateResult } from './migrate.js';
-export { NO_TRANSACTION_MARKER, STATEMENT_BREAKPOINT } from './files.js';
+export { NO_TRANSACTION_MARKER } from '../migrations/sql-file.js';
 export { MigratorError } from '../errors.js';
 export type { MigratorErrorCode } from '../errors.js';

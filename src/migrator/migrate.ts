@@ -14,7 +14,8 @@ import { withExecutor, type DatabaseLike, type Executor } from '../runtime/execu
 import { releaseMaintainerLock, takeMaintainerLock, withLockRetry, type LockOptions } from '../runtime/lock.js';
 import { identifierProblem, type QualifiedName } from '../sql/quote.js';
 import { DEFAULT_MIGRATIONS_TABLE, openBookkeeping, pendingMigrations, recordSql, type Bookkeeping } from './bookkeeping.js';
-import { NO_TRANSACTION_MARKER, readMigrationFolder, runsOutsideTransaction, splitStatements, type MigrationFile } from './files.js';
+import { readMigrationFolder, splitStatements, type MigrationFile } from './files.js';
+import { isNoTransaction, NO_TRANSACTION_MARKER } from '../migrations/sql-file.js';
 import { runOutsideTransaction } from './outside-transaction.js';
 import { statementExcerpt, statementTable, versionNeeds } from './statements.js';
 
@@ -146,7 +147,7 @@ export async function migrate(db: DatabaseLike, opts: MigrateOptions): Promise<M
       await refuseWhatServerCannot(ex, pending);
       const result: MigrateResult = { layout: folder.layout, table, applied: [], alreadyApplied: folder.migrations.length - pending.length };
       if (opts.transaction === 'all' && pending.length > 0) {
-        const outside = pending.filter((m) => runsOutsideTransaction(m.sql));
+        const outside = pending.filter((m) => isNoTransaction(m.sql));
         if (outside.length > 0) {
           throw new MigratorError('SINGLE_TRANSACTION_REFUSED', `${outside.map((m) => m.id).join(', ')} must run outside a transaction (${NO_TRANSACTION_MARKER}); it cannot join one transaction with the other migrations`, "migrate with transaction: 'each' (the default; drop --single-transaction)", { migration: outside[0]!.id });
         }
@@ -155,7 +156,7 @@ export async function migrate(db: DatabaseLike, opts: MigrateOptions): Promise<M
         return result;
       }
       for (const m of pending) {
-        const outside = runsOutsideTransaction(m.sql);
+        const outside = isNoTransaction(m.sql);
         if (outside) await outsideTransaction(ex, book, m, opts, progress);
         else await inTransaction(ex, book, [m], opts, progress);
         result.applied.push({ id: m.id, mode: outside ? 'no-transaction' : 'transaction', statements: splitStatements(m.sql).length });

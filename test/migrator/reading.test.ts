@@ -12,7 +12,8 @@ import { readMigrationFiles as readOrm045 } from 'drizzle-orm/migrator';
 import { requireServerVersionSql } from '../../src/ddl/partition-ddl.js';
 import { MigratorError } from '../../src/errors.js';
 import { pendingMigrations, type BookkeepingRow } from '../../src/migrator/bookkeeping.js';
-import { readMigrationFolder, runsOutsideTransaction, splitStatements } from '../../src/migrator/files.js';
+import { readMigrationFolder, splitStatements } from '../../src/migrator/files.js';
+import { isNoTransaction } from '../../src/migrations/sql-file.js';
 import { migrate } from '../../src/migrator/index.js';
 import { recognise, statementTable, versionNeeds } from '../../src/migrator/statements.js';
 import { DRIZZLE_1_MODULES } from '../support/project.js';
@@ -76,9 +77,9 @@ describe('reading a migrations folder', () => {
 describe('statements', () => {
   it('splits on drizzle breakpoints, dropping pieces that hold only comments; the marker line makes a migration run outside a transaction', () => {
     expect(splitStatements(SQL_B)).toHaveLength(2);
-    expect(runsOutsideTransaction(SQL_B)).toBe(true);
-    expect(runsOutsideTransaction(`${SQL_A}\n-- drizzle-partitions: no-transaction please`)).toBe(false);
-    expect(runsOutsideTransaction(SQL_A)).toBe(false);
+    expect(isNoTransaction(SQL_B)).toBe(true);
+    expect(isNoTransaction(`${SQL_A}\n-- drizzle-partitions: no-transaction please`)).toBe(false);
+    expect(isNoTransaction(SQL_A)).toBe(false);
   });
 
   it('recognises the statements it makes rerunnable, with quoted and bare names', () => {
