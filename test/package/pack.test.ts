@@ -123,16 +123,17 @@ describe('runs from an empty project', CHECKS, () => {
       `import { pgPartitionedTable, range, getPartitioning, apply, listPartitions } from 'drizzle-partitions';
 import { postprocess, generate } from 'drizzle-partitions/migrations';
 import { partitionByClause } from 'drizzle-partitions/ddl';
+import { migrate } from 'drizzle-partitions/migrator';
 import { integer, timestamp } from 'drizzle-orm/pg-core';
 const ev = ${SCRIPT_TABLE};
-console.log(JSON.stringify({ url: import.meta.resolve('drizzle-partitions'), names: getPartitioning(ev).partitions.map((p) => p.name), fns: [apply, listPartitions, postprocess, generate].map((f) => typeof f), ddl: partitionByClause(getPartitioning(ev)) }));
+console.log(JSON.stringify({ url: import.meta.resolve('drizzle-partitions'), names: getPartitioning(ev).partitions.map((p) => p.name), fns: [apply, listPartitions, postprocess, generate, migrate].map((f) => typeof f), ddl: partitionByClause(getPartitioning(ev)) }));
 `,
     );
     const out = JSON.parse(ok(await node(['esm.mjs'], app), 'node esm.mjs').stdout) as { url: string; names: string[]; fns: string[]; ddl: string };
     expect(out.ddl).toBe('PARTITION BY RANGE ("at")');
     expect(out.url).toMatch(/\/node_modules\/drizzle-partitions\/dist\/esm\/index\.js$/);
     expect(out.names).toEqual(['ev_p20260101', 'ev_default']);
-    expect(out.fns).toEqual(['function', 'function', 'function', 'function']);
+    expect(out.fns).toEqual(['function', 'function', 'function', 'function', 'function']);
   });
 
   it('CommonJS: require() of drizzle-partitions, drizzle-partitions/migrations and package.json', async () => {
@@ -141,15 +142,16 @@ console.log(JSON.stringify({ url: import.meta.resolve('drizzle-partitions'), nam
       `const { pgPartitionedTable, range, getPartitioning, apply } = require('drizzle-partitions');
 const { postprocess } = require('drizzle-partitions/migrations');
 const { declaredPartitionsSql } = require('drizzle-partitions/ddl');
+const { migrate } = require('drizzle-partitions/migrator');
 const { integer, timestamp } = require('drizzle-orm/pg-core');
 const ev = ${SCRIPT_TABLE};
-console.log(JSON.stringify({ file: require.resolve('drizzle-partitions'), names: getPartitioning(ev).partitions.map((p) => p.name), fns: [apply, postprocess, declaredPartitionsSql].map((f) => typeof f), version: require('drizzle-partitions/package.json').version }));
+console.log(JSON.stringify({ file: require.resolve('drizzle-partitions'), names: getPartitioning(ev).partitions.map((p) => p.name), fns: [apply, postprocess, declaredPartitionsSql, migrate].map((f) => typeof f), version: require('drizzle-partitions/package.json').version }));
 `,
     );
     const out = JSON.parse(ok(await node(['cjs.cjs'], app), 'node cjs.cjs').stdout) as { file: string; names: string[]; fns: string[]; version: string };
     expect(out.file).toMatch(/\/node_modules\/drizzle-partitions\/dist\/cjs\/index\.js$/);
     expect(out.names).toEqual(['ev_p20260101', 'ev_default']);
-    expect(out.fns).toEqual(['function', 'function', 'function']);
+    expect(out.fns).toEqual(['function', 'function', 'function', 'function']);
     expect(out.version).toBe(pkg.version);
   });
 
@@ -207,13 +209,15 @@ describe('types resolve', CHECKS, () => {
   const TS_OPTIONS = { target: 'es2022', strict: true, noEmit: true, skipLibCheck: true, types: [] as string[] };
   const typed = (table: string) => `import { pgPartitionedTable, range, getPartitioning, apply, type Partitioning, type MaintenancePolicyInput, type ApplyResult } from 'drizzle-partitions';
 import { postprocess, type PostprocessResult } from 'drizzle-partitions/migrations';
+import { migrate, type MigrateResult } from 'drizzle-partitions/migrator';
 import { integer, timestamp } from 'drizzle-orm/pg-core';
 const ev = pgPartitionedTable('ev', { id: integer().notNull(), at: timestamp({ withTimezone: true }).notNull() }, (t) => [], (t) => ${table});
 const p: Partitioning | undefined = getPartitioning(ev);
 const policy: MaintenancePolicyInput = { interval: '1 month', premake: 2 };
 const r: Promise<PostprocessResult> = postprocess({ dryRun: true });
 const a: (db: unknown, plan: never) => Promise<ApplyResult> = apply;
-console.log(p, policy, r, a);
+const m: (db: never, opts: { migrationsFolder: string }) => Promise<MigrateResult> = migrate;
+console.log(p, policy, r, a, m);
 `;
   const GOOD = `range(t.at, { partitions: [{ from: '2026-01-01', to: new Date('2026-02-01') }] })`;
   // A timestamp key takes Date | string bounds: a number is a type error, if (and only if) the types are really there.
@@ -235,7 +239,7 @@ console.log(p, policy, r, a);
     });
     const errors = `${r.stdout}${r.stderr}`.split('\n').filter((l) => /error TS/.test(l));
     expect(errors.map((l) => l.replace(/\(.*$/, '')).sort(), errors.join('\n')).toEqual(['bad-cjs.cts', 'bad-esm.mts']);
-    for (const e of errors) expect(e).toMatch(/^bad-\w+\.[cm]ts\(4,\d+\): error TS2322: Type 'number' is not assignable to type/);
+    for (const e of errors) expect(e).toMatch(/^bad-\w+\.[cm]ts\(5,\d+\): error TS2322: Type 'number' is not assignable to type/);
     expect(r.code).toBe(2);
   });
 
