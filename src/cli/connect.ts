@@ -6,6 +6,7 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { CliError } from '../errors.js';
+import { PG_ERRORS } from '../runtime/pg-errors.js';
 
 /** An open connection the CLI closes when done. */
 export interface CliDatabase {
@@ -47,4 +48,43 @@ export async function openDatabase(url: string, cwd: string): Promise<CliDatabas
     if ((e as { code?: string }).code !== 'MODULE_NOT_FOUND') throw e;
   }
   throw new CliError('NO_DRIVER', `neither postgres (postgres.js) nor pg is installed in ${cwd}`, 'npm install postgres');
+}
+
+/** Whether `e` says the server could not be reached or would not let us in. */
+function cannotConnect(e: unknown): boolean {
+  const code = (e as { code?: string }).code;
+  return code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === PG_ERRORS.invalidPassword || code === PG_ERRORS.invalidCatalogName;
+}
+
+/**
+ * Runs a command's `work` on the database of `--url` (else `DATABASE_URL`, else the
+ * config's `dbCredentials.url`), closing it after. No URL, no driver, or a server that
+ * cannot be reached is exit 2 with a sentence on stderr; `work`'s own errors go on.
+ *
+ * @example
+ * ```ts
+ * return withDatabase({ flag: v.url, dbCredentials: config.dbCredentials, cwd: config.cwd }, io.err, async (db) => { await plan(db, tables); return 0; });
+ * ```
+ */
+export async function withDatabase(
+  where: { flag: string | undefined; dbCredentials: unknown; cwd: string },
+  err: (line: string) => void,
+  work: (db: unknown) => Promise<number>,
+): Promise<number> {
+  let database: CliDatabase;
+  try {
+    database = await openDatabase(resolveUrl(where.flag, process.env, where.dbCredentials), where.cwd);
+  } catch (e) {
+    err(`drizzle-partitions: ${(e as Error).message}`);
+    return 2;
+  }
+  try {
+    return await work(database.db);
+  } catch (e) {
+    if (!cannotConnect(e)) throw e;
+    err(`drizzle-partitions: cannot connect: ${(e as Error).message}`);
+    return 2;
+  } finally {
+    await database.close();
+  }
 }

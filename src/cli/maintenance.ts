@@ -10,12 +10,11 @@ import { partitionedTableObjects } from '../migrations/statements.js';
 import { getPartitioning } from '../schema/partitioned-table.js';
 import { apply, type ApplyResult, type ProgressEvent } from '../runtime/apply.js';
 import { plan, type MaintenancePlan, type MaintenanceOp } from '../runtime/plan.js';
-import { PG_ERRORS } from '../runtime/pg-errors.js';
 import type { PartitionInfo } from '../runtime/introspect.js';
 import type { Partitioning } from '../schema/resolved.js';
 import { formatInterval } from '../schema/policy.js';
 import { toJson, type Values } from './args.js';
-import { openDatabase, resolveUrl } from './connect.js';
+import { withDatabase } from './connect.js';
 import type { CliIo } from './io.js';
 
 function human(bytes: number): string {
@@ -77,25 +76,8 @@ export async function runMaintenance(command: 'status' | 'plan' | 'apply', v: Va
     io.err(`drizzle-partitions: no partitioned table in ${config.schema.join(', ')}${text('table') ? ` named ${text('table')}` : ''}`);
     return 2;
   }
-  let database;
-  try {
-    database = await openDatabase(resolveUrl(text('url'), process.env, config.dbCredentials), config.cwd);
-  } catch (e) {
-    io.err(`drizzle-partitions: ${(e as Error).message}`);
-    return 2;
-  }
-  try {
-    let p: MaintenancePlan;
-    try {
-      p = await plan(database.db, tableObjects, { now: (v.now as Date | undefined) ?? new Date(), backfill: whole('backfill') ?? 0, casing: config.casing, maxMoveRows: whole('max-move-rows'), maxDefaultRows: whole('max-default-rows') });
-    } catch (e) {
-      const code = (e as { code?: string }).code;
-      if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === PG_ERRORS.invalidPassword || code === PG_ERRORS.invalidCatalogName) {
-        io.err(`drizzle-partitions: cannot connect: ${(e as Error).message}`);
-        return 2;
-      }
-      throw e;
-    }
+  return withDatabase({ flag: text('url'), dbCredentials: config.dbCredentials, cwd: config.cwd }, io.err, async (db) => {
+    const p: MaintenancePlan = await plan(db, tableObjects, { now: (v.now as Date | undefined) ?? new Date(), backfill: whole('backfill') ?? 0, casing: config.casing, maxMoveRows: whole('max-move-rows'), maxDefaultRows: whole('max-default-rows') });
     if (command === 'status') return status(p, tables, v.json === true, io);
     if (command === 'plan') {
       if (v.json === true) io.out(toJson(p.tables.map((t) => ({ table: t.table, ops: t.ops, problems: t.problems }))));
@@ -105,10 +87,8 @@ export async function runMaintenance(command: 'status' | 'plan' | 'apply', v: Va
       }
       return 0;
     }
-    return await applyCommand(database.db, p, v, io);
-  } finally {
-    await database.close();
-  }
+    return applyCommand(db, p, v, io);
+  });
 }
 
 function status(p: MaintenancePlan, tables: Partitioning[], json: boolean, io: CliIo): number {

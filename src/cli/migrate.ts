@@ -8,9 +8,8 @@
 import { loadDrizzleConfig } from '../project/config.js';
 import { MigratorError } from '../errors.js';
 import { migrate, type MigrateResult } from '../migrator/migrate.js';
-import { PG_ERRORS } from '../runtime/pg-errors.js';
 import { toJson, type Values } from './args.js';
-import { openDatabase, resolveUrl } from './connect.js';
+import { withDatabase } from './connect.js';
 import type { CliIo } from './io.js';
 
 /** `migrations.table` / `migrations.schema` of the config, checked. */
@@ -38,38 +37,19 @@ function bookkeepingOf(raw: Record<string, unknown>, configFile: string): { tabl
 export async function runMigrate(v: Values, io: CliIo): Promise<number> {
   const config = await loadDrizzleConfig({ config: v.config as string | undefined });
   const bookkeeping = bookkeepingOf(config.raw, config.configFile);
-  let database;
-  try {
-    database = await openDatabase(resolveUrl(v.url as string | undefined, process.env, config.dbCredentials), config.cwd);
-  } catch (e) {
-    io.err(`drizzle-partitions: ${(e as Error).message}`);
-    return 2;
-  }
-  try {
-    let result: MigrateResult;
-    try {
-      result = await migrate(database.db, {
-        migrationsFolder: config.out,
-        migrationsTable: bookkeeping.table,
-        migrationsSchema: bookkeeping.schema,
-        transaction: v['single-transaction'] === true ? 'all' : 'each',
-        lockTimeoutMs: v['lock-timeout'] as number | undefined,
-        waitForMigratorMs: v.wait as number | undefined,
-        onProgress: (e) => io.err(e.message),
-      });
-    } catch (e) {
-      const code = (e as { code?: string }).code;
-      if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === PG_ERRORS.invalidPassword || code === PG_ERRORS.invalidCatalogName) {
-        io.err(`drizzle-partitions: cannot connect: ${(e as Error).message}`);
-        return 2;
-      }
-      throw e;
-    }
+  return withDatabase({ flag: v.url as string | undefined, dbCredentials: config.dbCredentials, cwd: config.cwd }, io.err, async (db) => {
+    const result: MigrateResult = await migrate(db, {
+      migrationsFolder: config.out,
+      migrationsTable: bookkeeping.table,
+      migrationsSchema: bookkeeping.schema,
+      transaction: v['single-transaction'] === true ? 'all' : 'each',
+      lockTimeoutMs: v['lock-timeout'] as number | undefined,
+      waitForMigratorMs: v.wait as number | undefined,
+      onProgress: (e) => io.err(e.message),
+    });
     if (v.json === true) io.out(toJson(result));
     else if (result.applied.length === 0) io.out(`nothing pending (${result.alreadyApplied} migration(s) applied before)`);
     else for (const m of result.applied) io.out(`✓ ${m.id} (${m.statements} statement(s), ${m.mode === 'no-transaction' ? 'outside a transaction' : m.mode === 'single-transaction' ? 'one transaction for all' : 'own transaction'})`);
     return 0;
-  } finally {
-    await database.close();
-  }
+  });
 }
