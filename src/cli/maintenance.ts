@@ -87,7 +87,7 @@ export async function runMaintenance(command: 'status' | 'plan' | 'apply', v: Va
   try {
     let p: MaintenancePlan;
     try {
-      p = await plan(database.db, tableObjects, { now: (v.now as Date | undefined) ?? new Date(), backfill: whole('backfill') ?? 0, casing: config.casing, maxMoveRows: whole('max-move-rows'), maxDefaultRows: whole('max-default-rows') });
+      p = await plan(database.db, tableObjects, { now: (v.now as Date | undefined) ?? new Date(), backfill: whole('backfill') ?? 0, casing: config.casing, maxMoveRows: whole('max-move-rows'), maxDefaultRows: whole('max-default-rows'), sizes: command === 'status' });
     } catch (e) {
       const code = (e as { code?: string }).code;
       if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === PG_ERRORS.invalidPassword || code === PG_ERRORS.invalidCatalogName) {
@@ -122,7 +122,7 @@ function status(p: MaintenancePlan, tables: Partitioning[], json: boolean, io: C
     io.out(`${t.table.schema}.${t.table.name}  ${t.tree.partitionBy}  (${policyText(def?.policy)})`);
     const rows = [['  partition', 'bound', 'rows (est.)', 'size', 'origin']];
     for (const { p: x, depth } of flatten(t.tree.partitions)) {
-      rows.push([`  ${'  '.repeat(depth)}${x.name}${x.detachPending ? ' (detach pending)' : ''}`, x.boundText.replace(/^FOR VALUES /, ''), String(x.estimatedRows), human(x.bytes), x.origin]);
+      rows.push([`  ${'  '.repeat(depth)}${x.name}${x.detachPending ? ' (detach pending)' : ''}`, x.boundText.replace(/^FOR VALUES /, ''), String(x.estimatedRows), x.bytes === undefined ? '' : human(x.bytes), x.origin]);
     }
     for (const line of table(rows)) io.out(line);
     for (const pr of t.problems) io.out(`  ${pr.code === 'no-policy' ? '·' : '!'} ${pr.code}: ${pr.message}`);
