@@ -1,13 +1,24 @@
 /**
  * Scenario 2 — plan at scale: plan() and listPartitions() on parents with N daily
  * partitions (default 1,000 and 10,000) that are up to date (plan finds nothing to
- * do, the steady state a scheduled maintenance run meets), wall time and round trips.
+ * do, the steady state a scheduled maintenance run meets): wall time, round trips,
+ * the ratio to the bare catalog query, resident memory and growth from the smallest
+ * size to the largest, each beside its goal (issue 15):
+ *
+ * - plan(): one round trip after the connection is set up (besides the set-up and
+ *   giving the connection back, one statement each);
+ * - plan() and listPartitions() at the largest size: at most 1.5× the bare query;
+ * - resident memory of a process that calls plan() or listPartitions() once at the
+ *   largest size: under 100 MB;
+ * - growth from the smallest size to the largest: no faster than the bare query's.
  *
  * Baseline (the floor): one raw catalog query listing the same partitions with their
  * bounds (pg_inherits ⋈ pg_class, pg_get_expr). The catalog query listPartitions
- * sends is also replayed alone (captured from the driver), which splits its time
- * into the server's part and ours (session set-up, parsing bounds in JavaScript).
+ * sends is also replayed alone (captured from the driver, on a connection with the
+ * same session settings), which splits its time into the server's part and ours.
  */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { listPartitions, plan } from '../../src/index.js';
 import { createDailyPartitions, createOn, EVENTS_COLUMNS, eventsTable } from '../data.js';
 import {
@@ -28,6 +39,14 @@ import {
 const RAW_QUERY = `select c.relname, pg_get_expr(c.relpartbound, c.oid) as bound
 from pg_inherits i join pg_class c on c.oid = i.inhrelid where i.inhparent = 'events'::regclass`;
 
+/** The session settings plan() and listPartitions() read with (src/runtime/session.ts), for the replay. */
+const READ_SETTINGS = `SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET standard_conforming_strings = on; SET jit = off`;
+
+/** The goals. */
+const MAX_RATIO = 1.5;
+const MAX_RSS_MB = 100;
+const WORK_ROUND_TRIPS = 1;
+
 interface Measured {
   ms: number;
   roundTrips: number;
@@ -46,10 +65,40 @@ async function measure(c: CountedSql, repeats: number, fn: () => Promise<unknown
   return { ms: median(times), roundTrips };
 }
 
+/** Peak resident memory (MB) of a fresh process that calls plan() or listPartitions() once (bench/plan-memory.ts). */
+function residentMb(url: string, what: 'plan' | 'list', premake: number): Promise<number> {
+  const script = fileURLToPath(new URL('../plan-memory.ts', import.meta.url));
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', script, url, what, String(premake)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const line = out.trim().split('\n').pop() ?? '';
+      if (code !== 0 || !line.startsWith('{')) return reject(new Error(`the memory probe (${what}) exited with ${code}: ${err.trim() || out.trim()}`));
+      resolve((JSON.parse(line) as { maxRssBytes: number }).maxRssBytes / 1024 / 1024);
+    });
+  });
+}
+
 export async function planAtScale(ctx: Ctx): Promise<Section> {
   const t0 = performance.now();
   const premake = 4;
-  const results: { n: number; setupMs: number; raw: Measured; list: Measured; treeQuery: Measured; plan: Measured; ops: number; problems: string[] }[] = [];
+  const results: {
+    n: number;
+    setupMs: number;
+    raw: Measured;
+    list: Measured;
+    listSizes: Measured;
+    treeQuery: Measured;
+    plan: Measured;
+    planRssMb: number;
+    listRssMb: number;
+    ops: number;
+    problems: string[];
+  }[] = [];
   for (const n of ctx.sizes.planSizes) {
     ctx.log(`  ${n} partitions: setting up`);
     results.push(
@@ -66,14 +115,25 @@ export async function planAtScale(ctx: Ctx): Promise<Section> {
           const repeats = ctx.sizes.planRepeats;
           const raw = await measure(c, repeats, () => c.sql.unsafe(RAW_QUERY));
           const list = await measure(c, repeats, () => listPartitions(c.sql, t));
-          // The catalog query listPartitions sent, replayed alone.
+          const listSizes = await measure(c, repeats, () => listPartitions(c.sql, t, { sizes: true }));
+          // The catalog query listPartitions sent (the longest statement), replayed alone.
           await c.measure(() => listPartitions(c.sql, t));
           const tree = [...c.sent].sort((a, b) => b.text.length - a.text.length)[0]!;
-          const treeQuery = await measure(c, repeats, () => c.sql.unsafe(tree.text, tree.params as never[]));
+          const replay = await c.sql.reserve();
+          let treeQuery: Measured;
+          try {
+            await replay.unsafe(READ_SETTINGS);
+            treeQuery = await measure(c, repeats, () => replay.unsafe(tree.text, tree.params as never[]));
+          } finally {
+            replay.release();
+          }
           const planned = await measure(c, repeats, () => plan(c.sql, [t], { now }));
           const p = await plan(c.sql, [t], { now });
           const table = p.tables[0]!;
-          return { n, setupMs: setup.ms, raw, list, treeQuery, plan: planned, ops: table.ops.length, problems: table.problems.map((x) => x.code) };
+          ctx.log(`  ${n} partitions: resident memory of one call in a process of its own`);
+          const planRssMb = await residentMb(db.url, 'plan', premake);
+          const listRssMb = await residentMb(db.url, 'list', premake);
+          return { n, setupMs: setup.ms, raw, list, listSizes, treeQuery, plan: planned, planRssMb, listRssMb, ops: table.ops.length, problems: table.problems.map((x) => x.code) };
         } finally {
           await c.sql.end();
         }
@@ -82,35 +142,64 @@ export async function planAtScale(ctx: Ctx): Promise<Section> {
   }
 
   const header = ['', ...results.flatMap((r) => [`${r.n.toLocaleString('en-US')} partitions: ms`, 'round trips', 'ratio to raw query'])];
-  const line = (label: string, pick: (r: (typeof results)[number]) => Measured, withRatio = true): Cell[] => [
+  const line = (label: string, pick: (r: (typeof results)[number]) => Measured): Cell[] => [
     label,
-    ...results.flatMap((r) => [fmt(pick(r).ms), pick(r).roundTrips, withRatio ? ratio(pick(r).ms, r.raw.ms) : '']),
+    ...results.flatMap((r) => [fmt(pick(r).ms), pick(r).roundTrips, ratio(pick(r).ms, r.raw.ms)]),
   ];
   const rows = [
     line('raw catalog query (floor)', (r) => r.raw),
     line('listPartitions()', (r) => r.list),
+    line('listPartitions({ sizes: true })', (r) => r.listSizes),
     line('  its catalog query alone (replayed)', (r) => r.treeQuery),
     line('plan()', (r) => r.plan),
   ];
+  const memory = mdTable(
+    ['resident memory, one call in a process of its own (MB, Node included)', ...results.map((r) => `${r.n.toLocaleString('en-US')} partitions`)],
+    [
+      ['plan()', ...results.map((r) => fmt(r.planRssMb, 0))],
+      ['listPartitions()', ...results.map((r) => fmt(r.listRssMb, 0))],
+    ],
+  );
+
+  const big = results[results.length - 1]!;
+  const small = results[0]!;
+  const met = (ok: boolean) => (ok ? 'met' : 'NOT met');
+  // plan() sends one statement to set the connection up and one to give it back.
+  const work = (m: Measured) => m.roundTrips - 2;
+  const goals: Cell[][] = [
+    [`plan() round trips after the connection is set up (${big.n.toLocaleString('en-US')} partitions)`, `${WORK_ROUND_TRIPS}`, `${work(big.plan)} (${big.plan.roundTrips} in all: set-up, catalog, giving the connection back)`, met(work(big.plan) <= WORK_ROUND_TRIPS)],
+    [`plan() ÷ raw catalog query (${big.n.toLocaleString('en-US')} partitions)`, `≤ ${fmt(MAX_RATIO, 1)}×`, ratio(big.plan.ms, big.raw.ms), met(big.plan.ms <= MAX_RATIO * big.raw.ms)],
+    [`listPartitions() ÷ raw catalog query (${big.n.toLocaleString('en-US')} partitions)`, `≤ ${fmt(MAX_RATIO, 1)}×`, ratio(big.list.ms, big.raw.ms), met(big.list.ms <= MAX_RATIO * big.raw.ms)],
+    [`plan() resident memory (${big.n.toLocaleString('en-US')} partitions)`, `< ${MAX_RSS_MB} MB`, `${fmt(big.planRssMb, 0)} MB`, met(big.planRssMb < MAX_RSS_MB)],
+    [`listPartitions() resident memory (${big.n.toLocaleString('en-US')} partitions)`, `< ${MAX_RSS_MB} MB`, `${fmt(big.listRssMb, 0)} MB`, met(big.listRssMb < MAX_RSS_MB)],
+  ];
+  if (big !== small) {
+    const growth = (pick: (r: (typeof results)[number]) => Measured) => pick(big).ms / pick(small).ms;
+    const rawGrowth = growth((r) => r.raw);
+    const sizes = `${small.n.toLocaleString('en-US')} → ${big.n.toLocaleString('en-US')} partitions`;
+    goals.push(
+      [`plan() growth, ${sizes}`, `≤ the raw query's (${fmt(rawGrowth, 1)}×)`, `${fmt(growth((r) => r.plan), 1)}×`, met(growth((r) => r.plan) <= rawGrowth)],
+      [`listPartitions() growth, ${sizes}`, `≤ the raw query's (${fmt(rawGrowth, 1)}×)`, `${fmt(growth((r) => r.list), 1)}×`, met(growth((r) => r.list) <= rawGrowth)],
+    );
+  }
   const notes = results.map(
     (r) =>
       `${r.n} partitions: plan found ${r.ops} operation(s) to do${r.problems.length ? ` and problems ${[...new Set(r.problems)].join(', ')}` : ', no problem'}; setting the parent up (raw SQL, 250 per transaction) took ${fmt(r.setupMs / 1000)} s.`,
   );
-  const big = results[results.length - 1];
-  const small = results[0];
-  if (big && small && big !== small) {
+  if (big !== small) {
     const growth = (pick: (r: (typeof results)[number]) => number) => fmt(pick(big) / pick(small), 1);
     notes.push(
-      `From ${small.n} to ${big.n} partitions (${fmt(big.n / small.n, 1)}× as many): raw query ${growth((r) => r.raw.ms)}×, listPartitions ${growth((r) => r.list.ms)}×, its catalog query ${growth((r) => r.treeQuery.ms)}×, plan ${growth((r) => r.plan.ms)}× the time.`,
+      `From ${small.n} to ${big.n} partitions (${fmt(big.n / small.n, 1)}× as many): raw query ${growth((r) => r.raw.ms)}×, listPartitions ${growth((r) => r.list.ms)}× (with sizes ${growth((r) => r.listSizes.ms)}×), its catalog query ${growth((r) => r.treeQuery.ms)}×, plan ${growth((r) => r.plan.ms)}× the time.`,
     );
   }
   return {
     title: `2. Plan at scale: plan() and listPartitions() on ${ctx.sizes.planSizes.join(' and ')} partitions`,
     intro: [
       `A parent with N daily partitions (premake ${premake}, all of them there) and an empty default partition; median of ${ctx.sizes.planRepeats} calls after one warm-up. ` +
-        'Round trips counted with postgres.js `debug` (one call). The floor is one catalog query of the partitions and their bounds.',
+        'Round trips counted with postgres.js `debug` (one call; one per statement: nothing is pipelined). The floor is one catalog query of the partitions and their bounds. ' +
+        'Sizes (pg_total_relation_size per partition) are read only when asked for (`{ sizes: true }`; the CLI `status` asks).',
     ],
-    tables: [mdTable(header, rows)],
+    tables: [mdTable(['goal (issue 15)', 'goal', 'measured', ''], goals), mdTable(header, rows), memory],
     notes,
     ms: performance.now() - t0,
   };

@@ -486,6 +486,85 @@ function toBoundValue(text: string, v: RawValue, key: ParseBoundKey, where: stri
 }
 
 /**
+ * One range `FOR VALUES FROM ('a') TO ('b')` or one-value list `FOR VALUES IN ('a')`
+ * whose quoted strings hold no quote, backslash or NUL: what the runtime reads by the
+ * thousand (a daily table's partitions). Read with a regular expression instead of the
+ * tokenizer, into the same values the tokenizer would give; undefined for anything
+ * else.
+ */
+const SIMPLE_RANGE = /^FOR VALUES FROM \('([^'\\\0]*)'\) TO \('([^'\\\0]*)'\)$/;
+const SIMPLE_LIST = /^FOR VALUES IN \('([^'\\\0]*)'\)$/;
+
+function parseSimple(text: string, key: ParseBoundKey): PartitionBound | undefined {
+  const range = SIMPLE_RANGE.exec(text);
+  if (range) {
+    const from = range[1]!;
+    const to = range[2]!;
+    return { kind: 'range', from: [simpleValue(text, from, 'FOR VALUES FROM ('.length, key, 'FROM column 1')], to: [simpleValue(text, to, text.length - to.length - "')".length - 1, key, 'TO column 1')] };
+  }
+  const list = SIMPLE_LIST.exec(text);
+  if (list) return { kind: 'list', values: [simpleValue(text, list[1]!, 'FOR VALUES IN ('.length, key, 'value 1')] };
+  return undefined;
+}
+
+/** The quoted string `value` (its quote at `pos` of `text`) as a value of `key`. */
+function simpleValue(text: string, value: string, pos: number, key: ParseBoundKey, where: string): BoundValue {
+  return plainTimeValue(value, key.type) ?? toBoundValue(text, { raw: 'string', value, pos }, key, where);
+}
+
+/**
+ * The value {@link normalizeBound} gives a date, timestamp or timestamptz as a UTC
+ * session prints it when it has no fraction (`YYYY-MM-DD`, `YYYY-MM-DD HH:MM:SS`,
+ * `YYYY-MM-DD HH:MM:SS+00`), of a valid day and time in the years 1000 to 9999,
+ * computed directly: the canonical text is the text itself (less `+00`). Undefined for
+ * any other text or key type, which takes the general path. Read character by
+ * character: a daily table's 10,000 partitions have 20,000 of these.
+ */
+function plainTimeValue(s: string, type: KeyType): BoundValue | undefined {
+  const expected = type === 'date' ? 10 : type === 'timestamp' ? 19 : type === 'timestamptz' ? 22 : 0;
+  if (expected === 0 || s.length !== expected) return undefined;
+  const y = digitsAt(s, 0, 4);
+  const mo = digitsAt(s, 5, 2);
+  const d = digitsAt(s, 8, 2);
+  if (s[4] !== '-' || s[7] !== '-' || y < 1000 || mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo)) return undefined;
+  const days = daysFromCivil(y, mo, d);
+  if (type === 'date') return { kind: 'date', text: s, ord: BigInt(days) };
+  const h = digitsAt(s, 11, 2);
+  const mi = digitsAt(s, 14, 2);
+  const sec = digitsAt(s, 17, 2);
+  if (s[10] !== ' ' || s[13] !== ':' || s[16] !== ':' || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59) return undefined;
+  if (type === 'timestamptz' && !s.endsWith('+00')) return undefined;
+  const ms = days * 86_400_000 + ((h * 60 + mi) * 60 + sec) * 1000;
+  return type === 'timestamptz' ? { kind: 'timestamptz', text: s.slice(0, 19), ord: BigInt(ms) * 1000n } : { kind: 'timestamp', text: s, ord: BigInt(ms) * 1000n };
+}
+
+/** The `n` decimal digits at `from` as a number; -1 if any is not a digit. */
+function digitsAt(s: string, from: number, n: number): number {
+  let v = 0;
+  for (let i = from; i < from + n; i++) {
+    const digit = s.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return -1;
+    v = v * 10 + digit;
+  }
+  return v;
+}
+
+function daysInMonth(y: number, mo: number): number {
+  if (mo === 2) return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28;
+  return mo === 4 || mo === 6 || mo === 9 || mo === 11 ? 30 : 31;
+}
+
+/** Days since 1970-01-01 of a proleptic Gregorian date (years from 1 on). */
+function daysFromCivil(y: number, mo: number, d: number): number {
+  const yy = mo <= 2 ? y - 1 : y;
+  const era = Math.floor(yy / 400);
+  const yoe = yy - era * 400;
+  const doy = Math.floor((153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146_097 + doe - 719_468;
+}
+
+/**
  * Parses `pg_get_expr(relpartbound, oid)` text into a {@link PartitionBound} with values
  * normalised for the key types, so it can be compared by value with a declared bound
  * ({@link boundsEqual}). Read the text with `DateStyle = ISO` (any `TimeZone` works);
@@ -502,6 +581,10 @@ function toBoundValue(text: string, v: RawValue, key: ParseBoundKey, where: stri
  */
 export function parsePartitionBound(text: string, keys: readonly ParseBoundKey[], options: ParseBoundOptions = {}): PartitionBound {
   if (typeof text !== 'string') fail(String(text), 'the bound is not a string');
+  if ((options.standardConformingStrings ?? true) && keys.length === 1) {
+    const simple = parseSimple(text, keys[0]!);
+    if (simple) return simple;
+  }
   const raw = new Parser(text, tokenize(text, options.standardConformingStrings ?? true)).parse();
   switch (raw.kind) {
     case 'default':

@@ -77,7 +77,7 @@ export async function runMaintenance(command: 'status' | 'plan' | 'apply', v: Va
     return 2;
   }
   return withDatabase({ flag: text('url'), dbCredentials: config.dbCredentials, cwd: config.cwd }, io.err, async (db) => {
-    const p: MaintenancePlan = await plan(db, tableObjects, { now: (v.now as Date | undefined) ?? new Date(), backfill: whole('backfill') ?? 0, casing: config.casing, maxMoveRows: whole('max-move-rows'), maxDefaultRows: whole('max-default-rows') });
+    const p: MaintenancePlan = await plan(db, tableObjects, { now: (v.now as Date | undefined) ?? new Date(), backfill: whole('backfill') ?? 0, casing: config.casing, maxMoveRows: whole('max-move-rows'), maxDefaultRows: whole('max-default-rows'), sizes: command === 'status' });
     if (command === 'status') return status(p, tables, v.json === true, io);
     if (command === 'plan') {
       if (v.json === true) io.out(toJson(p.tables.map((t) => ({ table: t.table, ops: t.ops, problems: t.problems }))));
@@ -102,7 +102,7 @@ function status(p: MaintenancePlan, tables: Partitioning[], json: boolean, io: C
     io.out(`${t.table.schema}.${t.table.name}  ${t.tree.partitionBy}  (${policyText(def?.policy)})`);
     const rows = [['  partition', 'bound', 'rows (est.)', 'size', 'origin']];
     for (const { p: x, depth } of flatten(t.tree.partitions)) {
-      rows.push([`  ${'  '.repeat(depth)}${x.name}${x.detachPending ? ' (detach pending)' : ''}`, x.boundText.replace(/^FOR VALUES /, ''), String(x.estimatedRows), human(x.bytes), x.origin]);
+      rows.push([`  ${'  '.repeat(depth)}${x.name}${x.detachPending ? ' (detach pending)' : ''}`, x.boundText.replace(/^FOR VALUES /, ''), String(x.estimatedRows), x.bytes === undefined ? '' : human(x.bytes), x.origin]);
     }
     for (const line of table(rows)) io.out(line);
     for (const pr of t.problems) io.out(`  ${pr.code === 'no-policy' ? '·' : '!'} ${pr.code}: ${pr.message}`);

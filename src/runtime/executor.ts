@@ -86,7 +86,7 @@ export interface Executor {
    * {@link sqlState}).
    */
   transaction<T>(fn: (ex: Executor) => Promise<T>): Promise<T>;
-  /** Server `version_num`, e.g. 180004 (cached after the first call). */
+  /** Server `version_num`, e.g. 180004 (read with the statement that pins the connection). */
   serverVersionNum(): Promise<number>;
   /**
    * Whether a second connection can be opened while this one is pinned: false for
@@ -101,6 +101,9 @@ export interface Executor {
 /**
  * Pins one connection from `db` for the duration of fn, then releases it (always).
  *
+ * - Pinning sends one statement: it records the session's own settings, reads the
+ *   server version and makes `opts.settings`; giving the connection back sends one
+ *   more (settings put back, and on a pooled connection advisory locks released).
  * - From a pool (postgres.js `Sql`, node-postgres `Pool`): a dedicated connection
  *   (`sql.reserve()` / `pool.connect()`). Before it goes back, the session settings
  *   fn changed are put back as they were when it was pinned (settings the application
@@ -128,9 +131,27 @@ export interface Executor {
  * const version = await withExecutor(db, (ex) => ex.serverVersionNum()); // e.g. 180004
  * ```
  */
-export async function withExecutor<T>(db: DatabaseLike, fn: (ex: Executor) => Promise<T>): Promise<T> {
+export async function withExecutor<T>(db: DatabaseLike, fn: (ex: Executor) => Promise<T>, opts: PinOptions = {}): Promise<T> {
   const target = resolveTarget(db);
-  return target.pooled ? pinAndRun(target, fn) : exclusive(target.client, () => pinAndRun(target, fn));
+  return target.pooled ? pinAndRun(target, fn, opts) : exclusive(target.client, () => pinAndRun(target, fn, opts));
+}
+
+/**
+ * How {@link withExecutor} sets the session up once it is pinned.
+ *
+ * @example
+ * ```ts
+ * await withExecutor(db, (ex) => ex.query('select now()::text as v'), { settings: { TimeZone: 'UTC' } });
+ * ```
+ */
+export interface PinOptions {
+  /**
+   * Session settings to make (as `SET name = value` would) before fn runs. They go in
+   * the same statement that records the session's own settings and the server version,
+   * so pinning costs one round trip whatever they are; they are put back afterwards
+   * like any other setting fn changes.
+   */
+  settings?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -387,23 +408,37 @@ async function exclusive<T>(client: object, fn: () => Promise<T>): Promise<T> {
 // ---------------------------------------------------------------------------------
 // Pinning, cleaning up
 
-/** The session's own settings (`SET` in this session), as JSON text. */
-const SESSION_SETTINGS_SQL = `select coalesce(pg_catalog.json_object_agg(s.name, s.setting)::text, '{}') as v from pg_catalog.pg_settings s where s.source = 'session'`;
+/**
+ * Pinning, in one statement: the session's own settings (`SET` in this session) as
+ * JSON text, to put back later; the server's version; then the settings in $1 (a JSON
+ * object, name to value) made as `SET` would. The subquery that makes them refers to
+ * `b.v`, so it runs for b's one row, after the aggregate has read every setting as it
+ * was.
+ */
+const PIN_SQL = `select b.v, pg_catalog.current_setting('server_version_num') as version,
+  (select count(pg_catalog.set_config(x.name, x.setting, false)) from pg_catalog.json_each_text(($1::text)::json) as x(name, setting) where b.v is not null)::text as n
+from (select coalesce(pg_catalog.json_object_agg(s.name, s.setting)::text, '{}') as v from pg_catalog.pg_settings s where s.source = 'session') as b`;
 
-/** Puts every setting back to the value in $1 (JSON from SESSION_SETTINGS_SQL), or to its reset value when it had none. */
-const RESTORE_SETTINGS_SQL = `select count(pg_catalog.set_config(s.name, coalesce(b.setting, s.reset_val), false))::text as v
-from pg_catalog.pg_settings s
-left join pg_catalog.json_each_text(($1::text)::json) as b(name, setting) on b.name = s.name
-where (s.source = 'session' or b.name is not null)
-  and s.setting is distinct from coalesce(b.setting, s.reset_val)`;
+/**
+ * Puts every setting back to the value in $1 (JSON from PIN_SQL), or to its reset
+ * value when it had none; on a pooled connection, releases the session advisory
+ * locks in the same statement.
+ */
+function cleanUpSql(pooled: boolean): string {
+  return `select (select count(pg_catalog.set_config(s.name, coalesce(b.setting, s.reset_val), false))
+  from pg_catalog.pg_settings s
+  left join pg_catalog.json_each_text(($1::text)::json) as b(name, setting) on b.name = s.name
+  where (s.source = 'session' or b.name is not null)
+    and s.setting is distinct from coalesce(b.setting, s.reset_val))::text as v${pooled ? ', pg_catalog.pg_advisory_unlock_all()::text as u' : ''}`;
+}
 
-async function pinAndRun<T>(target: Target, fn: (ex: Executor) => Promise<T>): Promise<T> {
+async function pinAndRun<T>(target: Target, fn: (ex: Executor) => Promise<T>, opts: PinOptions): Promise<T> {
   const pinned = await target.pin();
   let reusable = false;
   try {
-    const [row] = (await pinned.run(SESSION_SETTINGS_SQL)).rows as { v?: unknown }[];
+    const [row] = (await pinned.run(PIN_SQL, [JSON.stringify(opts.settings ?? {})])).rows as { v?: unknown; version?: unknown }[];
     const before = typeof row?.v === 'string' ? row.v : '{}';
-    const ex = new PinnedExecutor(target, pinned);
+    const ex = new PinnedExecutor(target, pinned, parseVersion(row?.version));
     try {
       return await fn(ex);
     } finally {
@@ -420,8 +455,7 @@ async function cleanUp(pinned: Pinned, inTransaction: boolean, settings: string,
   try {
     // Only a `BEGIN` sent through query() can leave a transaction open here.
     if (inTransaction) await pinned.run('ROLLBACK');
-    await pinned.run(RESTORE_SETTINGS_SQL, [settings]);
-    if (pooled) await pinned.run('select pg_catalog.pg_advisory_unlock_all()');
+    await pinned.run(cleanUpSql(pooled), [settings]);
     return true;
   } catch {
     return false;
@@ -441,10 +475,11 @@ class PinnedExecutor implements Executor {
   #txRun: Run | undefined;
   #version: Promise<number> | undefined;
 
-  constructor(target: Target, pinned: Pinned) {
+  constructor(target: Target, pinned: Pinned, version: number | undefined) {
     this.driver = target.driver;
     this.canOpenAnother = target.canOpenAnother;
     this.#pinned = pinned;
+    if (version !== undefined) this.#version = Promise.resolve(version);
   }
 
   /** The connection must not be cleaned up and reused. */
@@ -488,8 +523,8 @@ class PinnedExecutor implements Executor {
   serverVersionNum(): Promise<number> {
     this.#usable();
     this.#version ??= this.#run(`select pg_catalog.current_setting('server_version_num') as v`).then(({ rows }) => {
-      const v = Number.parseInt(String((rows[0] as { v?: unknown } | undefined)?.v), 10);
-      if (!Number.isInteger(v)) throw new RuntimeError('SERVER_VERSION_UNKNOWN', 'the server did not report server_version_num');
+      const v = parseVersion((rows[0] as { v?: unknown } | undefined)?.v);
+      if (v === undefined) throw new RuntimeError('SERVER_VERSION_UNKNOWN', 'the server did not report server_version_num');
       return v;
     });
     this.#version.catch(() => (this.#version = undefined));
@@ -560,6 +595,12 @@ class PinnedExecutor implements Executor {
       throw e;
     }
   }
+}
+
+/** `server_version_num` as a number; undefined when it is not one. */
+function parseVersion(v: unknown): number | undefined {
+  const n = Number.parseInt(String(v), 10);
+  return Number.isInteger(n) ? n : undefined;
 }
 
 /** postgres.js's own connection error codes. */

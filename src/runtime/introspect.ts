@@ -1,7 +1,8 @@
 /**
  * The runtime's reads of the catalog, in one place. The partition tree in one round
  * trip, whatever the number of partitions: bounds parsed back into values, the
- * default partition, estimated rows, size, tablespace, and who made each one. Then
+ * default partition, estimated rows, tablespace, who made each one, and the size
+ * when asked for; for plan(), in the same statement, what it needs besides. Then
  * the smaller questions maintenance asks: the columns a copy carries, the tables
  * that have a name, where a partition stands, who holds a lock, a constraint.
  */
@@ -13,9 +14,10 @@ import { getPartitioning } from '../schema/partitioned-table.js';
 import type { PartitionBound } from '../schema/resolved.js';
 import { tableIdentity } from '../schema/resolve.js';
 import type { DatabaseLike, Executor } from './executor.js';
-import { withSession } from './session.js';
-import { isManaged, isOurs, RETIRING_LIKE, retiringFrom } from './marker.js';
+import { withReadSession } from './session.js';
+import { isManaged, OURS_PREFIXES, RETIRING_LIKE, retiringFrom } from './marker.js';
 import { parsePartitionBound } from '../bound/parse.js';
+import { FENCE_CONSTRAINT } from './fence.js';
 import type { ExistingRelation } from './partition-names.js';
 
 /**
@@ -34,7 +36,7 @@ export type PartitionOrigin = 'maintenance' | 'declared' | 'unknown';
  *
  * @example
  * ```ts
- * const tree = await listPartitions(db, events);
+ * const tree = await listPartitions(db, events, { sizes: true });
  * for (const p of tree.partitions) console.log(p.name, p.boundText, p.isDefault, p.bytes, p.children.length);
  * ```
  */
@@ -50,8 +52,12 @@ export interface PartitionInfo {
   partitionBy?: string | undefined;
   /** The planner's row estimate (pg_class.reltuples; -1 when never analysed is shown as 0). */
   estimatedRows: number;
-  /** Size with indexes and TOAST (pg_total_relation_size). */
-  bytes: number;
+  /**
+   * Size with indexes and TOAST (pg_total_relation_size), read only when asked for
+   * with `{ sizes: true }` (it stats every file of every partition: the most costly
+   * part of the catalog read); undefined otherwise.
+   */
+  bytes?: number | undefined;
   tablespace: string | null;
   origin: PartitionOrigin;
   /** A DETACH ... CONCURRENTLY that did not finish (PostgreSQL 14+). */
@@ -78,92 +84,228 @@ export interface PartitionTree {
   partitions: PartitionInfo[];
 }
 
-interface Row {
-  oid: string;
-  parent: string | null;
-  schema: string;
-  name: string;
-  bound: string | null;
-  partkey: string | null;
-  key_types: { type: string; column: string | null; labels: string[] | null }[] | null;
-  est_rows: number;
-  bytes: string;
-  tablespace: string | null;
-  comment: string | null;
-  detach_pending: boolean;
+/**
+ * Options of {@link listPartitions}.
+ *
+ * @example
+ * ```ts
+ * const tree = await listPartitions(db, events, { sizes: true });
+ * const total = tree.partitions.reduce((sum, p) => sum + (p.bytes ?? 0), 0);
+ * ```
+ */
+export interface ListPartitionsOptions {
+  /** Read each partition's size into `bytes` (default false: planning needs none, and it is the costly part). */
+  sizes?: boolean;
 }
 
-/** The catalog query; `inhdetachpending` exists from PostgreSQL 14. */
-function treeQuery(versionNum: number): string {
-  const pending = versionNum >= 140000 ? 'coalesce(i.inhdetachpending, false)' : 'false';
+/** What the default partition of the top level looks like to the catalog, read with the tree for plan(). */
+export interface DefaultFacts {
+  /** A fence constraint (FENCE_CONSTRAINT) an earlier version left on it. */
+  fenced: boolean;
+  /**
+   * Whether it may hold rows: false only when it is a plain table whose main fork is
+   * empty (pg_relation_size 0): a row, visible or not, always takes a page there, so
+   * false is exact; true means count them (dead rows or a partitioned or foreign default
+   * may still hold none).
+   */
+  mayHoldRows: boolean;
+}
+
+/** The tree and what plan() needs besides, read in one statement. */
+export interface PlanCatalog {
+  tree: PartitionTree;
+  /** The top-level default partition's facts (undefined without a default partition). */
+  defaultFacts: DefaultFacts | undefined;
+  /**
+   * Tables that were being retired from the table when a run stopped after detaching
+   * them and before marking them retired (and dropping or moving them): no longer
+   * partitions, still marked `retiring`.
+   */
+  leftovers: QualifiedName[];
+}
+
+/** One row of the catalog query: a node of the tree. */
+interface Row {
+  name: string;
+  bound: string | null;
+  est: number;
+  /** Its comment says maintenance made it (marker.ts's OURS_PREFIXES). */
+  ours: boolean;
+  /** The parent's oid below the first level; null for the root and its partitions. */
+  parent: string | null;
+  /** With `sizes`: pg_total_relation_size. */
+  bytes?: string;
+  /** JSON of what only some nodes have (see {@link Extra}); null for a plain partition. */
+  x: string | null;
+}
+
+/** What only some nodes carry, as JSON in one column (most partitions have none of it). */
+interface Extra {
+  /** The table asked for. */
+  root?: boolean;
+  oid?: string;
+  /** Set on the root, and on a partition in another schema than the root's. */
+  schema?: string | null;
+  /** `PARTITION BY ...` of a partitioned node, and its key columns. */
+  partkey?: string | null;
+  key_types?: { type: string; column: string | null; labels: string[] | null }[] | null;
+  tablespace?: string | null;
+  pending?: boolean;
+  /** Plan reads: on the top level's default partition. */
+  fenced?: boolean | null;
+  may_hold_rows?: boolean | null;
+  /** Plan reads: on the root, the tables marked retiring. */
+  leftovers?: { schema: string; name: string; comment: string }[] | null;
+}
+
+/**
+ * The catalog query, shaped like the bare one (pg_inherits by its parent index, then
+ * pg_class by oid) so that it costs about as much: per partition its name, its bound
+ * as PostgreSQL prints it, estimated rows and whether our comment marks it; what only
+ * a few nodes have (the root itself, partitioned nodes and their keys, a tablespace, a
+ * pending detach (`inhdetachpending` exists from PostgreSQL 14), another schema) in
+ * one JSON column that is null for all the others. Levels below the first are walked
+ * from the partitioned partitions only (pg_partitioned_table).
+ *
+ * Parameters: $1 the table, $2 and $3 the comment prefixes of ours. `sizes` adds
+ * pg_total_relation_size per node. `forPlan` adds, in the same statement, the top-level
+ * default partition's fence ($4) and whether its main fork is empty, and on the root
+ * the tables marked retiring ($5, a LIKE pattern).
+ */
+function treeQuery(versionNum: number, opts: { sizes: boolean; forPlan: boolean }): string {
+  const pending = versionNum >= 140000 ? 'i.inhdetachpending' : 'false';
+  const topDefault = `not r.root and r.parent is null and c.oid = (select partdefid from top)`;
+  const plan = opts.forPlan
+    ? `,
+    'fenced', case when ${topDefault} then exists (select from pg_constraint k where k.conrelid = c.oid and k.conname = $4) end,
+    'may_hold_rows', case when ${topDefault} then c.relkind <> 'r' or pg_relation_size(c.oid) > 0 end,
+    'leftovers', case when r.root then (select json_agg(json_build_object('schema', ln.nspname, 'name', lc.relname, 'comment', ld.description))
+       from pg_description ld join pg_class lc on lc.oid = ld.objoid and ld.classoid = 'pg_class'::regclass and ld.objsubid = 0
+       join pg_namespace ln on ln.oid = lc.relnamespace
+       where ld.description like $5 and not lc.relispartition and lc.relkind in ('r', 'p')) end`
+    : '';
   return `
-with recursive tree as (
-  select c.oid, null::oid as parent from pg_class c where c.oid = $1::regclass
+with recursive sub(oid, parent, pending) as (
+  select i.inhrelid, i.inhparent, ${pending} from pg_inherits i join pg_partitioned_table pt on pt.partrelid = i.inhrelid where i.inhparent = $1::regclass
   union all
-  select i.inhrelid, i.inhparent from tree t join pg_inherits i on i.inhparent = t.oid
+  select i.inhrelid, i.inhparent, ${pending} from sub s join pg_inherits i on i.inhparent = s.oid
+), node(oid, parent, pending, root) as (
+  select $1::regclass::oid, null::oid, false, true
+  union all
+  select i.inhrelid, null::oid, ${pending}, false from pg_inherits i where i.inhparent = $1::regclass
+  union all
+  select s.oid, s.parent, s.pending, false from sub s where s.parent <> $1::regclass
+), top as (
+  select c.relnamespace as nsp, pt.partdefid from pg_class c left join pg_partitioned_table pt on pt.partrelid = c.oid where c.oid = $1::regclass
 )
-select t.oid::int8::text as oid, t.parent::int8::text as parent, n.nspname as schema, c.relname as name,
-  pg_get_expr(c.relpartbound, c.oid) as bound,
-  case when c.relkind = 'p' then pg_get_partkeydef(c.oid) end as partkey,
-  case when c.relkind = 'p' then (select json_agg(json_build_object(
-      'type', case when k.attnum <> 0 then format_type(a.atttypid, a.atttypmod) else format_type(o.opcintype, null) end,
-      'column', case when k.attnum <> 0 then a.attname::text end,
-      'labels', (select json_agg(e.enumlabel order by e.enumsortorder) from pg_enum e where e.enumtypid = a.atttypid))
-    order by k.ord)
-   from pg_partitioned_table pt
-   cross join lateral unnest(pt.partattrs::int2[], pt.partclass::oid[]) with ordinality as k(attnum, cls, ord)
-   join pg_opclass o on o.oid = k.cls
-   left join pg_attribute a on a.attrelid = pt.partrelid and a.attnum = k.attnum
-   where pt.partrelid = c.oid) end as key_types,
-  greatest(c.reltuples, 0)::float8 as est_rows,
-  pg_total_relation_size(c.oid)::int8::text as bytes,
-  ts.spcname as tablespace,
-  obj_description(c.oid, 'pg_class') as comment,
-  ${pending} as detach_pending
-from tree t
-join pg_class c on c.oid = t.oid
-join pg_namespace n on n.oid = c.relnamespace
-left join pg_tablespace ts on ts.oid = c.reltablespace
-left join pg_inherits i on i.inhrelid = t.oid and i.inhparent = t.parent
+select c.relname as name, pg_get_expr(c.relpartbound, c.oid) as bound, greatest(c.reltuples, 0)::float8 as est,
+  coalesce(starts_with(d.description, $2) or starts_with(d.description, $3), false) as ours,
+  r.parent::int8::text as parent,${opts.sizes ? '\n  pg_total_relation_size(c.oid)::int8::text as bytes,' : ''}
+  case when r.root or c.relkind = 'p' or r.pending or c.reltablespace <> 0 or c.relnamespace <> (select nsp from top)${opts.forPlan ? ` or ${topDefault}` : ''} then json_build_object(
+    'root', r.root,
+    'oid', c.oid::int8::text,
+    'schema', case when r.root or c.relnamespace <> (select nsp from top) then (select n.nspname from pg_namespace n where n.oid = c.relnamespace) end,
+    'partkey', case when c.relkind = 'p' then pg_get_partkeydef(c.oid) end,
+    'key_types', case when c.relkind = 'p' then (select json_agg(json_build_object(
+        'type', case when k.attnum <> 0 then format_type(a.atttypid, a.atttypmod) else format_type(o.opcintype, null) end,
+        'column', case when k.attnum <> 0 then a.attname::text end,
+        'labels', (select json_agg(e.enumlabel order by e.enumsortorder) from pg_enum e where e.enumtypid = a.atttypid))
+      order by k.ord)
+     from pg_partitioned_table pt
+     cross join lateral unnest(pt.partattrs::int2[], pt.partclass::oid[]) with ordinality as k(attnum, cls, ord)
+     join pg_opclass o on o.oid = k.cls
+     left join pg_attribute a on a.attrelid = pt.partrelid and a.attnum = k.attnum
+     where pt.partrelid = c.oid) end,
+    'tablespace', case when c.reltablespace <> 0 then (select ts.spcname from pg_tablespace ts where ts.oid = c.reltablespace) end,
+    'pending', r.pending${plan})::text end as x
+from node r
+join pg_class c on c.oid = r.oid
+left join pg_description d on d.objoid = c.oid and d.classoid = 'pg_class'::regclass and d.objsubid = 0
 where c.relkind in ('r', 'p', 'f')`;
 }
 
-function keyTypesOf(row: Row): { type: KeyType; enumLabels?: readonly string[] }[] {
-  return (row.key_types ?? []).map((k) => (k.labels ? { type: 'enum' as const, enumLabels: k.labels } : { type: keyTypeOfSqlType(k.type) }));
+function keyTypesOf(x: Extra | undefined): { type: KeyType; enumLabels?: readonly string[] }[] {
+  return (x?.key_types ?? []).map((k) => (k.labels ? { type: 'enum' as const, enumLabels: k.labels } : { type: keyTypeOfSqlType(k.type) }));
 }
 
-/** Reads the tree with an executor already pinned (the runtime's own entry point). */
-export async function readTree(ex: Executor, table: QualifiedName, declared: ReadonlySet<string> = new Set()): Promise<PartitionTree> {
-  const rows = await ex.query<Row>(treeQuery(await ex.serverVersionNum()), [quoteQualified({ schema: table.schema ?? 'public', name: table.name })]);
-  const root = rows.find((r) => r.parent === null);
+const byName = (a: PartitionInfo, b: PartitionInfo) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
+/** The tree out of the query's rows, with the root's and the top-level default's extras. */
+function buildTree(rows: readonly Row[], table: QualifiedName, declared: ReadonlySet<string>): { tree: PartitionTree; root: Extra; topDefault: Extra | undefined } {
+  const extras = rows.map((r) => (r.x === null ? undefined : (JSON.parse(r.x) as Extra)));
+  const rootIndex = extras.findIndex((x) => x?.root === true);
+  const root = extras[rootIndex];
   if (!root || !root.partkey) {
     throw new RuntimeError('NOT_PARTITIONED', `table "${table.schema ?? 'public'}.${table.name}" is not a partitioned table in this database`, 'apply the migrations first (drizzle-partitions generate, then migrate)');
   }
-  const byParent = new Map<string, Row[]>();
-  for (const r of rows) if (r.parent) byParent.set(r.parent, [...(byParent.get(r.parent) ?? []), r]);
-  const build = (parent: Row): PartitionInfo[] => {
+  const schema = root.schema!;
+  // Children by their parent's oid; the root's partitions under ''.
+  const byParent = new Map<string, number[]>();
+  rows.forEach((r, i) => {
+    if (i === rootIndex) return;
+    const key = r.parent ?? '';
+    const siblings = byParent.get(key);
+    if (siblings) siblings.push(i);
+    else byParent.set(key, [i]);
+  });
+  let topDefault: Extra | undefined;
+  const build = (key: string, parent: Extra): PartitionInfo[] => {
     const keys = keyTypesOf(parent);
-    return (byParent.get(parent.oid) ?? [])
-      .map((r): PartitionInfo => {
+    return (byParent.get(key) ?? [])
+      .map((i): PartitionInfo => {
+        const r = rows[i]!;
+        const x = extras[i];
         const boundText = r.bound ?? '';
+        if (key === '' && x?.may_hold_rows !== undefined && x.may_hold_rows !== null) topDefault = x;
         return {
-          schema: r.schema,
+          schema: x?.schema ?? schema,
           name: r.name,
           bound: parsePartitionBound(boundText, keys),
           boundText,
           isDefault: boundText === 'DEFAULT',
-          partitionBy: r.partkey ?? undefined,
-          estimatedRows: Number(r.est_rows),
-          bytes: Number(r.bytes),
-          tablespace: r.tablespace,
-          origin: isOurs(r.comment) ? 'maintenance' : declared.has(r.name) ? 'declared' : 'unknown',
-          detachPending: r.detach_pending === true,
-          children: r.partkey ? build(r) : [],
+          partitionBy: x?.partkey ?? undefined,
+          estimatedRows: Number(r.est),
+          ...(r.bytes !== undefined ? { bytes: Number(r.bytes) } : {}),
+          tablespace: x?.tablespace ?? null,
+          origin: r.ours ? 'maintenance' : declared.has(r.name) ? 'declared' : 'unknown',
+          detachPending: x?.pending === true,
+          children: x?.partkey ? build(x.oid!, x) : [],
         };
       })
-      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      .sort(byName);
   };
-  return { table: { schema: root.schema, name: root.name }, partitionBy: root.partkey, keyTypes: keyTypesOf(root).map((k) => k.type), keyColumns: (root.key_types ?? []).map((k) => k.column), partitions: build(root) };
+  const partitions = build('', root);
+  const tree = { table: { schema, name: rows[rootIndex]!.name }, partitionBy: root.partkey, keyTypes: keyTypesOf(root).map((k) => k.type), keyColumns: (root.key_types ?? []).map((k) => k.column), partitions };
+  return { tree, root, topDefault };
+}
+
+const regclassOf = (table: QualifiedName) => quoteQualified({ schema: table.schema ?? 'public', name: table.name });
+
+/** Reads the tree with an executor already pinned (the runtime's own entry point); sizes only when asked. */
+export async function readTree(ex: Executor, table: QualifiedName, declared: ReadonlySet<string> = new Set(), opts: ListPartitionsOptions = {}): Promise<PartitionTree> {
+  const rows = await ex.query<Row>(treeQuery(await ex.serverVersionNum(), { sizes: opts.sizes === true, forPlan: false }), [regclassOf(table), ...OURS_PREFIXES]);
+  return buildTree(rows, table, declared).tree;
+}
+
+/**
+ * What plan() reads of one table, in one statement: the tree (sizes only when asked),
+ * the top-level default partition's fence and whether it may hold rows, and the tables
+ * a stopped run left marked retiring from it.
+ */
+export async function readPlanCatalog(ex: Executor, table: QualifiedName, declared: ReadonlySet<string>, opts: ListPartitionsOptions = {}): Promise<PlanCatalog> {
+  const rows = await ex.query<Row>(treeQuery(await ex.serverVersionNum(), { sizes: opts.sizes === true, forPlan: true }), [regclassOf(table), ...OURS_PREFIXES, FENCE_CONSTRAINT, RETIRING_LIKE]);
+  const { tree, root, topDefault } = buildTree(rows, table, declared);
+  return {
+    tree,
+    defaultFacts: topDefault ? { fenced: topDefault.fenced === true, mayHoldRows: topDefault.may_hold_rows === true } : undefined,
+    leftovers: leftoversFrom(root.leftovers ?? [], tree.table),
+  };
+}
+
+/** Of the tables marked retiring, those retired from `table`. */
+function leftoversFrom(rows: readonly { schema: string; name: string; comment: string }[], table: QualifiedName): QualifiedName[] {
+  const from = `${table.schema ?? 'public'}.${table.name}`;
+  return rows.filter((r) => retiringFrom(r.comment) === from).map((r) => ({ schema: r.schema, name: r.name }));
 }
 
 /**
@@ -189,23 +331,6 @@ export async function relationsNamed(ex: Executor, schema: string, names: readon
   return new Map(rows.map((r) => [r.name, { attached: r.attached, managed: isManaged(r.comment) }]));
 }
 
-/**
- * Tables that were being retired from `table` when a run stopped after detaching them
- * and before marking them retired (and dropping or moving them): no longer partitions,
- * still marked `retiring`.
- */
-export async function retiringLeftovers(ex: Executor, table: QualifiedName): Promise<QualifiedName[]> {
-  const rows = await ex.query<{ schema: string; name: string; comment: string }>(
-    `select n.nspname as schema, c.relname as name, d.description as comment
-     from pg_description d join pg_class c on c.oid = d.objoid and d.classoid = 'pg_class'::regclass and d.objsubid = 0
-     join pg_namespace n on n.oid = c.relnamespace
-     where d.description like $1 and not c.relispartition and c.relkind in ('r', 'p')`,
-    [RETIRING_LIKE],
-  );
-  const from = `${table.schema ?? 'public'}.${table.name}`;
-  return rows.filter((r) => retiringFrom(r.comment) === from).map((r) => ({ schema: r.schema, name: r.name }));
-}
-
 /** Names of the partitions a table's schema declares, at every level. */
 export function declaredNames(table: PgTable): Set<string> {
   const names = new Set<string>();
@@ -222,17 +347,20 @@ export function declaredNames(table: PgTable): Set<string> {
 
 /**
  * The live partition tree of `table` (a drizzle table or `{ schema, name }`), read in
- * one catalog query.
+ * one catalog query (besides pinning the connection and putting it back). Each
+ * partition's size (`bytes`) is read only with `{ sizes: true }`.
  *
  * @example
  * ```ts
  * const tree = await listPartitions(db, events);
  * for (const p of tree.partitions) console.log(p.name, p.boundText, p.estimatedRows, p.origin);
+ * const sized = await listPartitions(db, events, { sizes: true });
+ * console.log(sized.partitions.map((p) => p.bytes)); // [8192, 16384, ...]
  * ```
  */
-export async function listPartitions(db: DatabaseLike, table: PgTable | QualifiedName): Promise<PartitionTree> {
+export async function listPartitions(db: DatabaseLike, table: PgTable | QualifiedName, opts: ListPartitionsOptions = {}): Promise<PartitionTree> {
   const target = resolveTarget(table);
-  return withSession(db, (ex) => readTree(ex, target.table, target.declared));
+  return withReadSession(db, (ex) => readTree(ex, target.table, target.declared, opts));
 }
 
 /** A drizzle partitioned table, or a plain `{ schema, name }`, as what the runtime reads. */

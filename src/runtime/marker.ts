@@ -29,9 +29,12 @@ export function retiredComment(details: { at: Date; action: string; from: string
   return `drizzle-partitions:retired ${JSON.stringify({ at: details.at.toISOString(), action: details.action, from: details.from })}`;
 }
 
+/** The comment prefixes of the tables maintenance made (created, or being retired); the catalog query tests them with starts_with(). */
+export const OURS_PREFIXES = [MANAGED_COMMENT_PREFIX, RETIRING_COMMENT_PREFIX] as const;
+
 /** Whether maintenance made this table (created, or being retired). */
 export function isOurs(comment: string | null | undefined): boolean {
-  return !!comment && (comment.startsWith(MANAGED_COMMENT_PREFIX) || comment.startsWith(RETIRING_COMMENT_PREFIX));
+  return !!comment && OURS_PREFIXES.some((prefix) => comment.startsWith(prefix));
 }
 
 /** Whether this is a table maintenance made and has not begun to retire (a half-made creation can be resumed). */

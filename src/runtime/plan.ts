@@ -9,14 +9,13 @@ import { identifierBytes, MAX_IDENTIFIER_BYTES, type QualifiedName } from '../sq
 import type { Casing } from '../ddl/column-names.js';
 import { declaredPartitionsSql, partitionByClause } from '../ddl/partition-ddl.js';
 import { resolveTemplate } from '../schema/resolve.js';
-import { FENCE_CONSTRAINT } from './fence.js';
 import { boundsEqual, compareBound, displayValue, partitionName, rangesOverlap, type BoundValue, type RangeBound } from '../bound/values.js';
 import { getPartitioning } from '../schema/partitioned-table.js';
 import type { MaintenancePolicy, RetentionAction } from '../schema/resolved.js';
 import type { PartitionBound } from '../schema/resolved.js';
 import type { DatabaseLike, Executor } from './executor.js';
-import { withSession } from './session.js';
-import { copyColumns, hasConstraint, readTree, relationsNamed, resolveTarget, retiringLeftovers, type PartitionInfo, type PartitionTree } from './introspect.js';
+import { withReadSession } from './session.js';
+import { copyColumns, readPlanCatalog, relationsNamed, resolveTarget, type PartitionInfo, type PartitionTree } from './introspect.js';
 import { choosePartitionName, hashedName } from './partition-names.js';
 import { measureDefault, type StepLimits } from './step-limits.js';
 import { addSlots, boundMicros, floorToIntegerSlot, floorToSlot, integerBound, subtractInterval, timeBound } from './time-grid.js';
@@ -201,6 +200,12 @@ export interface PlanOptions extends StepLimits {
   casing?: Casing;
   /** Past partitions to create behind the current one (default 0). */
   backfill?: number;
+  /**
+   * Read each partition's size into the plan's trees (`bytes`, as `status` shows it).
+   * Default false: planning needs no sizes, and reading them stats every file of every
+   * partition.
+   */
+  sizes?: boolean;
 }
 
 const label = (q: QualifiedName) => `${q.schema ?? 'public'}.${q.name}`;
@@ -216,10 +221,12 @@ const asRange = (r: { from: BoundValue; to: BoundValue }): RangeBound => ({ kind
 const overlaps = (a: { from: BoundValue; to: BoundValue }, b: { from: BoundValue; to: BoundValue }) => rangesOverlap(asRange(a), asRange(b)) === true;
 const same = (a: { from: BoundValue; to: BoundValue }, b: { from: BoundValue; to: BoundValue }) => boundsEqual(asRange(a), asRange(b));
 
-async function planTable(ex: Executor, table: PgTable | QualifiedName, opts: { now: Date; backfill: number; casing: Casing; limits: StepLimits }): Promise<TablePlan> {
+async function planTable(ex: Executor, table: PgTable | QualifiedName, opts: { now: Date; backfill: number; casing: Casing; limits: StepLimits; sizes: boolean }): Promise<TablePlan> {
   const target = resolveTarget(table);
   const policy = getPartitioning(table)?.policy;
-  const tree = await readTree(ex, target.table, target.declared);
+  // One statement: the tree, the default partition's fence and whether it may hold
+  // rows, and the tables a stopped run left being retired.
+  const { tree, defaultFacts, leftovers } = await readPlanCatalog(ex, target.table, target.declared, { sizes: opts.sizes });
   const t = label(tree.table);
   const plan: TablePlan = { table: tree.table, policy, tree, ops: [], problems: [] };
   const dflt = tree.partitions.find((p) => p.isDefault);
@@ -232,14 +239,15 @@ async function planTable(ex: Executor, table: PgTable | QualifiedName, opts: { n
     plan.ops.push({ kind: 'finalize-detach', table: tree.table, partition: { schema: p.schema, name: p.name }, action: policy?.retention?.action });
     plan.problems.push({ code: 'detach-pending', table: t, partition: p.name, message: `a DETACH CONCURRENTLY of ${p.name} was interrupted; apply finishes it` });
   }
-  for (const left of await retiringLeftovers(ex, tree.table)) {
+  for (const left of leftovers) {
     plan.ops.push({ kind: 'finish-retire', table: tree.table, partition: left, action: policy?.retention?.action });
     plan.problems.push({ code: 'retire-unfinished', table: t, partition: left.name, message: `${left.schema}.${left.name} was detached by a run that stopped before it finished retiring it; apply finishes it${policy?.retention ? ` (${policy.retention.action.kind})` : ''}` });
   }
   if (dflt) {
-    if (await hasConstraint(ex, { schema: dflt.schema, name: dflt.name }, FENCE_CONSTRAINT)) plan.problems.push({ code: 'fence-left', table: t, partition: dflt.name, message: `a run of an earlier version stopped and left its fence on ${dflt.name}: inserts into the range it excludes are refused until apply attaches that partition, which removes it` });
-    const [row] = await ex.query<{ any: boolean }>(anyRowsSql({ schema: dflt.schema, name: dflt.name }));
-    if (row?.any) plan.problems.push({ code: 'default-has-rows', table: t, partition: dflt.name, message: `the default partition ${dflt.name} holds rows${dflt.estimatedRows > 0 ? ` (about ${dflt.estimatedRows})` : ''}; apply moves those that a new partition covers` });
+    if (defaultFacts?.fenced) plan.problems.push({ code: 'fence-left', table: t, partition: dflt.name, message: `a run of an earlier version stopped and left its fence on ${dflt.name}: inserts into the range it excludes are refused until apply attaches that partition, which removes it` });
+    // An empty main fork holds no row (exact); otherwise ask the table itself.
+    const any = defaultFacts?.mayHoldRows !== false && (await ex.query<{ any: boolean }>(anyRowsSql({ schema: dflt.schema, name: dflt.name })))[0]?.any === true;
+    if (any) plan.problems.push({ code: 'default-has-rows', table: t, partition: dflt.name, message: `the default partition ${dflt.name} holds rows${dflt.estimatedRows > 0 ? ` (about ${dflt.estimatedRows})` : ''}; apply moves those that a new partition covers` });
   }
   const reportGaps = (cutoff: BoundValue | undefined, keyType: string | undefined) => {
     for (let i = 1; i < ranges.length; i++) {
@@ -393,8 +401,8 @@ function atOrBefore(v: BoundValue, cutoff: BoundValue, keyType: string | undefin
  * ```
  */
 export async function plan(db: DatabaseLike, tables: readonly (PgTable | QualifiedName)[], opts: PlanOptions = {}): Promise<MaintenancePlan> {
-  const full = { now: opts.now ?? new Date(), backfill: opts.backfill ?? 0, casing: opts.casing, limits: { maxDefaultRows: opts.maxDefaultRows, maxMoveRows: opts.maxMoveRows } };
-  return withSession(db, async (ex) => {
+  const full = { now: opts.now ?? new Date(), backfill: opts.backfill ?? 0, casing: opts.casing, limits: { maxDefaultRows: opts.maxDefaultRows, maxMoveRows: opts.maxMoveRows }, sizes: opts.sizes === true };
+  return withReadSession(db, async (ex) => {
     const out: TablePlan[] = [];
     for (const t of tables) out.push(await planTable(ex, t, full));
     return { now: full.now, tables: out };

@@ -55,8 +55,8 @@ export interface StepRows {
 }
 
 /**
- * Measures the default partition for the create steps of one table: its size once,
- * then `step(predicate, resumed)` per new partition (the rows that move, the rows an
+ * Measures the default partition for the create steps of one table: its size once
+ * (at the first step), then `step(predicate, resumed)` per new partition (the rows that move, the rows an
  * unattached table being resumed already holds, and whether that fits the limits).
  * Reads; changes nothing.
  *
@@ -68,9 +68,11 @@ export interface StepRows {
  */
 export async function measureDefault(ex: Executor, dflt: QualifiedName | null, limits: StepLimits): Promise<{ step(predicate: string | undefined, resumed: QualifiedName | undefined): Promise<StepRows> }> {
   const l = limitsOf(limits);
-  const size = dflt ? await countUpTo(ex, dflt, undefined, l.maxDefaultRows) : 0;
+  // Counted at the first step: a table with nothing to create asks nothing.
+  let counted: Promise<number> | undefined;
   return {
     async step(predicate, resumed) {
+      const size = await (counted ??= dflt ? countUpTo(ex, dflt, undefined, l.maxDefaultRows) : Promise.resolve(0));
       const defaultRows = dflt && size > 0 && predicate ? await countUpTo(ex, dflt, predicate, l.maxMoveRows) : 0;
       const parkedRows = resumed ? await countUpTo(ex, resumed, undefined, l.maxMoveRows) : 0;
       const reasons: string[] = [];
