@@ -139,3 +139,97 @@ describe('a new partition takes its rows out of the default partition', () => {
     expect(boundRowsPredicate(['"a"'], { kind: 'hash', modulus: 2, remainder: 0 })).toBeUndefined();
   });
 });
+
+describe('moving rows out of the default partition is not the application deleting them', () => {
+  const events = (extra: boolean) =>
+    getPartitioning(
+      pgPartitionedTable('fk_events', { id: integer().notNull(), day: date().notNull() }, (t) =>
+        range(t.day, { partitions: [{ from: '2026-01-01', to: '2026-02-01' }, ...(extra ? [{ from: '2026-02-01', to: '2026-03-01' }] : [])] }),
+      ),
+    )!;
+
+  /** fk_events with rows in its default partition (id 2 in February, id 3 in March), and `setup`. */
+  async function prepare(setup: string[]): Promise<void> {
+    await db.sql.unsafe('DROP TABLE IF EXISTS fk_refs, fk_audit, fk_events CASCADE');
+    await db.sql.unsafe('CREATE TABLE fk_events (id int NOT NULL, day date NOT NULL, PRIMARY KEY (id, day)) PARTITION BY RANGE (day)');
+    for (const s of declaredPartitionsSql(events(false))) await db.sql.unsafe(s);
+    await db.sql.unsafe(`INSERT INTO fk_events VALUES (1, '2026-01-05'), (2, '2026-02-05'), (3, '2026-03-05')`);
+    for (const s of setup) await db.sql.unsafe(s);
+  }
+
+  async function migrate(): Promise<unknown> {
+    const statements = migrationSql(events(false), events(true));
+    return db.sql.begin(async (tx) => {
+      for (const s of statements) await tx.unsafe(s);
+    }).then(() => undefined, (e: unknown) => e);
+  }
+
+  const placed = () => db.sql<{ id: number; part: string }[]>`SELECT id, tableoid::regclass::text AS part FROM fk_events ORDER BY id`;
+
+  it('a foreign key ON DELETE CASCADE into the table stops the migration before a row moves; nothing referencing is deleted', async () => {
+    await prepare([
+      'CREATE TABLE fk_refs (id int PRIMARY KEY, event_id int, event_day date, FOREIGN KEY (event_id, event_day) REFERENCES fk_events (id, day) ON DELETE CASCADE)',
+      `INSERT INTO fk_refs VALUES (10, 2, '2026-02-05')`,
+    ]);
+    const e = (await migrate()) as Error;
+    expect(e.message).toMatch(/default partition "fk_events_default" holds rows of new partition "fk_events_p20260201", and foreign key fk_refs_event_id_event_day_fkey of table fk_refs \(ON DELETE CASCADE\)/);
+    expect(await db.sql`SELECT id FROM fk_refs`).toEqual([{ id: 10 }]);
+    expect(await placed()).toEqual([
+      { id: 1, part: 'fk_events_p20260101' },
+      { id: 2, part: 'fk_events_default' },
+      { id: 3, part: 'fk_events_default' },
+    ]);
+  });
+
+  it('a foreign key NO ACTION that references a moved row fails the migration, said plainly; one that references none lets the rows move', async () => {
+    await prepare([
+      'CREATE TABLE fk_refs (id int PRIMARY KEY, event_id int, event_day date, FOREIGN KEY (event_id, event_day) REFERENCES fk_events (id, day))',
+      `INSERT INTO fk_refs VALUES (10, 2, '2026-02-05')`,
+    ]);
+    const e = (await migrate()) as Error;
+    expect(e.message).toMatch(/holds rows of new partition "fk_events_p20260201" that a foreign key references, so they cannot move/);
+    expect(await db.sql`SELECT id FROM fk_refs`).toEqual([{ id: 10 }]);
+
+    await db.sql`UPDATE fk_refs SET event_id = 3, event_day = '2026-03-05'`;
+    expect(await migrate()).toBeUndefined();
+    expect(await placed()).toEqual([
+      { id: 1, part: 'fk_events_p20260101' },
+      { id: 2, part: 'fk_events_p20260201' },
+      { id: 3, part: 'fk_events_default' },
+    ]);
+  });
+
+  it('user triggers do not fire for the move, and are as they were after it (enabled, ALWAYS, disabled)', async () => {
+    await prepare([
+      'CREATE TABLE fk_audit (op text, id int)',
+      `CREATE OR REPLACE FUNCTION fk_audit_row() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN INSERT INTO fk_audit VALUES (TG_OP || ':' || TG_NAME, coalesce(NEW.id, OLD.id)); RETURN coalesce(NEW, OLD); END $$`,
+      'CREATE TRIGGER a_audit AFTER INSERT OR DELETE ON fk_events FOR EACH ROW EXECUTE FUNCTION fk_audit_row()',
+      'CREATE TRIGGER b_always AFTER INSERT OR DELETE ON fk_events FOR EACH ROW EXECUTE FUNCTION fk_audit_row()',
+      'CREATE TRIGGER c_off AFTER INSERT OR DELETE ON fk_events FOR EACH ROW EXECUTE FUNCTION fk_audit_row()',
+      'ALTER TABLE fk_events_default ENABLE ALWAYS TRIGGER b_always',
+      'ALTER TABLE fk_events_default DISABLE TRIGGER c_off',
+      'DELETE FROM fk_audit',
+    ]);
+    expect(await migrate()).toBeUndefined();
+    expect(await placed()).toEqual([
+      { id: 1, part: 'fk_events_p20260101' },
+      { id: 2, part: 'fk_events_p20260201' },
+      { id: 3, part: 'fk_events_default' },
+    ]);
+    expect(await db.sql`SELECT * FROM fk_audit`).toEqual([]);
+    const modes = await db.sql<{ rel: string; tgname: string; tgenabled: string }[]>`
+      SELECT tgrelid::regclass::text AS rel, tgname, tgenabled::text FROM pg_trigger
+      WHERE tgrelid IN ('fk_events_default'::regclass, 'fk_events_p20260201'::regclass) AND NOT tgisinternal ORDER BY 1, 2`;
+    expect(modes).toEqual([
+      { rel: 'fk_events_default', tgname: 'a_audit', tgenabled: 'O' },
+      { rel: 'fk_events_default', tgname: 'b_always', tgenabled: 'A' },
+      { rel: 'fk_events_default', tgname: 'c_off', tgenabled: 'D' },
+      { rel: 'fk_events_p20260201', tgname: 'a_audit', tgenabled: 'O' },
+      { rel: 'fk_events_p20260201', tgname: 'b_always', tgenabled: 'O' },
+      { rel: 'fk_events_p20260201', tgname: 'c_off', tgenabled: 'O' },
+    ]);
+    // and they fire again for the application
+    await db.sql`INSERT INTO fk_events VALUES (4, '2026-02-10')`;
+    expect(await db.sql`SELECT op FROM fk_audit ORDER BY op`).toEqual([{ op: 'INSERT:a_audit' }, { op: 'INSERT:b_always' }, { op: 'INSERT:c_off' }]);
+  });
+});
