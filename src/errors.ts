@@ -310,7 +310,9 @@ export type RuntimeErrorCode =
   | 'EXECUTOR_RELEASED'
   | 'TRANSACTION_NESTED'
   | 'TRANSACTION_ABORTED'
-  | 'CONNECTION_LOST';
+  | 'CONNECTION_LOST'
+  /** Rows that would move out of the default partition are referenced by a foreign key (or one would act on their delete). */
+  | 'ROWS_REFERENCED';
 
 /**
  * An error of the runtime (plan, apply, ensurePartitions, listPartitions and the

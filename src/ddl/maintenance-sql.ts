@@ -135,6 +135,20 @@ export function countRowsSql(table: QualifiedName, predicate: string): string {
   return `SELECT count(*)::int8::text AS n FROM ${quoteQualified(table)} WHERE ${predicate}`;
 }
 
+/**
+ * `ALTER TABLE t DISABLE TRIGGER name;` (`D`), or `ENABLE [ALWAYS | REPLICA] TRIGGER`
+ * for the modes `O`, `A`, `R` PostgreSQL records in `pg_trigger.tgenabled`.
+ *
+ * @example
+ * ```ts
+ * setTriggerSql({ name: 'events_default' }, 'audit', 'A'); // ALTER TABLE "events_default" ENABLE ALWAYS TRIGGER "audit";
+ * ```
+ */
+export function setTriggerSql(table: QualifiedName, trigger: string, mode: 'D' | 'O' | 'A' | 'R'): string {
+  const how = mode === 'D' ? 'DISABLE' : mode === 'A' ? 'ENABLE ALWAYS' : mode === 'R' ? 'ENABLE REPLICA' : 'ENABLE';
+  return `ALTER TABLE ${quoteQualified(table)} ${how} TRIGGER ${quoteIdent(trigger)};`;
+}
+
 /** `ALTER TABLE t SET SCHEMA s;` */
 export function setSchemaSql(table: QualifiedName, schema: string): string {
   return `ALTER TABLE ${quoteQualified(table)} SET SCHEMA ${quoteIdent(schema)};`;

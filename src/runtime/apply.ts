@@ -27,11 +27,13 @@ import {
   lockExclusiveSql,
   setSchemaSql,
   setTablespaceSql,
+  setTriggerSql,
 } from '../ddl/maintenance-sql.js';
 import type { QualifiedName } from '../sql/quote.js';
-import { DrizzlePartitionsError } from '../errors.js';
+import { DrizzlePartitionsError, RuntimeError } from '../errors.js';
 import { sqlState, type DatabaseLike, type Executor } from './executor.js';
-import { partitionState } from './introspect.js';
+import { enabledUserTriggers, foreignKeysActingOnDelete, partitionState } from './introspect.js';
+import { PG_ERRORS } from './pg-errors.js';
 import { releaseMaintainerLock, takeMaintainerLock, withLockRetry, type LockOptions } from './lock.js';
 import { managedComment, retiredComment, retiringComment } from './marker.js';
 import { FENCE_CONSTRAINT } from './fence.js';
@@ -121,6 +123,31 @@ export interface ApplyResult {
 const BOUND_CONSTRAINT = 'drizzle_partitions_bound';
 const label = (q: QualifiedName) => `${q.schema ?? 'public'}.${q.name}`;
 
+/**
+ * Deletes the rows just copied out of the default partition, as a move and not as
+ * the application deleting them: a foreign key into the table whose ON DELETE would
+ * change other tables' rows stops the step first (ROWS_REFERENCED; the copy rolls
+ * back with it), one that forbids the delete of a referenced row fails it the same
+ * way, and the default partition's user triggers are off for the delete, then back
+ * on as they were.
+ */
+async function takeOutOfDefault(tx: Executor, op: CreateOp, predicate: string, rows: number): Promise<void> {
+  const dflt = op.default!;
+  const refusal = (why: string) =>
+    new RuntimeError('ROWS_REFERENCED', `${rows} row(s) of ${op.partition.name} in default partition ${dflt.name} cannot move: ${why}`, 'move those rows (and what references them) yourself, then apply again');
+  const acting = await foreignKeysActingOnDelete(tx, dflt);
+  if (acting.length > 0) throw refusal(`foreign key ${acting.join(', ')} would act on the rows that reference them`);
+  const triggers = await enabledUserTriggers(tx, dflt);
+  for (const t of triggers) await tx.query(setTriggerSql(dflt, t.name, 'D'));
+  try {
+    await tx.query(deleteRowsSql(dflt, predicate));
+  } catch (e) {
+    if (sqlState(e) === PG_ERRORS.foreignKeyViolation) throw refusal(`a foreign key references them (${(e as Error).message})`);
+    throw e;
+  }
+  for (const t of triggers) await tx.query(setTriggerSql(dflt, t.name, t.mode));
+}
+
 async function applyCreate(ex: Executor, op: CreateOp, opts: ApplyOptions): Promise<Omit<OpResult, 'op' | 'ms'>> {
   if (op.needsWindow && !opts.window) {
     return { status: 'skipped', attempts: 0, code: 'NEEDS_WINDOW', reason: `${op.partition.name} needs a maintenance window: ${op.needsWindow}; run apply with window: true (--window) when the application can wait for it` };
@@ -152,7 +179,7 @@ async function applyCreate(ex: Executor, op: CreateOp, opts: ApplyOptions): Prom
       // and the delete, so exactly the rows copied are deleted.
       await tx.query(lockExclusiveSql(op.default));
       movedRows = Number((await tx.query<{ n: string }>(copyRowsSql(op.default, op.partition, predicate, op.columns)))[0]?.n ?? 0);
-      if (movedRows > 0) await tx.query(deleteRowsSql(op.default, predicate));
+      if (movedRows > 0) await takeOutOfDefault(tx, op, predicate, movedRows);
     }
     // With the table's CHECK matching the bound, ATTACH does not scan the new table.
     await tx.query(attachPartitionSql({ parent: op.table, partition: op.partition, bound: op.bound }));

@@ -515,3 +515,44 @@ export async function partitionsWithIndex(
     index: r.iname ? { schema: r.ischema!, name: r.iname, valid: r.ivalid === true } : undefined,
   }));
 }
+
+// ---------------------------------------------------------------------------------
+// What a move of rows out of the default partition would fire
+
+/**
+ * Foreign keys into `relation` or one of its ancestors whose `ON DELETE` changes
+ * other tables' rows (CASCADE, SET NULL, SET DEFAULT): deleting rows from the
+ * partition would fire them, so rows that move must not be deleted while one exists.
+ *
+ * @example
+ * ```ts
+ * await foreignKeysActingOnDelete(ex, { name: 'events_default' }); // ['refs_event_fkey of table refs (ON DELETE CASCADE)']
+ * ```
+ */
+export async function foreignKeysActingOnDelete(ex: Executor, relation: QualifiedName): Promise<string[]> {
+  const rows = await ex.query<{ fk: string }>(
+    `select format('%s of table %s (ON DELETE %s)', c.conname, c.conrelid::regclass, case c.confdeltype when 'c' then 'CASCADE' when 'n' then 'SET NULL' else 'SET DEFAULT' end) as fk
+     from pg_constraint c
+     where c.contype = 'f' and c.confdeltype in ('c', 'n', 'd') and c.confrelid in (select relid from pg_partition_ancestors(to_regclass($1)))
+     order by 1`,
+    [quoteQualified(relation)],
+  );
+  return rows.map((r) => r.fk);
+}
+
+/**
+ * The user triggers of `relation` that are enabled, with how (`O` enabled, `A`
+ * always, `R` replica): switched off while rows move, then back on as they were.
+ *
+ * @example
+ * ```ts
+ * await enabledUserTriggers(ex, { name: 'events_default' }); // [{ name: 'audit', mode: 'O' }]
+ * ```
+ */
+export async function enabledUserTriggers(ex: Executor, relation: QualifiedName): Promise<{ name: string; mode: 'O' | 'A' | 'R' }[]> {
+  return ex.query<{ name: string; mode: 'O' | 'A' | 'R' }>(
+    `select tgname as name, tgenabled::text as mode from pg_trigger
+     where tgrelid = to_regclass($1) and not tgisinternal and tgenabled <> 'D' order by tgname`,
+    [quoteQualified(relation)],
+  );
+}

@@ -10,6 +10,8 @@ export const PG_ERRORS = {
   inFailedTransaction: '25P02',
   /** The password was wrong: the CLI cannot connect. */
   invalidPassword: '28P01',
+  /** A foreign key forbids the change (a referenced row deleted). */
+  foreignKeyViolation: '23503',
   /** No such database: the CLI cannot connect. */
   invalidCatalogName: '3D000',
 } as const;

@@ -144,6 +144,50 @@ describe('time-range maintenance', () => {
     expect(counts).toEqual([{ t: 'ev_move_default', n: 1 }, { t: 'ev_move_p20260501', n: 23456 }]);
   });
 
+  it('a foreign key into the table that would act on a moved row stops the step (ROWS_REFERENCED): nothing referencing is deleted, no row moves', async () => {
+    const t = eventsTable('ev_fk', { interval: '1 month', premake: 0 });
+    await createOn(db.sql, t, EVENTS_COLUMNS);
+    await db.sql`insert into ev_fk (id, at) values (1, '2026-05-02'), (2, '2026-05-03')`;
+    await db.sql`create table ev_fk_refs (id int primary key, event_id bigint, event_at timestamptz, foreign key (event_id, event_at) references ev_fk (id, at) on delete cascade)`;
+    await db.sql`insert into ev_fk_refs values (10, 1, '2026-05-02')`;
+    const p = await plan(db.sql, [t], { now: new Date('2026-05-20T00:00:00Z') });
+    const r = await apply(db.sql, p);
+    expect(r.results[0]).toMatchObject({ status: 'failed', code: 'ROWS_REFERENCED' });
+    expect(r.results[0]!.reason).toContain('2 row(s) of ev_fk_p20260501 in default partition ev_fk_default cannot move: foreign key ev_fk_refs_event_id_event_at_fkey of table ev_fk_refs (ON DELETE CASCADE)');
+    expect(await db.sql`select id from ev_fk_refs`).toEqual([{ id: 10 }]);
+    expect(await db.sql`select tableoid::regclass::text as t, count(*)::int as n from ev_fk group by 1`).toEqual([{ t: 'ev_fk_default', n: 2 }]);
+
+    // NO ACTION: the rows move unless one of them is referenced
+    await db.sql`alter table ev_fk_refs drop constraint ev_fk_refs_event_id_event_at_fkey`;
+    await db.sql`alter table ev_fk_refs add foreign key (event_id, event_at) references ev_fk (id, at)`;
+    const again = await apply(db.sql, await plan(db.sql, [t], { now: new Date('2026-05-20T00:00:00Z') }));
+    expect(again.results[0]).toMatchObject({ status: 'failed', code: 'ROWS_REFERENCED' });
+    expect(again.results[0]!.reason).toContain('a foreign key references them');
+    await db.sql`delete from ev_fk_refs`;
+    const done = await apply(db.sql, await plan(db.sql, [t], { now: new Date('2026-05-20T00:00:00Z') }));
+    expect(done.results[0]).toMatchObject({ status: 'done', movedRows: 2 });
+  });
+
+  it('the default partition\'s user triggers do not fire for the move, and are as they were after it', async () => {
+    const t = eventsTable('ev_trg', { interval: '1 month', premake: 0 });
+    await createOn(db.sql, t, EVENTS_COLUMNS);
+    await db.sql`create table ev_trg_audit (op text, id bigint)`;
+    await db.sql.unsafe(`create function ev_trg_row() returns trigger language plpgsql as $$ begin insert into ev_trg_audit values (TG_OP || ':' || TG_NAME, coalesce(NEW.id, OLD.id)); return coalesce(NEW, OLD); end $$`);
+    for (const name of ['a_audit', 'b_always', 'c_off']) await db.sql.unsafe(`create trigger ${name} after insert or delete on ev_trg for each row execute function ev_trg_row()`);
+    await db.sql`alter table ev_trg_default enable always trigger b_always`;
+    await db.sql`alter table ev_trg_default disable trigger c_off`;
+    await db.sql`insert into ev_trg (id, at) values (1, '2026-05-02'), (2, '2026-05-03')`;
+    await db.sql`delete from ev_trg_audit`;
+    const r = await apply(db.sql, await plan(db.sql, [t], { now: new Date('2026-05-20T00:00:00Z') }));
+    expect(r.results[0]).toMatchObject({ status: 'done', movedRows: 2 });
+    expect(await db.sql`select * from ev_trg_audit`).toEqual([]);
+    expect(await db.sql`select tgname, tgenabled::text from pg_trigger where tgrelid = 'ev_trg_default'::regclass and not tgisinternal order by 1`).toEqual([
+      { tgname: 'a_audit', tgenabled: 'O' },
+      { tgname: 'b_always', tgenabled: 'A' },
+      { tgname: 'c_off', tgenabled: 'D' },
+    ]);
+  });
+
   it('a step past the step limits needs a window: plan says why, apply leaves it (NEEDS_WINDOW) unless window: true', async () => {
     const t = eventsTable('ev_window', { interval: '1 day', premake: 0 });
     await createOn(db.sql, t, EVENTS_COLUMNS);
