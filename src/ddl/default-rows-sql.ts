@@ -124,7 +124,12 @@ DECLARE
 BEGIN
   ${columnsInto(quoteLiteral(moving))};
   ${triggers.off}
-  EXECUTE format('INSERT INTO %s (%s) OVERRIDING SYSTEM VALUE SELECT %s FROM %s', ${target}, cols, cols, ${quoteLiteral(moving)});
+  BEGIN
+    EXECUTE format('INSERT INTO %s (%s) OVERRIDING SYSTEM VALUE SELECT %s FROM %s', ${target}, cols, cols, ${quoteLiteral(moving)});
+  EXCEPTION WHEN check_violation THEN
+    RAISE EXCEPTION 'drizzle-partitions: rows taken out of the default partition for new partition % fit none of its partitions: %', ${target}, SQLERRM
+      USING HINT = 'give the new partition a default partition of its own, or partitions for those rows';
+  END;
   ${triggers.on}
   DROP TABLE ${moving};
 END

@@ -117,8 +117,10 @@ export function tablesFilterAdmits(filter: readonly string[] | undefined, name: 
  * // ["drizzle.config.ts: drizzle-kit push and pull (0.31 and 1.0) would see the partitions of events (events_p20260101, …) as plain tables: ...; add tablesFilter: partitionsTablesFilter(['events']) ..."]
  * ```
  */
-export function pushWarnings(config: { tablesFilter?: string[] | undefined; configFile: string }, tables: readonly Partitioning[]): string[] {
-  const unguarded = tables.filter((t) => [...declaredNames(t.partitions), `${t.table.name}_p20260101`].some((n) => tablesFilterAdmits(config.tablesFilter, n)));
+export function pushWarnings(config: { tablesFilter?: string[] | undefined; schemaFilter?: string[] | undefined; configFile: string }, tables: readonly Partitioning[]): string[] {
+  // push and pull look only at the schemas of schemaFilter, when it is set
+  const seenSchema = (t: Partitioning) => config.schemaFilter === undefined || config.schemaFilter.includes(t.table.schema ?? 'public');
+  const unguarded = tables.filter((t) => seenSchema(t) && [...declaredNames(t.partitions), `${t.table.name}_p20260101`].some((n) => tablesFilterAdmits(config.tablesFilter, n)));
   if (unguarded.length === 0) return [];
   const names = unguarded.map((t) => t.table.name);
   const seen = unguarded.flatMap((t) => declaredNames(t.partitions).filter((n) => tablesFilterAdmits(config.tablesFilter, n)));

@@ -121,7 +121,7 @@ export function fileTables(text: string): FileTables {
     const from = qualified(m[1], m[2]);
     return { from, to: { schema: from.schema, name: m[3]!.replace(/""/g, '"') } };
   });
-  // drizzle-kit 0.31 writes `SET SCHEMA public` unquoted when a table leaves its schema
+  // `SET SCHEMA public` unquoted too, as drizzle-kit 0.31's remove-from-schema statement writes it
   const moved = all(new RegExp(String.raw`^ALTER TABLE (?:IF EXISTS )?${QNAME} SET SCHEMA (?:${ID}|(public))\s*;`), text).map((m) => ({ table: qualified(m[1], m[2]), toSchema: m[3] !== undefined ? m[3].replace(/""/g, '"') : m[4]! }));
   const renamedColumns = all(new RegExp(String.raw`^ALTER TABLE (?:IF EXISTS )?(?:ONLY )?${QNAME} RENAME COLUMN ${ID} TO ${ID}`), text).map((m) => ({ table: qualified(m[1], m[2]), from: m[3]!.replace(/""/g, '"'), to: m[4]!.replace(/""/g, '"') }));
   const concurrentIndexes = all(new RegExp(String.raw`^CREATE (?:UNIQUE )?INDEX CONCURRENTLY (?:IF NOT EXISTS )?${ID} ON (?:ONLY )?${QNAME}`), text).map((m): ConcurrentIndexAt => {

@@ -233,3 +233,24 @@ describe('moving rows out of the default partition is not the application deleti
     expect(await db.sql`SELECT op FROM fk_audit ORDER BY op`).toEqual([{ op: 'INSERT:a_audit' }, { op: 'INSERT:b_always' }, { op: 'INSERT:c_off' }]);
   });
 });
+
+it('rows that fit none of a new sub-partitioned partition\'s partitions fail the migration with a sentence, and stay where they were', async () => {
+  const cols = { day: date().notNull(), kind: text().notNull() };
+  const tbl = (extra: boolean) =>
+    getPartitioning(
+      pgPartitionedTable('nofit', cols, (t) =>
+        range(t.day, { partitions: extra ? [{ from: '2026-01-01', to: '2027-01-01', name: 'nofit_2026', partitionBy: list(t.kind, { partitions: [{ values: ['a'], name: 'nofit_2026_a' }], default: false }) }] : [] }),
+      ),
+    )!;
+  await db.sql.unsafe(`CREATE TABLE nofit (day date NOT NULL, kind text NOT NULL) ${tableState(tbl(false)).partitionBy}`);
+  for (const s of declaredPartitionsSql(tbl(false))) await db.sql.unsafe(s);
+  await db.sql`INSERT INTO nofit VALUES ('2026-03-01', 'a'), ('2026-04-01', 'z')`;
+  const statements = migrationSql(tbl(false), tbl(true));
+  const e = await db.sql
+    .begin(async (tx) => {
+      for (const s of statements) await tx.unsafe(s);
+    })
+    .then(() => undefined, (x: Error) => x);
+  expect(e?.message).toMatch(/rows taken out of the default partition for new partition "nofit_2026" fit none of its partitions/);
+  expect(await db.sql`SELECT tableoid::regclass::text AS t, count(*)::int AS n FROM nofit GROUP BY 1`).toEqual([{ t: 'nofit_default', n: 2 }]);
+});

@@ -67,7 +67,7 @@ async function indexesOn(sql: Sql, name: string): Promise<{ table: string; valid
 }
 
 for (const line of ['0.31', '1'] as const satisfies readonly DrizzleLine[]) {
-  describe(`drizzle-kit ${line}`, () => {
+  describe(`drizzle-kit ${line}`, { timeout: 120_000 }, () => {
     it('a concurrent index on a table created in the same migration is built plainly, by drizzle-kit migrate too', async () => {
       const p = await createProject({ name: `cic-new-${line}`, drizzle: line, files: { 'drizzle.config.ts': pgConfig({ schema: './src/schema.ts' }), 'src/schema.ts': schemaFile(true) } });
       projects.push(p);

@@ -94,7 +94,7 @@ async function rows(sql: Sql, table: string): Promise<{ id: number; part: string
 }
 
 for (const line of ['0.31', '1'] as const) {
-  describe(`drizzle-kit ${line}`, () => {
+  describe(`drizzle-kit ${line}`, { timeout: 120_000 }, () => {
     it('renaming the partition key column follows the key (rows kept, later partitions named by it)', async () => {
       const p = await project(line, `rename-key-${line}`);
       const { url, sql } = await freshDb();

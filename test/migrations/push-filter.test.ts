@@ -55,6 +55,11 @@ describe('pushWarnings', () => {
     expect(pushWarnings({ configFile: 'c.ts', tablesFilter: ['users'] }, [events])).toEqual([]);
   });
 
+  it('a schemaFilter that leaves out the schema of the table: push and pull do not look there, no warning', () => {
+    expect(pushWarnings({ configFile: 'c.ts', schemaFilter: ['app'] }, [events])).toEqual([]);
+    expect(pushWarnings({ configFile: 'c.ts', schemaFilter: ['public'] }, [events])).toHaveLength(1);
+  });
+
   it('no filter: names the config, the tables, some partitions and the fix', () => {
     const [w, ...rest] = pushWarnings({ configFile: '/app/drizzle.config.ts' }, [events, tenants]);
     expect(rest).toEqual([]);
