@@ -257,6 +257,37 @@ export async function partitionState(ex: Executor, table: QualifiedName, partiti
   return { exists: true, attached: row.attached, pending: row.pending, managed: isManaged(row.comment) };
 }
 
+/**
+ * {@link partitionState} of each of `partitions` (all of `table`), in one query, in the
+ * order given.
+ *
+ * @example
+ * ```ts
+ * const states = await partitionStates(ex, parent, [p1, p2]); // [{ exists: true, attached: false, ... }, ...]
+ * ```
+ */
+export async function partitionStates(ex: Executor, table: QualifiedName, partitions: readonly QualifiedName[]): Promise<{ exists: boolean; attached: boolean; pending: boolean; managed: boolean }[]> {
+  if (partitions.length === 0) return [];
+  const rows = await ex.query<{ i: number; found: boolean; attached: boolean; pending: boolean; comment: string | null }>(
+    `select p.ord::int as i, c.oid is not null as found,
+       coalesce(h.attached, false) as attached, coalesce(h.pending, false) as pending, obj_description(c.oid, 'pg_class') as comment
+     from unnest($2::text[]) with ordinality as p(rel, ord)
+     left join pg_class c on c.oid = to_regclass(p.rel)
+     left join lateral (
+       select bool_or(i.inhparent = to_regclass($1)::oid) as attached, bool_or(coalesce((to_jsonb(i) ->> 'inhdetachpending')::boolean, false)) as pending
+       from pg_inherits i where i.inhrelid = c.oid
+     ) h on true
+     order by p.ord`,
+    [quoteQualified(table), partitions.map((x) => quoteQualified(x))],
+  );
+  const byIndex = new Map(rows.map((r) => [Number(r.i), r]));
+  return partitions.map((_, k) => {
+    const row = byIndex.get(k + 1);
+    if (!row?.found) return { exists: false, attached: false, pending: false, managed: false };
+    return { exists: true, attached: row.attached, pending: row.pending, managed: isManaged(row.comment) };
+  });
+}
+
 /** Who holds locks on `relation` or one of its partitions right now (pid, age, query), for the report. */
 export async function lockHolders(ex: Executor, relation: QualifiedName): Promise<string[]> {
   try {
