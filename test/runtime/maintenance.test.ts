@@ -144,6 +144,45 @@ describe('time-range maintenance', () => {
     expect(counts).toEqual([{ t: 'ev_move_default', n: 1 }, { t: 'ev_move_p20260501', n: 23456 }]);
   });
 
+  it('beside a default partition, a partition with no rows to move is made in the one step that holds the parent; rows that reached the default since the plan make that step give way to a table made beside the parent and a move, losing none', async () => {
+    const t = eventsTable('ev_inplace', { interval: '1 day', premake: 2 });
+    await createOn(db.sql, t, EVENTS_COLUMNS);
+    const now = new Date('2026-05-20T12:00:00Z');
+    const p = await plan(db.sql, [t], { now });
+    expect(p.tables[0]!.ops.map((o) => (o.kind === 'create' ? [o.partition.name, o.defaultRows] : [o.kind]))).toEqual([
+      ['ev_inplace_p20260520', 0],
+      ['ev_inplace_p20260521', 0],
+      ['ev_inplace_p20260522', 0],
+    ]);
+    // After the plan, rows for the second day reach the default partition.
+    await db.sql`insert into ev_inplace (id, at) select g, timestamptz '2026-05-21 00:00Z' + g * interval '1 minute' from generate_series(1, 17) g`;
+    const events: ProgressEvent[] = [];
+    const r = await apply(db.sql, p, { onProgress: (e) => events.push(e) });
+    expect(r.results.map((x) => [x.op.partition.name, x.status, x.method, x.movedRows])).toEqual([
+      ['ev_inplace_p20260520', 'done', 'created, attached in one step holding the table', 0],
+      ['ev_inplace_p20260521', 'done', 'created, attached in one step holding the table, 17 row(s) moved out of ev_inplace_default', 17],
+      ['ev_inplace_p20260522', 'done', 'created, attached in one step holding the table', 0],
+    ]);
+    expect(events.filter((e) => e.op.partition.name === 'ev_inplace_p20260521').map((e) => [e.phase, e.movedRows])).toEqual([
+      ['create', undefined],
+      ['attach', undefined],
+      ['create', undefined],
+      ['attach', undefined],
+      ['attached', 17],
+    ]);
+    const counts = await db.sql<{ t: string; n: number }[]>`select tableoid::regclass::text as t, count(*)::int as n from ev_inplace group by 1 order by 1`;
+    expect(counts).toEqual([{ t: 'ev_inplace_p20260521', n: 17 }]);
+    // Made like any partition of ours: marked, no CHECK left, the parent's primary key built on it.
+    const parts = await db.sql<{ name: string; comment: string | null; cons: string[] }[]>`
+      select c.relname as name, obj_description(c.oid, 'pg_class') as comment,
+        array(select conname::text from pg_constraint where conrelid = c.oid and contype <> 'n' order by 1) as cons
+      from pg_inherits i join pg_class c on c.oid = i.inhrelid where i.inhparent = 'ev_inplace'::regclass and c.relname <> 'ev_inplace_default' order by 1`;
+    expect(parts.map((x) => [x.name, x.comment?.startsWith('drizzle-partitions:managed '), x.cons])).toEqual(
+      ['ev_inplace_p20260520', 'ev_inplace_p20260521', 'ev_inplace_p20260522'].map((n) => [n, true, [`${n}_pkey`]]),
+    );
+    expect((await plan(db.sql, [t], { now })).tables[0]!.ops).toEqual([]);
+  });
+
   it('a step past the step limits needs a window: plan says why, apply leaves it (NEEDS_WINDOW) unless window: true', async () => {
     const t = eventsTable('ev_window', { interval: '1 day', premake: 0 });
     await createOn(db.sql, t, EVENTS_COLUMNS);
