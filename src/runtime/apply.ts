@@ -4,8 +4,8 @@
  * transaction: a crash or a failed step leaves nothing half-done, and the next run
  * converges.
  *
- * The application must not notice. So a partition is attached beside a default
- * partition in a single transaction that first takes the parent in ACCESS EXCLUSIVE
+ * The application must not notice. So a partition is attached (or made in place)
+ * beside a default partition in a single transaction that first takes the parent in ACCESS EXCLUSIVE
  * mode (under lock_timeout, retried): every statement on the table waits at the
  * parent, before it reads the list of partitions, until the rows of the new range
  * have moved out of the default and the partition is attached; then it plans
