@@ -102,6 +102,10 @@ async function runOurs(url: string, n: number, notes: string[]): Promise<Ours> {
   });
 }
 
+/** The goals of issue 15 for create ahead of 1,000 partitions: ours ÷ pg_partman and ours ÷ the raw script, wall time, at most. */
+const GOAL_VS_PARTMAN = 0.7;
+const GOAL_VS_RAW = 1.5;
+
 /** The run of median wall time. */
 function medianRun<T extends Run>(runs: T[]): T {
   return [...runs].sort((a, b) => a.ms - b.ms)[Math.floor((runs.length - 1) / 2)]!;
@@ -137,11 +141,17 @@ export async function createAhead(ctx: Ctx): Promise<Section> {
   }
 
   const per = (r: Run | undefined) => (r ? r.ms / Math.max(1, r.partitions) : undefined);
+  const goal = (ours: number, base: number | undefined, most: number) => {
+    if (base === undefined) return '';
+    return `≤ ${fmt(most, 2)}× (${ours / base <= most ? 'met' : 'NOT met'})`;
+  };
   const rows = [
     ['wall time, ms', fmt(ours.total.ms), fmt(partman?.ms), fmt(raw.ms), ratio(ours.total.ms, partman?.ms), ratio(ours.total.ms, raw.ms)],
+    ['  goal (issue 15, at 1,000 partitions)', '', '', '', goal(ours.total.ms, partman?.ms, GOAL_VS_PARTMAN), goal(ours.total.ms, raw.ms, GOAL_VS_RAW)],
     ['  of which plan() / apply(), ms', `${fmt(ours.plan.ms)} / ${fmt(ours.apply.ms)}`, '', '', '', ''],
     ['ms per partition', fmt(per(ours.total)), fmt(per(partman)), fmt(per(raw)), ratio(per(ours.total), per(partman)), ratio(per(ours.total), per(raw))],
     ['round trips', ours.total.roundTrips, partman?.roundTrips, raw.roundTrips, ratio(ours.total.roundTrips, partman?.roundTrips), ratio(ours.total.roundTrips, raw.roundTrips)],
+    ['round trips per partition', fmt(ours.total.roundTrips / Math.max(1, ours.total.partitions)), fmt(partman ? partman.roundTrips / Math.max(1, partman.partitions) : undefined), fmt(raw.roundTrips / Math.max(1, raw.partitions)), '', ''],
     ['transactions', ours.transactions, partman ? 1 : undefined, 1, '', ''],
     ['partitions created (default excluded)', ours.total.partitions, partman?.partitions, raw.partitions, '', ''],
   ];
@@ -152,7 +162,7 @@ export async function createAhead(ctx: Ctx): Promise<Section> {
     title: `1. Create ahead: ${n} daily partitions on an empty parent`,
     intro: [
       `Parent \`events\` (id bigint, at timestamptz, payload text, primary key (id, at)), RANGE (at), with an empty default partition; ${n} daily partitions from today (UTC).`,
-      `drizzle-partitions: plan() + apply() (each partition: CREATE TABLE ... LIKE + CHECK + COMMENT in one transaction, ATTACH + DROP CONSTRAINT in a second). ` +
+      `drizzle-partitions: plan() + apply() (no rows to move out of the default partition, so each partition is one transaction sent as one message: LOCK TABLE ONLY the parent and the default partition, CREATE TABLE ... PARTITION OF, COMMENT; with rows to move, the table is first made beside the parent, 50 to a transaction, and the step moves them and ATTACHes it). ` +
         `${ctx.partman.available ? `pg_partman ${ctx.partman.version}: one create_parent(p_premake => ${n - 1}) call` : 'pg_partman: not run (not available on the server, see below)'}. Raw SQL: one script of ${n} CREATE TABLE ... PARTITION OF in one transaction. A fresh database each time; median of ${reps}.`,
     ],
     tables: [mdTable(['', 'drizzle-partitions', 'pg_partman', 'raw SQL (floor)', 'ours ÷ pg_partman', 'ours ÷ raw'], rows)],

@@ -6,12 +6,16 @@
  * own transaction:
  *
  * 1. {@link takeRowsFromDefaultSql}: lock the parent and the default partition,
- *    delete the range's rows from the default into a temporary table (one scan of
- *    the default partition), and say how many (a NOTICE);
+ *    check that no foreign key would act on the move ({@link moveGuardSql}), delete
+ *    the range's rows from the default into a temporary table (one scan of the
+ *    default partition, user triggers off), and say how many (a NOTICE);
  * 2. the partition's usual `CREATE TABLE ... PARTITION OF` (it scans the default,
  *    now free of those rows);
- * 3. {@link putRowsIntoPartitionSql}: insert them into the new partition and drop
- *    the temporary table.
+ * 3. {@link putRowsIntoPartitionSql}: insert them into the new partition (user
+ *    triggers off) and drop the temporary table.
+ *
+ * The maintenance runtime's move uses {@link moveGuardSql} and
+ * {@link triggersBackOnSql} around its own copy and delete.
  *
  * The columns copied are read from the catalog when the migration runs (every
  * column but the generated ones, which are computed again; identity values kept),
@@ -28,67 +32,123 @@ function columnsInto(relation: string): string {
   return `SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) INTO cols FROM pg_catalog.pg_attribute WHERE attrelid = ${relation}::regclass AND attnum > 0 AND NOT attisdropped AND attgenerated = ''`;
 }
 
-/**
- * Statements that switch off the enabled user triggers of `relation` (a regclass
- * literal) for the move, and the ones that switch exactly those back on as they were
- * (ENABLE, ENABLE ALWAYS, ENABLE REPLICA): moving a row is not the application
- * deleting and inserting it, so no audit row is written and no trigger changes it.
- * Foreign-key triggers are internal and stay.
- */
-function userTriggersOff(relation: string): { off: string; on: string } {
-  const off = `SELECT coalesce(array_agg(tgname ORDER BY tgname), '{}'), coalesce(array_agg(tgenabled::text ORDER BY tgname), '{}') INTO trigger_names, trigger_modes
+/** Where the triggers switched off for a move are remembered until they are switched back on (a setting local to the transaction). */
+const TRIGGERS_OFF_SETTING = 'drizzle_partitions.triggers_off';
+
+/** plpgsql that switches off the enabled user triggers of `relation` (a regclass literal) and remembers them, with how each was on. */
+function triggersOffPlpgsql(relation: string): string {
+  return `SELECT coalesce(json_agg(json_build_array(tgname, tgenabled::text) ORDER BY tgname), '[]') INTO triggers
     FROM pg_catalog.pg_trigger WHERE tgrelid = ${relation}::regclass AND NOT tgisinternal AND tgenabled <> 'D';
-  FOR i IN 1 .. coalesce(array_length(trigger_names, 1), 0) LOOP
-    EXECUTE format('ALTER TABLE %s DISABLE TRIGGER %I', ${relation}, trigger_names[i]);
-  END LOOP;`;
-  const on = `FOR i IN 1 .. coalesce(array_length(trigger_names, 1), 0) LOOP
-    EXECUTE format('ALTER TABLE %s ENABLE %s TRIGGER %I', ${relation}, CASE trigger_modes[i] WHEN 'A' THEN 'ALWAYS' WHEN 'R' THEN 'REPLICA' ELSE '' END, trigger_names[i]);
-  END LOOP;`;
-  return { off, on };
+  FOR t IN SELECT value FROM json_array_elements(triggers) LOOP
+    EXECUTE format('ALTER TABLE %s DISABLE TRIGGER %I', ${relation}, t.value ->> 0);
+  END LOOP;
+  PERFORM set_config(${quoteLiteral(TRIGGERS_OFF_SETTING)}, triggers::text, true);`;
 }
 
-const TRIGGER_VARIABLES = `trigger_names name[];
-  trigger_modes text[];
-  i int;`;
+/**
+ * A `DO` block that stops a move of the rows matching `predicate` out of
+ * `defaultPartition` before any row moves, when a foreign key into the table would
+ * act on them (ON DELETE CASCADE, SET NULL, SET DEFAULT: SQLSTATE 23503, a sentence
+ * naming the key), and otherwise switches off the default partition's user triggers
+ * for the move ({@link triggersBackOnSql} switches them back on as they were): moving
+ * a row is not the application deleting it, so no trigger sees it. Foreign-key
+ * triggers are internal and stay: one that forbids the delete of a referenced row
+ * (NO ACTION, RESTRICT) fails the move with 23503.
+ *
+ * @example
+ * ```ts
+ * [moveGuardSql({ defaultPartition: { name: 'events_default' }, partition: { name: 'events_p20260201' }, predicate }), '...the move...', triggersBackOnSql({ name: 'events_default' })];
+ * ```
+ */
+export function moveGuardSql(args: { defaultPartition: QualifiedName; partition: QualifiedName; predicate: string }): string {
+  const def = quoteQualified(args.defaultPartition);
+  const body = `
+DECLARE
+  fk text;
+  triggers json;
+  t record;
+BEGIN
+  SELECT format('%s of table %s (ON DELETE %s)', c.conname, c.conrelid::regclass, CASE c.confdeltype WHEN 'c' THEN 'CASCADE' WHEN 'n' THEN 'SET NULL' ELSE 'SET DEFAULT' END) INTO fk
+    FROM pg_catalog.pg_constraint c
+    WHERE c.contype = 'f' AND c.confdeltype IN ('c', 'n', 'd') AND c.confrelid IN (SELECT relid FROM pg_catalog.pg_partition_ancestors(${quoteLiteral(def)}::regclass))
+    LIMIT 1;
+  IF fk IS NOT NULL AND EXISTS (SELECT 1 FROM ${def} WHERE ${args.predicate}) THEN
+    RAISE EXCEPTION 'drizzle-partitions: default partition % holds rows of new partition %, and foreign key % would act on the rows that reference them if they were moved', ${quoteLiteral(def)}, ${quoteLiteral(quoteQualified(args.partition))}, fk
+      USING ERRCODE = 'foreign_key_violation', HINT = 'move those rows (and what references them) yourself first';
+  END IF;
+  ${triggersOffPlpgsql(quoteLiteral(def))}
+END
+`;
+  return `DO ${dollarQuote(body)};`;
+}
 
 /**
- * The `DO` block that takes the rows matching `predicate` out of `defaultPartition`
+ * A `DO` block that switches off the user triggers of `relation` for a move, as
+ * {@link moveGuardSql} does without its foreign-key check (for the table rows move into).
+ *
+ * @example
+ * ```ts
+ * triggersOffSql({ name: 'events_p20260201' });
+ * ```
+ */
+export function triggersOffSql(relation: QualifiedName): string {
+  const body = `
+DECLARE
+  triggers json;
+  t record;
+BEGIN
+  ${triggersOffPlpgsql(quoteLiteral(quoteQualified(relation)))}
+END
+`;
+  return `DO ${dollarQuote(body)};`;
+}
+
+/**
+ * The `DO` block that switches back on, as they were (ENABLE, ENABLE ALWAYS, ENABLE
+ * REPLICA), the triggers of `relation` that {@link moveGuardSql} or
+ * {@link triggersOffSql} switched off in this transaction.
+ *
+ * @example
+ * ```ts
+ * triggersBackOnSql({ name: 'events_default' });
+ * ```
+ */
+export function triggersBackOnSql(relation: QualifiedName): string {
+  const rel = quoteLiteral(quoteQualified(relation));
+  const body = `
+DECLARE
+  t record;
+BEGIN
+  FOR t IN SELECT value FROM json_array_elements(coalesce(nullif(current_setting(${quoteLiteral(TRIGGERS_OFF_SETTING)}, true), ''), '[]')::json) LOOP
+    EXECUTE format('ALTER TABLE %s ENABLE %s TRIGGER %I', ${rel}, CASE t.value ->> 1 WHEN 'A' THEN 'ALWAYS' WHEN 'R' THEN 'REPLICA' ELSE '' END, t.value ->> 0);
+  END LOOP;
+  PERFORM set_config(${quoteLiteral(TRIGGERS_OFF_SETTING)}, '[]', true);
+END
+`;
+  return `DO ${dollarQuote(body)};`;
+}
+
+/**
+ * The statements that take the rows matching `predicate` out of `defaultPartition`
  * into a temporary table, holding `parent` and the default partition until the
- * migration commits (so no row of the range arrives in between). A foreign key whose
- * `ON DELETE` changes other tables' rows (CASCADE, SET NULL, SET DEFAULT) stops it
- * before any row moves, when rows would: deleting them from the default partition
- * would fire it. A foreign key that forbids the delete (NO ACTION, RESTRICT) fails
- * the migration if a moved row is referenced, said plainly. User triggers do not fire.
+ * migration commits (so no row of the range arrives in between), guarded by
+ * {@link moveGuardSql}; a NOTICE says how many moved.
  *
  * @example
  * ```ts
  * takeRowsFromDefaultSql({ parent: { name: 'events' }, defaultPartition: { name: 'events_default' }, partition: { name: 'events_p2026_02' }, predicate: `"at" IS NOT NULL AND "at" >= '2026-02-01' AND "at" < '2026-03-01'` });
  * ```
  */
-export function takeRowsFromDefaultSql(args: { parent: QualifiedName; defaultPartition: QualifiedName; partition: QualifiedName; predicate: string }): string {
+export function takeRowsFromDefaultSql(args: { parent: QualifiedName; defaultPartition: QualifiedName; partition: QualifiedName; predicate: string }): string[] {
   const def = quoteQualified(args.defaultPartition);
   const partition = quoteLiteral(quoteQualified(args.partition));
-  const triggers = userTriggersOff(quoteLiteral(def));
   const body = `
 DECLARE
   cols text;
   moved bigint;
-  fk text;
-  ${TRIGGER_VARIABLES}
 BEGIN
-  ${lockExclusiveSql(args.parent)}
-  ${lockExclusiveSql(args.defaultPartition)}
-  SELECT format('%s of table %s (ON DELETE %s)', c.conname, c.conrelid::regclass, CASE c.confdeltype WHEN 'c' THEN 'CASCADE' WHEN 'n' THEN 'SET NULL' ELSE 'SET DEFAULT' END) INTO fk
-    FROM pg_catalog.pg_constraint c
-    WHERE c.contype = 'f' AND c.confdeltype IN ('c', 'n', 'd') AND c.confrelid IN (SELECT relid FROM pg_catalog.pg_partition_ancestors(${quoteLiteral(def)}::regclass))
-    LIMIT 1;
-  IF fk IS NOT NULL AND EXISTS (SELECT 1 FROM ${def} WHERE ${args.predicate}) THEN
-    RAISE EXCEPTION 'drizzle-partitions: default partition % holds rows of new partition %, and foreign key % would act on the rows that reference them if they were moved', ${quoteLiteral(def)}, ${partition}, fk
-      USING HINT = 'move those rows (and what references them) yourself before this migration, or declare the partition in another range';
-  END IF;
   ${columnsInto(quoteLiteral(def))};
   EXECUTE format('CREATE TEMP TABLE ${quoteQualified(MOVING)} AS SELECT %s FROM %s WITH NO DATA', cols, ${quoteLiteral(def)});
-  ${triggers.off}
   BEGIN
     EXECUTE format('WITH taken AS (DELETE FROM %s WHERE %s RETURNING %s) INSERT INTO ${quoteQualified(MOVING)} SELECT * FROM taken', ${quoteLiteral(def)}, ${quoteLiteral(args.predicate)}, cols);
   EXCEPTION WHEN foreign_key_violation THEN
@@ -96,16 +156,21 @@ BEGIN
       USING HINT = 'move those rows (and what references them) yourself before this migration';
   END;
   GET DIAGNOSTICS moved = ROW_COUNT;
-  ${triggers.on}
   RAISE NOTICE 'drizzle-partitions: % row(s) of partition % move out of default partition %', moved, ${partition}, ${quoteLiteral(def)};
 END
 `;
-  return `DO ${dollarQuote(body)};`;
+  return [
+    lockExclusiveSql(args.parent),
+    lockExclusiveSql(args.defaultPartition),
+    moveGuardSql(args),
+    `DO ${dollarQuote(body)};`,
+    triggersBackOnSql(args.defaultPartition),
+  ];
 }
 
 /**
- * The `DO` block that inserts the rows {@link takeRowsFromDefaultSql} took into
- * `partition` (created in between; its user triggers do not fire) and drops the
+ * The statements that insert the rows {@link takeRowsFromDefaultSql} took into
+ * `partition` (created in between; its user triggers do not fire) and drop the
  * temporary table.
  *
  * @example
@@ -113,26 +178,22 @@ END
  * putRowsIntoPartitionSql({ name: 'events_p2026_02' });
  * ```
  */
-export function putRowsIntoPartitionSql(partition: QualifiedName): string {
+export function putRowsIntoPartitionSql(partition: QualifiedName): string[] {
   const moving = quoteQualified(MOVING);
   const target = quoteLiteral(quoteQualified(partition));
-  const triggers = userTriggersOff(target);
   const body = `
 DECLARE
   cols text;
-  ${TRIGGER_VARIABLES}
 BEGIN
   ${columnsInto(quoteLiteral(moving))};
-  ${triggers.off}
   BEGIN
     EXECUTE format('INSERT INTO %s (%s) OVERRIDING SYSTEM VALUE SELECT %s FROM %s', ${target}, cols, cols, ${quoteLiteral(moving)});
   EXCEPTION WHEN check_violation THEN
     RAISE EXCEPTION 'drizzle-partitions: rows taken out of the default partition for new partition % fit none of its partitions: %', ${target}, SQLERRM
       USING HINT = 'give the new partition a default partition of its own, or partitions for those rows';
   END;
-  ${triggers.on}
   DROP TABLE ${moving};
 END
 `;
-  return `DO ${dollarQuote(body)};`;
+  return [triggersOffSql(partition), `DO ${dollarQuote(body)};`, triggersBackOnSql(partition)];
 }

@@ -86,7 +86,7 @@ export function commentOnTableSql(table: QualifiedName, comment: string): string
  * Copies every row matching `predicate` from `from` into `to` (naming the columns:
  * `columns` are those the copy carries, generated columns are computed again;
  * `OVERRIDING SYSTEM VALUE` keeps identity values) and returns the count as `n`.
- * With {@link deleteRowsSql} in the same transaction, holding `from`, it moves them:
+ * With {@link deleteMovedRowsSql} in the same transaction, holding `from`, it moves them:
  * faster than one DELETE ... RETURNING feeding the INSERT (measured: about 1.2 s
  * against 1.4-1.7 s for 850,000 rows).
  *
@@ -101,15 +101,20 @@ export function copyRowsSql(from: QualifiedName, to: QualifiedName, predicate: s
 }
 
 /**
- * `DELETE FROM t WHERE predicate;`
+ * `DELETE FROM from WHERE predicate AND EXISTS (SELECT 1 FROM to);` — the second half of
+ * a move after {@link copyRowsSql} in the same transaction, holding `from`: it deletes
+ * exactly the rows copied. When the copy found none (`to` is still empty), the
+ * EXISTS, evaluated once before the scan, skips the scan of `from` altogether: the
+ * delete can follow the copy in the same round trip without reading `from` again
+ * for nothing (it does when `to` held rows of its own, and then deletes none).
  *
  * @example
  * ```ts
- * deleteRowsSql({ name: 'events_default' }, rangePredicate('at', from, to));
+ * deleteMovedRowsSql({ name: 'events_default' }, { name: 'events_p20260101' }, rangePredicate('at', from, to));
  * ```
  */
-export function deleteRowsSql(table: QualifiedName, predicate: string): string {
-  return `DELETE FROM ${quoteQualified(table)} WHERE ${predicate};`;
+export function deleteMovedRowsSql(from: QualifiedName, to: QualifiedName, predicate: string): string {
+  return `DELETE FROM ${quoteQualified(from)} WHERE ${predicate} AND EXISTS (SELECT 1 FROM ${quoteQualified(to)});`;
 }
 
 /**
@@ -133,20 +138,6 @@ export function lockExclusiveSql(table: QualifiedName): string {
 /** `SELECT count(*)::int8::text AS n FROM t WHERE predicate` (text: exact beyond 2^53). */
 export function countRowsSql(table: QualifiedName, predicate: string): string {
   return `SELECT count(*)::int8::text AS n FROM ${quoteQualified(table)} WHERE ${predicate}`;
-}
-
-/**
- * `ALTER TABLE t DISABLE TRIGGER name;` (`D`), or `ENABLE [ALWAYS | REPLICA] TRIGGER`
- * for the modes `O`, `A`, `R` PostgreSQL records in `pg_trigger.tgenabled`.
- *
- * @example
- * ```ts
- * setTriggerSql({ name: 'events_default' }, 'audit', 'A'); // ALTER TABLE "events_default" ENABLE ALWAYS TRIGGER "audit";
- * ```
- */
-export function setTriggerSql(table: QualifiedName, trigger: string, mode: 'D' | 'O' | 'A' | 'R'): string {
-  const how = mode === 'D' ? 'DISABLE' : mode === 'A' ? 'ENABLE ALWAYS' : mode === 'R' ? 'ENABLE REPLICA' : 'ENABLE';
-  return `ALTER TABLE ${quoteQualified(table)} ${how} TRIGGER ${quoteIdent(trigger)};`;
 }
 
 /** `ALTER TABLE t SET SCHEMA s;` */

@@ -199,9 +199,9 @@ function diffLevel(
   for (const c of created) {
     const predicate = defaultPartition && !isDefaultClause(c.bound) ? bounds.rowsOf(c, ctx.opts) : undefined;
     const partition = { schema: ctx.schema, name: c.name };
-    if (predicate) ops.creates.push(takeRowsFromDefaultSql({ parent, defaultPartition: defaultPartition!, partition, predicate }));
+    if (predicate) ops.creates.push(...takeRowsFromDefaultSql({ parent, defaultPartition: defaultPartition!, partition, predicate }));
     createSubtree(parent, c, ctx.schema, ops, ctx.table);
-    if (predicate) ops.creates.push(putRowsIntoPartitionSql(partition));
+    if (predicate) ops.creates.push(...putRowsIntoPartitionSql(partition));
     ops.notes.push(`create partition ${c.name} (${c.bound})${predicate ? `, moving its rows out of default partition ${kept!.name}` : ''}`);
   }
 }

@@ -4,8 +4,8 @@
  * transaction: a crash or a failed step leaves nothing half-done, and the next run
  * converges.
  *
- * The application must not notice. So a partition is attached beside a default
- * partition in a single transaction that first takes the parent in ACCESS EXCLUSIVE
+ * The application must not notice. So a partition is attached (or made in place)
+ * beside a default partition in a single transaction that first takes the parent in ACCESS EXCLUSIVE
  * mode (under lock_timeout, retried): every statement on the table waits at the
  * parent, before it reads the list of partitions, until the rows of the new range
  * have moved out of the default and the partition is attached; then it plans
@@ -14,7 +14,8 @@
  * constraint that changed under it. The wait is bounded by the step limits
  * (step-limits.ts); past them the step needs a window.
  */
-import { attachPartitionSql, detachPartitionSql, dropTableSql } from '../ddl/partition-ddl.js';
+import { attachPartitionSql, createPartitionSql, detachPartitionSql, dropTableSql } from '../ddl/partition-ddl.js';
+import { moveGuardSql, triggersBackOnSql } from '../ddl/default-rows-sql.js';
 import {
   addCheckSql,
   boundPredicate,
@@ -23,20 +24,19 @@ import {
   createSchemaSql,
   dropConstraintSql,
   copyRowsSql,
-  deleteRowsSql,
+  deleteMovedRowsSql,
   lockExclusiveSql,
   setSchemaSql,
   setTablespaceSql,
-  setTriggerSql,
 } from '../ddl/maintenance-sql.js';
 import type { QualifiedName } from '../sql/quote.js';
 import { DrizzlePartitionsError, RuntimeError } from '../errors.js';
 import { sqlState, type DatabaseLike, type Executor } from './executor.js';
-import { enabledUserTriggers, foreignKeysActingOnDelete, partitionState } from './introspect.js';
-import { PG_ERRORS } from './pg-errors.js';
-import { releaseMaintainerLock, takeMaintainerLock, withLockRetry, type LockOptions } from './lock.js';
+import { hasConstraint, partitionState, partitionStates } from './introspect.js';
+import { LockTimeoutError, releaseMaintainerLock, takeMaintainerLock, withLockRetry, withLockRetryScript, type LockOptions } from './lock.js';
 import { managedComment, retiredComment, retiringComment } from './marker.js';
 import { FENCE_CONSTRAINT } from './fence.js';
+import { PG_ERRORS } from './pg-errors.js';
 import type { CreateOp, FinalizeOp, FinishRetireOp, MaintenanceOp, MaintenancePlan, RetireOp } from './plan.js';
 import { withSession } from './session.js';
 
@@ -124,74 +124,232 @@ const BOUND_CONSTRAINT = 'drizzle_partitions_bound';
 const label = (q: QualifiedName) => `${q.schema ?? 'public'}.${q.name}`;
 
 /**
- * Deletes the rows just copied out of the default partition, as a move and not as
- * the application deleting them: a foreign key into the table whose ON DELETE would
- * change other tables' rows stops the step first (ROWS_REFERENCED; the copy rolls
- * back with it), one that forbids the delete of a referenced row fails it the same
- * way, and the default partition's user triggers are off for the delete, then back
- * on as they were.
+ * The create and attach steps commit without waiting for their WAL to reach the disk
+ * (the wait would also keep the parent held, beside a default partition, for a disk
+ * flush per partition). A crash of the server can only lose the latest of them whole,
+ * in commit order — as if the run had stopped before them, which the next plan finds
+ * and the next apply finishes; a write of the application's that relied on one
+ * (a row in the new partition) commits after it, and its own flush takes the step's
+ * along. {@link applyCreates} ends with one commit that does wait ({@link FLUSH}).
  */
-async function takeOutOfDefault(tx: Executor, op: CreateOp, predicate: string, rows: number): Promise<void> {
-  const dflt = op.default!;
-  const refusal = (why: string) =>
-    new RuntimeError('ROWS_REFERENCED', `${rows} row(s) of ${op.partition.name} in default partition ${dflt.name} cannot move: ${why}`, 'move those rows (and what references them) yourself, then apply again');
-  const acting = await foreignKeysActingOnDelete(tx, dflt);
-  if (acting.length > 0) throw refusal(`foreign key ${acting.join(', ')} would act on the rows that reference them`);
-  const triggers = await enabledUserTriggers(tx, dflt);
-  for (const t of triggers) await tx.query(setTriggerSql(dflt, t.name, 'D'));
-  try {
-    await tx.query(deleteRowsSql(dflt, predicate));
-  } catch (e) {
-    if (sqlState(e) === PG_ERRORS.foreignKeyViolation) throw refusal(`a foreign key references them (${(e as Error).message})`);
-    throw e;
-  }
-  for (const t of triggers) await tx.query(setTriggerSql(dflt, t.name, t.mode));
+const NO_FLUSH_WAIT = 'SET LOCAL synchronous_commit = off';
+/** A transaction that writes its commit record and waits for it (at the session's synchronous_commit): every step before it is on disk. */
+const FLUSH = 'SELECT pg_catalog.txid_current() IS NOT NULL AS ok';
+
+/** Tables one creation transaction makes at most: each holds its locks until the commit (max_locks_per_transaction). */
+const CREATE_BATCH = 50;
+
+type Step = Omit<OpResult, 'op' | 'ms'>;
+
+/**
+ * The bound of `op` as a CHECK on the new table, when rows are to move into it: ATTACH
+ * then does not read them again while it holds the parent. A table that stays empty
+ * needs none (ATTACH reads an empty table in no time), and then none is dropped after.
+ */
+function boundCheck(op: CreateOp): string | undefined {
+  return op.default && op.defaultRows > 0 ? boundPredicate(op.keyColumn, op.bound) : undefined;
 }
 
-async function applyCreate(ex: Executor, op: CreateOp, opts: ApplyOptions): Promise<Omit<OpResult, 'op' | 'ms'>> {
-  if (op.needsWindow && !opts.window) {
-    return { status: 'skipped', attempts: 0, code: 'NEEDS_WINDOW', reason: `${op.partition.name} needs a maintenance window: ${op.needsWindow}; run apply with window: true (--window) when the application can wait for it` };
+/** The statements that make `op`'s table beside its parent: shaped like it, its bound as a CHECK (see {@link boundCheck}), its sub-partitions, marked as ours. */
+function createStatements(op: CreateOp, createdAt: Date): string[] {
+  const check = boundCheck(op);
+  return [
+    createLikeSql(op.partition, op.table, op.subpartitions?.partitionBy),
+    // on a partitioned table the CHECK reaches every sub-partition created after it
+    ...(check ? [addCheckSql(op.partition, BOUND_CONSTRAINT, check)] : []),
+    ...(op.subpartitions?.statements ?? []),
+    commentOnTableSql(op.partition, managedComment({ createdAt, reason: op.reason })),
+  ];
+}
+
+/**
+ * Makes the tables of `ops` empty beside their parent (ACCESS SHARE on the parent:
+ * nobody waits), all of them in one transaction sent in one round trip. When that
+ * fails on something other than a lock (a name taken since the plan, ...), each is
+ * made alone, so that each gets its own result. Returns per op its attempts, or the error.
+ */
+async function createTables(ex: Executor, ops: readonly CreateOp[], opts: ApplyOptions): Promise<Map<CreateOp, { attempts: number; error?: unknown }>> {
+  const out = new Map<CreateOp, { attempts: number; error?: unknown }>();
+  if (ops.length === 0) return out;
+  const createdAt = opts.now ?? new Date();
+  const create = (batch: readonly CreateOp[]) =>
+    withLockRetryScript(ex, { what: `create ${batch[0]!.partition.name}${batch.length > 1 ? ` and ${batch.length - 1} more table(s)` : ''}`, relation: batch[0]!.table }, opts, [NO_FLUSH_WAIT, ...batch.flatMap((op) => createStatements(op, createdAt))]);
+  for (const op of ops) opts.onProgress?.({ op, phase: 'create' });
+  try {
+    const r = await create(ops);
+    for (const op of ops) out.set(op, { attempts: r.attempts });
+  } catch (e) {
+    if (ops.length === 1 || e instanceof LockTimeoutError) {
+      for (const op of ops) out.set(op, { attempts: (e as { attempts?: number }).attempts ?? 0, error: e });
+      return out;
+    }
+    for (const op of ops) {
+      try {
+        out.set(op, { attempts: (await create([op])).attempts });
+      } catch (e1) {
+        out.set(op, { attempts: (e1 as { attempts?: number }).attempts ?? 0, error: e1 });
+      }
+    }
   }
-  const predicate = boundPredicate(op.keyColumn, op.bound);
-  let attempts = 0;
-  if (!op.resume) {
-    // An empty table beside the parent (ACCESS SHARE on the parent: nobody waits).
-    opts.onProgress?.({ op, phase: 'create' });
-    const r = await withLockRetry(ex, { what: `create ${op.partition.name}`, relation: op.table }, opts, async (tx) => {
-      await tx.query(createLikeSql(op.partition, op.table, op.subpartitions?.partitionBy));
-      // on a partitioned table the CHECK reaches every sub-partition created after it
-      if (predicate) await tx.query(addCheckSql(op.partition, BOUND_CONSTRAINT, predicate));
-      for (const statement of op.subpartitions?.statements ?? []) await tx.query(statement);
-      await tx.query(commentOnTableSql(op.partition, managedComment({ createdAt: opts.now ?? new Date(), reason: op.reason })));
-    });
-    attempts = r.attempts;
-  }
+  return out;
+}
+
+/**
+ * Attaches `op`'s table: one transaction, sent in one round trip. Beside a default
+ * partition it holds the parent first (every statement on the table waits at the
+ * parent, before it reads the partition list, until it has committed), moves the
+ * rows of the new range out of the default, then attaches. `fence`: drop the fence an
+ * earlier version left on the default partition.
+ */
+async function attachTable(ex: Executor, op: CreateOp, opts: ApplyOptions, fence: boolean): Promise<Step> {
   opts.onProgress?.({ op, phase: 'attach' });
-  let movedRows = 0;
+  const predicate = boundPredicate(op.keyColumn, op.bound);
+  const statements: string[] = [NO_FLUSH_WAIT];
+  const move = op.default && predicate ? { from: op.default, predicate } : undefined;
+  if (move) {
+    // Held from here to the commit (ATTACH would take it anyway): nobody, not even a
+    // session writing to the default partition by name, changes it between the copy
+    // and the delete, so exactly the rows copied are deleted (and none when the copy
+    // found none: the delete then does not read the default again).
+    // A move, not the application deleting: stopped when a foreign key would act on
+    // the rows, the default partition's user triggers off while they leave it.
+    statements.push(
+      lockExclusiveSql(move.from),
+      moveGuardSql({ defaultPartition: move.from, partition: op.partition, predicate: move.predicate }),
+      copyRowsSql(move.from, op.partition, move.predicate, op.columns),
+      deleteMovedRowsSql(move.from, op.partition, move.predicate),
+      triggersBackOnSql(move.from),
+    );
+  }
+  // With the table's CHECK matching the bound, ATTACH does not scan the new table.
+  statements.push(attachPartitionSql({ parent: op.table, partition: op.partition, bound: op.bound }));
+  // A table made by an earlier run (or version) may carry the CHECK whatever its rows.
+  if (op.resume ? predicate : boundCheck(op)) statements.push(dropConstraintSql(op.partition, BOUND_CONSTRAINT));
+  // A fence an earlier version left on the default would refuse inserts for good
+  // (ATTACH already holds the default partition, so this waits for nothing).
+  if (op.default && fence) statements.push(dropConstraintSql(op.default, FENCE_CONSTRAINT));
   // Beside a default partition, every statement on the table waits at the parent,
   // before it reads the partition list, until this transaction has committed.
   const hold = op.default ? { holdFirst: op.table } : {};
-  const r = await withLockRetry(ex, { what: `attach ${op.partition.name}`, relation: op.table, ...hold }, opts, async (tx) => {
-    movedRows = 0;
-    if (op.default && predicate) {
-      // Held from here to the commit (ATTACH would take it anyway): nobody, not even a
-      // session writing to the default partition by name, changes it between the copy
-      // and the delete, so exactly the rows copied are deleted.
-      await tx.query(lockExclusiveSql(op.default));
-      movedRows = Number((await tx.query<{ n: string }>(copyRowsSql(op.default, op.partition, predicate, op.columns)))[0]?.n ?? 0);
-      if (movedRows > 0) await takeOutOfDefault(tx, op, predicate, movedRows);
+  let r: Awaited<ReturnType<typeof withLockRetryScript<{ n: string }>>>;
+  try {
+    r = await withLockRetryScript<{ n: string }>(ex, { what: `attach ${op.partition.name}`, relation: op.table, ...hold }, opts, statements);
+  } catch (e) {
+    if (move && sqlState(e) === PG_ERRORS.foreignKeyViolation) {
+      throw new RuntimeError('ROWS_REFERENCED', `rows of ${op.partition.name} in default partition ${move.from.name} cannot move: ${(e as Error).message}`, 'move those rows (and what references them) yourself, then apply again');
     }
-    // With the table's CHECK matching the bound, ATTACH does not scan the new table.
-    await tx.query(attachPartitionSql({ parent: op.table, partition: op.partition, bound: op.bound }));
-    if (predicate) await tx.query(dropConstraintSql(op.partition, BOUND_CONSTRAINT));
-    // A fence an earlier version left on the default would refuse inserts for good
-    // (ATTACH already holds the default partition, so this waits for nothing).
-    if (op.default) await tx.query(dropConstraintSql(op.default, FENCE_CONSTRAINT));
-  });
-  attempts = Math.max(attempts, r.attempts);
+    throw e;
+  }
+  const movedRows = move ? Number(r.value[0]?.n ?? 0) : 0;
   opts.onProgress?.({ op, phase: 'attached', movedRows });
   const how = op.default ? `attached in one step holding the table${movedRows > 0 ? `, ${movedRows} row(s) moved out of ${op.default.name}` : ''}` : 'attached';
-  return { status: 'done', attempts, movedRows, method: `${op.resume ? 'resumed' : 'created'}, ${how}${op.needsWindow ? ' (window)' : ''}` };
+  return { status: 'done', attempts: r.attempts, movedRows, method: `${op.resume ? 'resumed' : 'created'}, ${how}${op.needsWindow ? ' (window)' : ''}` };
+}
+
+/**
+ * Beside a default partition, a new partition into which no rows are to move is made
+ * in place, in the step that holds the parent (which CREATE TABLE ... PARTITION OF
+ * takes in ACCESS EXCLUSIVE mode anyway, as the step does first): one step instead of
+ * a table made beside the parent and attached, and a shorter hold (ATTACH costs more
+ * than PARTITION OF). Not for a table that is sub-partitioned (its sub-partitions
+ * would be made while the parent is held) nor without a default partition (there
+ * ATTACH takes only SHARE UPDATE EXCLUSIVE on the parent).
+ */
+function inPlace(op: CreateOp): op is CreateOp & { default: QualifiedName } {
+  return op.default !== null && !op.resume && op.defaultRows === 0 && !op.subpartitions;
+}
+
+/**
+ * Makes `op`'s partition in place ({@link inPlace}): one transaction, sent in one round
+ * trip, that holds the parent first. When rows of its range reached the default
+ * partition since the plan, PostgreSQL refuses it (the step rolls back whole) and the
+ * partition is made beside the parent and attached, moving them.
+ */
+async function createInPlace(ex: Executor, op: CreateOp & { default: QualifiedName }, opts: ApplyOptions, fence: boolean): Promise<Step> {
+  opts.onProgress?.({ op, phase: 'create' });
+  opts.onProgress?.({ op, phase: 'attach' });
+  const statements = [
+    NO_FLUSH_WAIT,
+    // the default partition, as the attach step takes it (PARTITION OF reads it)
+    lockExclusiveSql(op.default),
+    createPartitionSql({ parent: op.table, partition: op.partition, bound: op.bound }),
+    commentOnTableSql(op.partition, managedComment({ createdAt: opts.now ?? new Date(), reason: op.reason })),
+    ...(fence ? [dropConstraintSql(op.default, FENCE_CONSTRAINT)] : []),
+  ];
+  let attempts = 0;
+  try {
+    attempts = (await withLockRetryScript(ex, { what: `create and attach ${op.partition.name}`, relation: op.table, holdFirst: op.table }, opts, statements)).attempts;
+  } catch (e) {
+    if (sqlState(e) !== PG_ERRORS.checkViolation) throw e;
+    const c = (await createTables(ex, [op], opts)).get(op)!;
+    if (c.error !== undefined) throw c.error;
+    const r = await attachTable(ex, op, opts, fence);
+    return { ...r, attempts: Math.max(c.attempts, r.attempts) };
+  }
+  opts.onProgress?.({ op, phase: 'attached', movedRows: 0 });
+  return { status: 'done', attempts, movedRows: 0, method: `created, attached in one step holding the table${op.needsWindow ? ' (window)' : ''}` };
+}
+
+function failed(op: MaintenanceOp, e: unknown, ms: number): OpResult {
+  const code = e instanceof DrizzlePartitionsError ? e.code : sqlState(e);
+  return { op, status: 'failed', reason: (e as Error).message, code, attempts: (e as { attempts?: number }).attempts ?? 0, ms };
+}
+
+/**
+ * Carries out consecutive create ops of one table (under its maintainer lock): their
+ * state rechecked in one query, then, {@link CREATE_BATCH} at a time, the new tables
+ * made in one transaction and each attached in a transaction of its own. A result per
+ * op, in order; `ms` is the op's attach plus its share of the check and of its batch.
+ */
+async function applyCreates(ex: Executor, ops: readonly CreateOp[], opts: ApplyOptions): Promise<OpResult[]> {
+  const results: OpResult[] = new Array(ops.length);
+  let started = Date.now();
+  let fence = false;
+  const todo: { i: number; op: CreateOp }[] = [];
+  try {
+    const states = await partitionStates(ex, ops[0]!.table, ops.map((op) => op.partition));
+    for (const [i, op] of ops.entries()) {
+      const current = recheckCreate(op, states[i]!);
+      if ('skip' in current) results[i] = { op, status: 'skipped', reason: current.skip, attempts: 0, ms: 0 };
+      else if (current.needsWindow && !opts.window) {
+        results[i] = { op, status: 'skipped', attempts: 0, code: 'NEEDS_WINDOW', ms: 0, reason: `${op.partition.name} needs a maintenance window: ${current.needsWindow}; run apply with window: true (--window) when the application can wait for it` };
+      } else todo.push({ i, op: current });
+    }
+    // plan() reports a fence left on the default (fence-left); ensurePartitions does not look.
+    const dflt = todo.find((x) => x.op.default)?.op.default;
+    if (dflt) fence = await hasConstraint(ex, dflt, FENCE_CONSTRAINT);
+  } catch (e) {
+    return ops.map((op) => failed(op, e, Date.now() - started));
+  }
+  const shared = (Date.now() - started) / Math.max(1, todo.length);
+  for (let k = 0; k < todo.length; k += CREATE_BATCH) {
+    const chunk = todo.slice(k, k + CREATE_BATCH);
+    const fresh = chunk.filter((x) => !x.op.resume && !inPlace(x.op)).map((x) => x.op);
+    started = Date.now();
+    const created = await createTables(ex, fresh, opts);
+    const createShare = (Date.now() - started) / Math.max(1, fresh.length);
+    for (const { i, op } of chunk) {
+      const c = created.get(op);
+      const before = shared + (c ? createShare : 0);
+      if (c?.error !== undefined) {
+        results[i] = failed(ops[i]!, c.error, Math.round(before));
+        continue;
+      }
+      started = Date.now();
+      try {
+        const r = inPlace(op) ? await createInPlace(ex, op, opts, fence) : await attachTable(ex, op, opts, fence);
+        if (op.default) fence = false;
+        results[i] = { op: ops[i]!, ...r, attempts: Math.max(c?.attempts ?? 0, r.attempts), ms: Math.round(before + Date.now() - started) };
+      } catch (e) {
+        const f = failed(ops[i]!, e, Math.round(before + Date.now() - started));
+        results[i] = { ...f, attempts: Math.max(c?.attempts ?? 0, f.attempts) };
+      }
+    }
+  }
+  // What apply() reports done is on disk when it returns (see NO_FLUSH_WAIT); a failure
+  // here leaves it to the server's WAL writer, a fraction of a second later.
+  if (todo.length > 0) await ex.query(FLUSH).catch(() => undefined);
+  return results;
 }
 
 async function detach(ex: Executor, op: RetireOp | FinalizeOp, opts: ApplyOptions, finalize = false): Promise<{ attempts: number; method: string }> {
@@ -220,7 +378,7 @@ async function detach(ex: Executor, op: RetireOp | FinalizeOp, opts: ApplyOption
   return { attempts: r.attempts, method: `detach with lock_timeout (${why})` };
 }
 
-async function applyRetire(ex: Executor, op: RetireOp, opts: ApplyOptions): Promise<Omit<OpResult, 'op' | 'ms'>> {
+async function applyRetire(ex: Executor, op: RetireOp, opts: ApplyOptions): Promise<Step> {
   const at = opts.now ?? new Date();
   if (op.action.kind === 'move-tablespace') {
     const ts = op.action.tablespace;
@@ -242,7 +400,7 @@ async function applyRetire(ex: Executor, op: RetireOp, opts: ApplyOptions): Prom
  * action, together in one transaction (drop: the table goes, mark and all). Until it
  * commits the table keeps its `retiring` mark, which the next plan finds.
  */
-async function finishRetire(ex: Executor, op: RetireOp | FinalizeOp | FinishRetireOp, action: RetireOp['action'] | undefined, d: { attempts: number; method: string }, at: Date, opts: ApplyOptions): Promise<Omit<OpResult, 'op' | 'ms'>> {
+async function finishRetire(ex: Executor, op: RetireOp | FinalizeOp | FinishRetireOp, action: RetireOp['action'] | undefined, d: { attempts: number; method: string }, at: Date, opts: ApplyOptions): Promise<Step> {
   const mark = commentOnTableSql(op.partition, retiredComment({ at, action: action?.kind ?? 'detach', from: label(op.table) }));
   if (action?.kind === 'drop') {
     const r = await withLockRetry(ex, { what: `drop ${op.partition.name}`, relation: op.partition }, opts, (tx) => tx.query(dropTableSql({ table: op.partition })));
@@ -267,15 +425,22 @@ async function finishRetire(ex: Executor, op: RetireOp | FinalizeOp | FinishReti
  * finished in between). Returns the op to run as things stand now, or why there is
  * nothing left to do.
  */
+/** A create op as things stand now (`s`, its partition's state): already done, to resume, or to make. */
+type PartitionState = Awaited<ReturnType<typeof partitionState>>;
+
+function recheckCreate(op: CreateOp, s: PartitionState): CreateOp | { skip: string } {
+  if (s.attached && !s.pending) return { skip: `${label(op.partition)} of ${label(op.table)} is already attached (another run created it)` };
+  if (!s.exists && op.resume) return { ...op, resume: false };
+  if (s.exists && !s.attached && s.managed && !op.resume) return { ...op, resume: true };
+  return op;
+}
+
 async function recheck(ex: Executor, op: MaintenanceOp): Promise<MaintenanceOp | { skip: string }> {
   const s = await partitionState(ex, op.table, op.partition);
   const where = `${label(op.partition)} of ${label(op.table)}`;
   switch (op.kind) {
     case 'create':
-      if (s.attached && !s.pending) return { skip: `${where} is already attached (another run created it)` };
-      if (!s.exists && op.resume) return { ...op, resume: false };
-      if (s.exists && !s.attached && s.managed && !op.resume) return { ...op, resume: true };
-      return op;
+      return recheckCreate(op, s);
     case 'retire':
       return s.attached ? op : { skip: `${where} is already retired (another run detached it)` };
     case 'finalize-detach':
@@ -285,10 +450,9 @@ async function recheck(ex: Executor, op: MaintenanceOp): Promise<MaintenanceOp |
   }
 }
 
-async function applyOne(ex: Executor, op: MaintenanceOp, opts: ApplyOptions): Promise<Omit<OpResult, 'op' | 'ms'>> {
+/** Every op but a create (see {@link applyCreates}). */
+async function applyOne(ex: Executor, op: Exclude<MaintenanceOp, CreateOp>, opts: ApplyOptions): Promise<Step> {
   switch (op.kind) {
-    case 'create':
-      return applyCreate(ex, op, opts);
     case 'retire':
       if (!opts.allowDestructive) return { status: 'skipped', attempts: 0, reason: `retiring ${op.partition.name} (${op.action.kind}) needs allowDestructive (--yes)` };
       return applyRetire(ex, op, opts);
@@ -334,7 +498,17 @@ export async function apply(db: DatabaseLike, plan: MaintenancePlan, opts: Apply
         continue;
       }
       try {
-        for (const op of t.ops) {
+        const runOpts = { ...opts, now: opts.now ?? plan.now };
+        for (let i = 0; i < t.ops.length; i++) {
+          const op = t.ops[i]!;
+          if (op.kind === 'create') {
+            // the creates that follow one another: batched (see applyCreates)
+            let j = i;
+            while (t.ops[j + 1]?.kind === 'create') j++;
+            results.push(...(await applyCreates(ex, t.ops.slice(i, j + 1) as CreateOp[], runOpts)));
+            i = j;
+            continue;
+          }
           const started = Date.now();
           try {
             const current = await recheck(ex, op);
@@ -342,7 +516,7 @@ export async function apply(db: DatabaseLike, plan: MaintenancePlan, opts: Apply
               results.push({ op, status: 'skipped', reason: current.skip, attempts: 0, ms: Date.now() - started });
               continue;
             }
-            const r = await applyOne(ex, current, { ...opts, now: opts.now ?? plan.now });
+            const r = await applyOne(ex, current as Exclude<MaintenanceOp, CreateOp>, runOpts);
             results.push({ op, ...r, ms: Date.now() - started });
           } catch (e) {
             const code = e instanceof DrizzlePartitionsError ? e.code : sqlState(e);

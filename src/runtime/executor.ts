@@ -86,6 +86,15 @@ export interface Executor {
    * {@link sqlState}).
    */
   transaction<T>(fn: (ex: Executor) => Promise<T>): Promise<T>;
+  /**
+   * Runs `statements` (without parameters) as one transaction in one round trip: a
+   * multi-statement simple query `BEGIN; ...; COMMIT;` (PGlite: its own transaction
+   * around one `exec`). All or nothing: when one fails, the rest are skipped, the
+   * transaction is rolled back and the error rethrown as the driver reported it.
+   * Returns the rows of every statement that returns rows, in order, as one list.
+   * Not nestable, like {@link Executor.transaction}.
+   */
+  transactionScript<R = Record<string, unknown>>(statements: readonly string[]): Promise<R[]>;
   /** Server `version_num`, e.g. 180004 (read with the statement that pins the connection). */
   serverVersionNum(): Promise<number>;
   /**
@@ -200,6 +209,13 @@ interface Pinned {
   run: Run;
   /** PGlite: its own transaction(), which keeps the application's queries out of ours. */
   nativeTransaction?: <T>(fn: (run: Run) => Promise<T>) => Promise<T>;
+  /**
+   * Several statements in one simple query: the rows of all of them, in order. PGlite:
+   * `script` runs inside its own transaction (no BEGIN/COMMIT in the text).
+   */
+  runScript(text: string): Promise<unknown[]>;
+  /** PGlite: `exec` of the statements inside its own transaction(). */
+  nativeScript?: (text: string) => Promise<unknown[]>;
   /** Whether the session is inside a transaction block, where the driver can tell. */
   inTransaction?: () => boolean;
   /** Set when the driver reported the connection broken while pinned. */
@@ -245,9 +261,12 @@ interface PgPool {
 interface PgliteResults {
   rows: unknown[];
 }
-interface PgliteLike {
+interface PgliteQueryable {
   query(text: string, params?: unknown[]): Promise<PgliteResults>;
-  transaction<T>(fn: (tx: { query(text: string, params?: unknown[]): Promise<PgliteResults> }) => Promise<T>): Promise<T>;
+  exec(text: string): Promise<PgliteResults[]>;
+}
+interface PgliteLike extends PgliteQueryable {
+  transaction<T>(fn: (tx: PgliteQueryable) => Promise<T>): Promise<T>;
   isInTransaction?: () => boolean;
 }
 
@@ -284,12 +303,12 @@ function resolveTarget(db: DatabaseLike): Target {
         client,
         pin: async () => {
           const reserved = await sql.reserve!();
-          return { run: pgJsRun(reserved), release: () => reserved.release!() };
+          return { run: pgJsRun(reserved), runScript: pgJsScript(reserved), release: () => reserved.release!() };
         },
       };
     }
     if (isFn(c.release)) {
-      return { driver: 'postgres-js', pooled: false, canOpenAnother: false, client, pin: async () => ({ run: pgJsRun(sql), release: () => {} }) };
+      return { driver: 'postgres-js', pooled: false, canOpenAnother: false, client, pin: async () => ({ run: pgJsRun(sql), runScript: pgJsScript(sql), release: () => {} }) };
     }
   }
 
@@ -303,7 +322,9 @@ function resolveTarget(db: DatabaseLike): Target {
         client,
         pin: async () => ({
           run: pgliteRun(pglite),
+          runScript: pgliteScript(pglite),
           nativeTransaction: (fn) => pglite.transaction((tx) => fn(pgliteRun(tx))),
+          nativeScript: (text) => pglite.transaction((tx) => pgliteScript(tx)(text)),
           ...(isFn(pglite.isInTransaction) ? { inTransaction: () => pglite.isInTransaction!() } : {}),
           release: () => {},
         }),
@@ -328,6 +349,7 @@ function resolveTarget(db: DatabaseLike): Target {
           pc.on?.('error', onError);
           return {
             run: pgRun(pc),
+            runScript: pgScript(pc),
             get broken() {
               return broken;
             },
@@ -341,7 +363,7 @@ function resolveTarget(db: DatabaseLike): Target {
     }
     if (isFn(c.connect)) {
       const pc = client as unknown as PgClient;
-      return { driver: 'node-postgres', pooled: false, canOpenAnother: false, client, pin: async () => ({ run: pgRun(pc), release: () => {} }) };
+      return { driver: 'node-postgres', pooled: false, canOpenAnother: false, client, pin: async () => ({ run: pgRun(pc), runScript: pgScript(pc), release: () => {} }) };
     }
   }
 
@@ -362,6 +384,26 @@ function pgJsRun(sql: PgJsSql): Run {
   };
 }
 
+/** postgres.js gives one result per statement that returns rows (plus one for those before the first); each is an array of rows. */
+function pgJsScript(sql: PgJsSql): (text: string) => Promise<unknown[]> {
+  return async (text) => {
+    const res = await sql.unsafe(text);
+    const results = res.command === undefined && res.length > 0 && res.every((r) => Array.isArray(r)) ? (res as unknown as PgJsResult[]) : [res];
+    return results.flatMap((r) => Array.from(r));
+  };
+}
+
+function pgScript(client: PgClient): (text: string) => Promise<unknown[]> {
+  return async (text) => {
+    const res = await client.query(text);
+    return (Array.isArray(res) ? res : [res]).flatMap((r) => r?.rows ?? []);
+  };
+}
+
+function pgliteScript(db: PgliteQueryable): (text: string) => Promise<unknown[]> {
+  return async (text) => (await db.exec(text)).flatMap((r) => r.rows);
+}
+
 function pgRun(client: PgClient): Run {
   return async (text, params) => {
     const res = await client.query(text, params ? [...params] : undefined);
@@ -370,7 +412,7 @@ function pgRun(client: PgClient): Run {
   };
 }
 
-function pgliteRun(db: { query(text: string, params?: unknown[]): Promise<PgliteResults> }): Run {
+function pgliteRun(db: Pick<PgliteQueryable, 'query'>): Run {
   return async (text, params) => {
     const res = await db.query(text, params ? [...params] : undefined);
     return { rows: res.rows, command: undefined };
@@ -517,6 +559,49 @@ class PinnedExecutor implements Executor {
       return this.#pinned.nativeTransaction ? await this.#nativeTransaction(this.#pinned.nativeTransaction, fn) : await this.#blockTransaction(fn);
     } finally {
       this.#inTransaction = false;
+    }
+  }
+
+  async transactionScript<R = Record<string, unknown>>(statements: readonly string[]): Promise<R[]> {
+    this.#usable();
+    if (this.#inTransaction || this.openTransaction()) {
+      throw new RuntimeError(
+        'TRANSACTION_NESTED',
+        'transactionScript() was called inside a transaction on the same connection',
+        'run the statements in the transaction you already have',
+      );
+    }
+    const body = statements.map((x) => x.trim().replace(/;$/, '') + ';').join('\n');
+    this.#inTransaction = true;
+    try {
+      if (this.#pinned.nativeScript) return (await this.#script(this.#pinned.nativeScript, body)) as R[];
+      try {
+        return (await this.#script(this.#pinned.runScript, `BEGIN;\n${body}\nCOMMIT;`)) as R[];
+      } catch (e) {
+        // A statement after BEGIN failed: the rest were skipped and the session sits in
+        // the failed transaction block (a COMMIT that failed has ended it: this only warns).
+        if (!this.#lost) {
+          try {
+            await this.#run('ROLLBACK');
+          } catch (rollbackError) {
+            this.#lost ??= { cause: rollbackError };
+          }
+        }
+        throw e;
+      }
+    } finally {
+      this.#inTransaction = false;
+    }
+  }
+
+  /** A script, through the same guard as every statement: once the connection failed, nothing is sent again. */
+  async #script(run: (text: string) => Promise<unknown[]>, text: string): Promise<unknown[]> {
+    if (this.#lost) throw connectionLost(this.#lost.cause);
+    try {
+      return await run(text);
+    } catch (e) {
+      if (isConnectionFailure(e)) this.#lost ??= { cause: e };
+      throw e;
     }
   }
 

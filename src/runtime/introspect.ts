@@ -385,6 +385,37 @@ export async function partitionState(ex: Executor, table: QualifiedName, partiti
   return { exists: true, attached: row.attached, pending: row.pending, managed: isManaged(row.comment) };
 }
 
+/**
+ * {@link partitionState} of each of `partitions` (all of `table`), in one query, in the
+ * order given.
+ *
+ * @example
+ * ```ts
+ * const states = await partitionStates(ex, parent, [p1, p2]); // [{ exists: true, attached: false, ... }, ...]
+ * ```
+ */
+export async function partitionStates(ex: Executor, table: QualifiedName, partitions: readonly QualifiedName[]): Promise<{ exists: boolean; attached: boolean; pending: boolean; managed: boolean }[]> {
+  if (partitions.length === 0) return [];
+  const rows = await ex.query<{ i: number; found: boolean; attached: boolean; pending: boolean; comment: string | null }>(
+    `select p.ord::int as i, c.oid is not null as found,
+       coalesce(h.attached, false) as attached, coalesce(h.pending, false) as pending, obj_description(c.oid, 'pg_class') as comment
+     from unnest($2::text[]) with ordinality as p(rel, ord)
+     left join pg_class c on c.oid = to_regclass(p.rel)
+     left join lateral (
+       select bool_or(i.inhparent = to_regclass($1)::oid) as attached, bool_or(coalesce((to_jsonb(i) ->> 'inhdetachpending')::boolean, false)) as pending
+       from pg_inherits i where i.inhrelid = c.oid
+     ) h on true
+     order by p.ord`,
+    [quoteQualified(table), partitions.map((x) => quoteQualified(x))],
+  );
+  const byIndex = new Map(rows.map((r) => [Number(r.i), r]));
+  return partitions.map((_, k) => {
+    const row = byIndex.get(k + 1);
+    if (!row?.found) return { exists: false, attached: false, pending: false, managed: false };
+    return { exists: true, attached: row.attached, pending: row.pending, managed: isManaged(row.comment) };
+  });
+}
+
 /** Who holds locks on `relation` or one of its partitions right now (pid, age, query), for the report. */
 export async function lockHolders(ex: Executor, relation: QualifiedName): Promise<string[]> {
   try {
@@ -514,45 +545,4 @@ export async function partitionsWithIndex(
     partitioned: r.kind === 'p',
     index: r.iname ? { schema: r.ischema!, name: r.iname, valid: r.ivalid === true } : undefined,
   }));
-}
-
-// ---------------------------------------------------------------------------------
-// What a move of rows out of the default partition would fire
-
-/**
- * Foreign keys into `relation` or one of its ancestors whose `ON DELETE` changes
- * other tables' rows (CASCADE, SET NULL, SET DEFAULT): deleting rows from the
- * partition would fire them, so rows that move must not be deleted while one exists.
- *
- * @example
- * ```ts
- * await foreignKeysActingOnDelete(ex, { name: 'events_default' }); // ['refs_event_fkey of table refs (ON DELETE CASCADE)']
- * ```
- */
-export async function foreignKeysActingOnDelete(ex: Executor, relation: QualifiedName): Promise<string[]> {
-  const rows = await ex.query<{ fk: string }>(
-    `select format('%s of table %s (ON DELETE %s)', c.conname, c.conrelid::regclass, case c.confdeltype when 'c' then 'CASCADE' when 'n' then 'SET NULL' else 'SET DEFAULT' end) as fk
-     from pg_constraint c
-     where c.contype = 'f' and c.confdeltype in ('c', 'n', 'd') and c.confrelid in (select relid from pg_partition_ancestors(to_regclass($1)))
-     order by 1`,
-    [quoteQualified(relation)],
-  );
-  return rows.map((r) => r.fk);
-}
-
-/**
- * The user triggers of `relation` that are enabled, with how (`O` enabled, `A`
- * always, `R` replica): switched off while rows move, then back on as they were.
- *
- * @example
- * ```ts
- * await enabledUserTriggers(ex, { name: 'events_default' }); // [{ name: 'audit', mode: 'O' }]
- * ```
- */
-export async function enabledUserTriggers(ex: Executor, relation: QualifiedName): Promise<{ name: string; mode: 'O' | 'A' | 'R' }[]> {
-  return ex.query<{ name: string; mode: 'O' | 'A' | 'R' }>(
-    `select tgname as name, tgenabled::text as mode from pg_trigger
-     where tgrelid = to_regclass($1) and not tgisinternal and tgenabled <> 'D' order by tgname`,
-    [quoteQualified(relation)],
-  );
 }

@@ -100,51 +100,85 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  */
 export async function withLockRetry<T>(
   ex: Executor,
-  step: {
-    what: string;
-    relation: QualifiedName;
-    transactional?: boolean;
-    /**
-     * Take this table in ACCESS EXCLUSIVE mode first (waiting up to lock_timeout), then
-     * run the step with a short lock_timeout ({@link HELD_STEP_LOCK_TIMEOUT_MS}): the
-     * application queues behind the step at this table only, and once it holds the
-     * table the step cannot keep it waiting for a second lock_timeout on another one.
-     */
-    holdFirst?: QualifiedName;
-  },
+  step: LockStep,
   opts: LockOptions,
   fn: (ex: Executor) => Promise<T>,
 ): Promise<{ value: T; attempts: number }> {
   const timeout = lockTimeoutOf(opts);
-  const attempts = Math.max(1, opts.attempts ?? 6);
-  for (let attempt = 1; ; attempt++) {
-    try {
-      if (step.transactional === false) {
-        await ex.query(`SET lock_timeout = ${timeout}`);
-        try {
-          return { value: await fn(ex), attempts: attempt };
-        } finally {
-          await ex.query('RESET lock_timeout').catch(() => undefined);
-        }
+  return retryOnLockTimeout(ex, step, opts, async () => {
+    if (step.transactional === false) {
+      await ex.query(`SET lock_timeout = ${timeout}`);
+      try {
+        return await fn(ex);
+      } finally {
+        await ex.query('RESET lock_timeout').catch(() => undefined);
       }
-      const value = await ex.transaction(async (tx) => {
-        await tx.query(`SET LOCAL lock_timeout = ${timeout}`);
-        if (step.holdFirst) {
-          await tx.query(lockExclusiveSql(step.holdFirst));
-          await tx.query(`SET LOCAL lock_timeout = ${Math.min(timeout, HELD_STEP_LOCK_TIMEOUT_MS)}`);
-        }
-        return fn(tx);
-      });
-      return { value, attempts: attempt };
+    }
+    return ex.transaction(async (tx) => {
+      for (const statement of stepPrelude(step, timeout)) await tx.query(statement);
+      return fn(tx);
+    });
+  });
+}
+
+/**
+ * {@link withLockRetry} for a step that is a fixed list of statements: each attempt is
+ * one transaction sent in one round trip ({@link Executor.transactionScript}), the
+ * same `SET LOCAL lock_timeout` (and `holdFirst` lock) first. Returns the rows of the
+ * statements that return rows.
+ *
+ * @example
+ * ```ts
+ * const { value: rows } = await withLockRetryScript(ex, { what: 'attach events_p20260101', relation: parent }, opts, [attachSql, dropCheckSql]);
+ * ```
+ */
+export async function withLockRetryScript<R = Record<string, unknown>>(
+  ex: Executor,
+  step: Omit<LockStep, 'transactional'>,
+  opts: LockOptions,
+  statements: readonly string[],
+): Promise<{ value: R[]; attempts: number }> {
+  const script = [...stepPrelude(step, lockTimeoutOf(opts)), ...statements];
+  return retryOnLockTimeout(ex, step, opts, () => ex.transactionScript<R>(script));
+}
+
+/** What a step is, for its lock handling and its report. */
+interface LockStep {
+  what: string;
+  relation: QualifiedName;
+  transactional?: boolean;
+  /**
+   * Take this table in ACCESS EXCLUSIVE mode first (waiting up to lock_timeout), then
+   * run the step with a short lock_timeout ({@link HELD_STEP_LOCK_TIMEOUT_MS}): the
+   * application queues behind the step at this table only, and once it holds the
+   * table the step cannot keep it waiting for a second lock_timeout on another one.
+   */
+  holdFirst?: QualifiedName;
+}
+
+/** The statements a transactional step begins with: its lock_timeout, and the table it holds first. */
+function stepPrelude(step: Pick<LockStep, 'holdFirst'>, timeout: number): string[] {
+  const prelude = [`SET LOCAL lock_timeout = ${timeout}`];
+  if (step.holdFirst) prelude.push(lockExclusiveSql(step.holdFirst), `SET LOCAL lock_timeout = ${Math.min(timeout, HELD_STEP_LOCK_TIMEOUT_MS)}`);
+  return prelude;
+}
+
+/** Runs `attempt` until it does not fail on a lock (lock_timeout, deadlock), sleeping {@link backoffDelay} after each that does. */
+async function retryOnLockTimeout<T>(ex: Executor, step: LockStep, opts: LockOptions, attempt: () => Promise<T>): Promise<{ value: T; attempts: number }> {
+  const timeout = lockTimeoutOf(opts);
+  const attempts = Math.max(1, opts.attempts ?? 6);
+  for (let n = 1; ; n++) {
+    try {
+      return { value: await attempt(), attempts: n };
     } catch (e) {
       const state = sqlState(e);
       if (state !== PG_ERRORS.lockNotAvailable && state !== PG_ERRORS.deadlockDetected) throw e;
-      const holders = attempt >= attempts ? await lockHolders(ex, step.relation) : [];
+      const holders = n >= attempts ? await lockHolders(ex, step.relation) : [];
       // After every timed-out attempt, the last one too: the application queued behind
       // it, and the quiet time that follows keeps its share of the time within bounds
       // whatever the caller does next (the next step may take the same lock).
-      await sleep(backoffDelay(attempt, opts));
-      if (attempt >= attempts) throw new LockTimeoutError(step.what, attempt, timeout, holders);
+      await sleep(backoffDelay(n, opts));
+      if (n >= attempts) throw new LockTimeoutError(step.what, n, timeout, holders);
     }
   }
 }

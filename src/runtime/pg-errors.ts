@@ -6,6 +6,8 @@ export const PG_ERRORS = {
   /** lock_timeout ran out (or NOWAIT found the lock taken): retry later. */
   lockNotAvailable: '55P03',
   deadlockDetected: '40P01',
+  /** A CHECK or partition constraint refused a row (e.g. a default partition holding rows of a new partition's range). */
+  checkViolation: '23514',
   /** A statement in a transaction that already failed. */
   inFailedTransaction: '25P02',
   /** The password was wrong: the CLI cannot connect. */

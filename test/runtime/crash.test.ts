@@ -62,7 +62,7 @@ async function insertRows(table: string, d: Date, n: number, firstId: number): P
 describe('a maintainer that crashes while creating a partition', () => {
   const policy: MaintenancePolicyInput = { interval: '1 day', premake: 1 };
 
-  it('inside the attach step (rows moved, ATTACH not yet sent): it rolls back whole, every row stays visible through the parent; plan resumes, apply converges', async () => {
+  it('killed inside the attach step (its rows being copied, the DELETE and ATTACH not yet run): it rolls back whole, every row stays visible through the parent; plan resumes, apply converges', async () => {
     const name = 'crash_move';
     const t = eventsTable(name, policy);
     await createOn(db.sql, t, EVENTS_COLUMNS);
@@ -74,16 +74,42 @@ describe('a maintainer that crashes while creating a partition', () => {
     expect(before).toHaveLength(72);
     expect(await count(`${name}_default`)).toBe(72);
 
-    const run = await runChild({ table: name, policy, withDefault: true, crash: 'before-attach' }).done;
-    expect(run.code, run.stdout + run.stderr).toBe(CRASHED);
-    expect(run.stdout).toContain(`crashing before: ALTER TABLE "public"."${name}" ATTACH PARTITION`);
+    // The attach step is one message (LOCK, copy, DELETE, ATTACH, COMMIT). A stored
+    // generated column whose function sleeps for the child's connection holds the copy
+    // (the new table computes it for each row copied in) half-way, for the kill.
+    await db.sql.unsafe(`create function crash_move_slow(bigint) returns bigint language plpgsql immutable as $$
+      begin if current_setting('application_name') = '${CHILD_APPLICATION_NAME}' then perform pg_sleep(60); end if; return $1; end $$`);
+    await db.sql.unsafe(`alter table "${name}" add column slow bigint generated always as (crash_move_slow(id)) stored`);
+    const child = runChild({ table: name, policy, withDefault: true, crash: 'none' });
+    let pid = 0;
+    await waitUntil(
+      'the attach step to sleep in its copy',
+      async () => {
+        const [r] = await db.sql<{ pid: number }[]>`select pid from pg_stat_activity
+          where application_name = ${CHILD_APPLICATION_NAME} and datname = current_database() and wait_event = 'PgSleep'`; // (its query text, cut at track_activity_query_size, may not reach the ATTACH)
+        pid = r?.pid ?? 0;
+        return pid !== 0;
+      },
+      20_000,
+    );
+    const [k] = await db.sql<{ ok: boolean }[]>`select pg_terminate_backend(${pid}::int) as ok`;
+    expect(k!.ok).toBe(true);
+    const run = await child.done;
+    // However the child ended, nothing of its was done.
+    expect(run.signal, run.stdout + run.stderr).toBeNull();
+    expect(run.stdout).not.toContain('"done"');
     await childBackendsGone();
+    // the tables the child made beside the parent have the column too: CASCADE drops it there
+    await db.sql.unsafe(`alter table "${name}" drop column slow; drop function crash_move_slow(bigint) cascade`);
 
-    // The move was in the attach's transaction: nothing of it stayed. The new table is
-    // built (its own committed step), empty and unattached; every row is where it was.
+    // The copy was in the attach's transaction: nothing of it stayed. The new tables are
+    // built (their own committed step), empty and unattached; every row is where it was.
     const today = dayName(name, NOW);
+    const tomorrow = dayName(name, addDays(NOW, 1));
     expect(await isAttached(today)).toBe(false);
+    expect(await isAttached(tomorrow)).toBe(false);
     expect(await count(today)).toBe(0);
+    expect(await count(tomorrow)).toBe(0);
     expect(await count(`${name}_default`)).toBe(72);
     expect(await idsOf(name)).toEqual(before);
 
@@ -91,14 +117,14 @@ describe('a maintainer that crashes while creating a partition', () => {
     const ops = p.tables[0]!.ops;
     expect(ops.map((o) => (o.kind === 'create' ? [o.partition.name, o.resume, o.defaultRows, o.parkedRows] : [o.kind]))).toEqual([
       [today, true, 50, 0],
-      [dayName(name, addDays(NOW, 1)), false, 13, 0],
+      [tomorrow, true, 13, 0],
     ]);
     expect(p.tables[0]!.problems.map((x) => x.code)).not.toContain('rows-unattached');
 
     const r = await apply(db.sql, p);
     expect(r.results.map((x) => [x.status, x.method, x.movedRows])).toEqual([
       ['done', `resumed, attached in one step holding the table, 50 row(s) moved out of ${name}_default`, 50],
-      ['done', `created, attached in one step holding the table, 13 row(s) moved out of ${name}_default`, 13],
+      ['done', `resumed, attached in one step holding the table, 13 row(s) moved out of ${name}_default`, 13],
     ]);
     expect(await idsOf(name)).toEqual(before); // every row once: none lost, none duplicated
     expect(await misplacedRows(name, [DAY0, addDays(DAY0, 1)])).toEqual([]);
@@ -143,7 +169,7 @@ describe('a maintainer that crashes while creating a partition', () => {
     expect(after.tables[0]!.problems.map((x) => x.code)).toEqual(['default-has-rows']);
   });
 
-  it('right after the CREATE step (before any row is moved or the ATTACH): plan resumes it, apply converges', async () => {
+  it('right after the step that makes the new table beside the parent (before any row is moved or the ATTACH): plan resumes it, apply converges', async () => {
     const name = 'crash_create';
     const t = eventsTable(name, policy);
     await createOn(db.sql, t, EVENTS_COLUMNS);
@@ -156,16 +182,21 @@ describe('a maintainer that crashes while creating a partition', () => {
     expect(run.stdout).toMatch(/crashing before: BEGIN/);
     await childBackendsGone();
 
+    // Today's table, into which rows are to move, was made beside the parent (empty,
+    // unattached, its bound as a CHECK); tomorrow's, with no rows to move, is made in
+    // place by its own step holding the parent, which never began.
     const today = dayName(name, NOW);
+    const tomorrow = dayName(name, addDays(NOW, 1));
     expect(await isAttached(today)).toBe(false);
     expect(await count(today)).toBe(0);
     expect(await constraintsOf(today)).toEqual(['drizzle_partitions_bound']);
+    expect((await db.sql`select to_regclass(${tomorrow}) as t`)[0]!.t).toBeNull();
     expect(await count(`${name}_default`)).toBe(35);
 
     const p = await plan(db.sql, [t], { now: NOW });
     expect(p.tables[0]!.ops.map((o) => (o.kind === 'create' ? [o.partition.name, o.resume, o.defaultRows] : [o.kind]))).toEqual([
       [today, true, 30],
-      [dayName(name, addDays(NOW, 1)), false, 0],
+      [tomorrow, false, 0],
     ]);
     const r = await apply(db.sql, p);
     expect(r.results.map((x) => [x.status, x.method, x.movedRows])).toEqual([
@@ -178,6 +209,7 @@ describe('a maintainer that crashes while creating a partition', () => {
     expect(await isAttached(today)).toBe(true);
     // Attached like any partition: the bound CHECK is gone, the parent's primary key is built on it.
     expect(await constraintsOf(today)).toEqual([`${today}_pkey`]);
+    expect(await constraintsOf(tomorrow)).toEqual([`${tomorrow}_pkey`]);
     expect((await plan(db.sql, [t], { now: NOW })).tables[0]!.ops).toEqual([]);
   });
 });

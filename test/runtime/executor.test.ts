@@ -143,6 +143,41 @@ forEachDriver(
       });
     });
 
+    it('runs a list of statements as one transaction in one message: the rows of those that return rows, all or nothing', async () => {
+      const table = t('script');
+      await withExecutor(get().db, async (ex) => {
+        await ex.query(`create table ${table} (id int primary key, note text)`);
+        const rows = await ex.transactionScript<{ n: number }>([
+          `SET LOCAL lock_timeout = 1234`,
+          `insert into ${table} values (1, 'semi; colon')`,
+          `with i as (insert into ${table} values (2, null), (3, null) returning 1) select count(*)::int as n from i;`,
+          `select current_setting('lock_timeout') as n`,
+          `delete from ${table} where id = 3`,
+        ]);
+        expect(rows).toEqual([{ n: 2 }, { n: '1234ms' }]);
+        // SET LOCAL ended with it: the transaction committed and is over.
+        const [after] = await ex.query<{ lt: string }>(`select current_setting('lock_timeout') as lt`);
+        expect(after!.lt).toBe('0');
+        expect(await ex.query(`select id, note from ${table} order by id`)).toEqual([
+          { id: 1, note: 'semi; colon' },
+          { id: 2, note: null },
+        ]);
+
+        // A failing statement: the ones before it are rolled back, those after it never run,
+        // and the session is usable, outside any transaction, afterwards.
+        const failed = ex.transactionScript([`insert into ${table} values (4, null)`, `insert into ${table} values (1, null)`, `insert into ${table} values (5, null)`]);
+        expect(await codeOf(failed)).toBe('23505');
+        expect(await ex.query(`select id from ${table} order by id`)).toEqual([{ id: 1 }, { id: 2 }]);
+        await ex.transaction((tx) => tx.query(`insert into ${table} values (6, null)`));
+
+        // Not inside a transaction.
+        await ex.transaction(async (tx) => {
+          expect(await codeOf(tx.transactionScript(['select 1']))).toBe('TRANSACTION_NESTED');
+        });
+      });
+      expect(await get().direct(`select id from ${table} order by id`)).toEqual([{ id: 1 }, { id: 2 }, { id: 6 }]);
+    });
+
     it('keeps session settings on its one connection and puts them back on release', async () => {
       let pid = 0;
       await withExecutor(get().db, async (ex) => {
@@ -253,6 +288,7 @@ forEachDriver(
       });
       expect(await codeOf(kept!.query('select 1'))).toBe('EXECUTOR_RELEASED');
       expect(await codeOf(kept!.transaction(async () => 1))).toBe('EXECUTOR_RELEASED');
+      expect(await codeOf(kept!.transactionScript(['select 1']))).toBe('EXECUTOR_RELEASED');
     });
   },
   { database },

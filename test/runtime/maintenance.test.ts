@@ -153,7 +153,8 @@ describe('time-range maintenance', () => {
     const p = await plan(db.sql, [t], { now: new Date('2026-05-20T00:00:00Z') });
     const r = await apply(db.sql, p);
     expect(r.results[0]).toMatchObject({ status: 'failed', code: 'ROWS_REFERENCED' });
-    expect(r.results[0]!.reason).toContain('2 row(s) of ev_fk_p20260501 in default partition ev_fk_default cannot move: foreign key ev_fk_refs_event_id_event_at_fkey of table ev_fk_refs (ON DELETE CASCADE)');
+    expect(r.results[0]!.reason).toContain('rows of ev_fk_p20260501 in default partition ev_fk_default cannot move');
+    expect(r.results[0]!.reason).toContain('foreign key ev_fk_refs_event_id_event_at_fkey of table ev_fk_refs (ON DELETE CASCADE) would act on the rows that reference them');
     expect(await db.sql`select id from ev_fk_refs`).toEqual([{ id: 10 }]);
     expect(await db.sql`select tableoid::regclass::text as t, count(*)::int as n from ev_fk group by 1`).toEqual([{ t: 'ev_fk_default', n: 2 }]);
 
@@ -162,7 +163,7 @@ describe('time-range maintenance', () => {
     await db.sql`alter table ev_fk_refs add foreign key (event_id, event_at) references ev_fk (id, at)`;
     const again = await apply(db.sql, await plan(db.sql, [t], { now: new Date('2026-05-20T00:00:00Z') }));
     expect(again.results[0]).toMatchObject({ status: 'failed', code: 'ROWS_REFERENCED' });
-    expect(again.results[0]!.reason).toContain('a foreign key references them');
+    expect(again.results[0]!.reason).toMatch(/cannot move: .*violates foreign key constraint/);
     await db.sql`delete from ev_fk_refs`;
     const done = await apply(db.sql, await plan(db.sql, [t], { now: new Date('2026-05-20T00:00:00Z') }));
     expect(done.results[0]).toMatchObject({ status: 'done', movedRows: 2 });
@@ -186,6 +187,45 @@ describe('time-range maintenance', () => {
       { tgname: 'b_always', tgenabled: 'A' },
       { tgname: 'c_off', tgenabled: 'D' },
     ]);
+  });
+
+  it('beside a default partition, a partition with no rows to move is made in the one step that holds the parent; rows that reached the default since the plan make that step give way to a table made beside the parent and a move, losing none', async () => {
+    const t = eventsTable('ev_inplace', { interval: '1 day', premake: 2 });
+    await createOn(db.sql, t, EVENTS_COLUMNS);
+    const now = new Date('2026-05-20T12:00:00Z');
+    const p = await plan(db.sql, [t], { now });
+    expect(p.tables[0]!.ops.map((o) => (o.kind === 'create' ? [o.partition.name, o.defaultRows] : [o.kind]))).toEqual([
+      ['ev_inplace_p20260520', 0],
+      ['ev_inplace_p20260521', 0],
+      ['ev_inplace_p20260522', 0],
+    ]);
+    // After the plan, rows for the second day reach the default partition.
+    await db.sql`insert into ev_inplace (id, at) select g, timestamptz '2026-05-21 00:00Z' + g * interval '1 minute' from generate_series(1, 17) g`;
+    const events: ProgressEvent[] = [];
+    const r = await apply(db.sql, p, { onProgress: (e) => events.push(e) });
+    expect(r.results.map((x) => [x.op.partition.name, x.status, x.method, x.movedRows])).toEqual([
+      ['ev_inplace_p20260520', 'done', 'created, attached in one step holding the table', 0],
+      ['ev_inplace_p20260521', 'done', 'created, attached in one step holding the table, 17 row(s) moved out of ev_inplace_default', 17],
+      ['ev_inplace_p20260522', 'done', 'created, attached in one step holding the table', 0],
+    ]);
+    expect(events.filter((e) => e.op.partition.name === 'ev_inplace_p20260521').map((e) => [e.phase, e.movedRows])).toEqual([
+      ['create', undefined],
+      ['attach', undefined],
+      ['create', undefined],
+      ['attach', undefined],
+      ['attached', 17],
+    ]);
+    const counts = await db.sql<{ t: string; n: number }[]>`select tableoid::regclass::text as t, count(*)::int as n from ev_inplace group by 1 order by 1`;
+    expect(counts).toEqual([{ t: 'ev_inplace_p20260521', n: 17 }]);
+    // Made like any partition of ours: marked, no CHECK left, the parent's primary key built on it.
+    const parts = await db.sql<{ name: string; comment: string | null; cons: string[] }[]>`
+      select c.relname as name, obj_description(c.oid, 'pg_class') as comment,
+        array(select conname::text from pg_constraint where conrelid = c.oid and contype <> 'n' order by 1) as cons
+      from pg_inherits i join pg_class c on c.oid = i.inhrelid where i.inhparent = 'ev_inplace'::regclass and c.relname <> 'ev_inplace_default' order by 1`;
+    expect(parts.map((x) => [x.name, x.comment?.startsWith('drizzle-partitions:managed '), x.cons])).toEqual(
+      ['ev_inplace_p20260520', 'ev_inplace_p20260521', 'ev_inplace_p20260522'].map((n) => [n, true, [`${n}_pkey`]]),
+    );
+    expect((await plan(db.sql, [t], { now })).tables[0]!.ops).toEqual([]);
   });
 
   it('a step past the step limits needs a window: plan says why, apply leaves it (NEEDS_WINDOW) unless window: true', async () => {

@@ -6,9 +6,8 @@
  *   node --import tsx test/support/crash-child.ts <json args>
  *
  * args: { url, table, policy, withDefault, now, lockTimeoutMs, allowDestructive, crash }
- *   crash 'before-attach': inside the attach step's transaction, after its rows moved, before the ATTACH is sent
  *   crash 'before-drop': a retirement whose detach is done, before its DROP TABLE is sent
- *   crash 'after-create': on the first statement after the CREATE step committed (before any move or ATTACH)
+ *   crash 'after-create': on the first statement after the step that makes the new tables committed (before any move or ATTACH)
  *   crash 'none': runs to the end (the test kills its backend instead)
  * Prints APPLYING when apply() begins. Exits CRASHED (42) when it crashed as asked, 0 when apply
  * returned (results printed as JSON).
@@ -27,23 +26,18 @@ interface Args {
   now: string;
   lockTimeoutMs?: number;
   allowDestructive?: boolean;
-  crash: 'before-attach' | 'after-create' | 'before-drop' | 'none';
+  crash: 'after-create' | 'before-drop' | 'none';
 }
 
 async function main(): Promise<void> {
   const args = JSON.parse(process.argv[2]!) as Args;
-  // Statements the maintenance connection sends, in order: BEGIN, SET LOCAL lock_timeout,
-  // CREATE TABLE, ADD CONSTRAINT, COMMENT ON TABLE, COMMIT, then the next step's BEGIN.
-  let sawComment = false;
+  // The step that makes the new tables is one message, `BEGIN; SET LOCAL ...; CREATE
+  // TABLE ...; COMMENT ON TABLE ...; ... COMMIT;`; the next message (the first attach
+  // step, `BEGIN; ...`) is built once it has committed.
   let createCommitted = false;
   const debug = (_c: number, text: string) => {
     if (args.crash === 'before-drop' && text.startsWith('DROP TABLE')) {
       // the partition is detached (and marked retiring), not yet marked retired nor dropped
-      console.log(`crashing before: ${text.slice(0, 60)}`);
-      process.exit(CRASHED);
-    }
-    if (args.crash === 'before-attach' && text.includes('ATTACH PARTITION')) {
-      // inside the attach step's transaction: the rows have moved, the ATTACH is not sent
       console.log(`crashing before: ${text.slice(0, 60)}`);
       process.exit(CRASHED);
     }
@@ -52,8 +46,7 @@ async function main(): Promise<void> {
       console.log(`crashing before: ${text.slice(0, 60)}`);
       process.exit(CRASHED);
     }
-    if (text.startsWith('COMMENT ON TABLE')) sawComment = true;
-    else if (sawComment && text === 'COMMIT') createCommitted = true;
+    if (text.includes('\nCOMMENT ON TABLE') && text.endsWith('\nCOMMIT;')) createCommitted = true;
   };
   const database = databaseFromUrl(args.url);
   const sql = postgres(args.url, { ...(database ? { database } : {}), max: 2, onnotice: () => {}, connection: { application_name: CHILD_APPLICATION_NAME }, debug });
