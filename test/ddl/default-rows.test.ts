@@ -216,10 +216,13 @@ describe('moving rows out of the default partition is not the application deleti
       { id: 2, part: 'fk_events_p20260201' },
       { id: 3, part: 'fk_events_default' },
     ]);
-    expect(await db.sql`SELECT * FROM fk_audit`).toEqual([]);
+    // PostgreSQL 13-14 mark the partitions' copies of the parent's triggers internal, which only a
+    // superuser may switch off: there they fire for the move (README); from 15 they do not.
+    if (db.serverMajor >= 15) expect(await db.sql`SELECT * FROM fk_audit`).toEqual([]);
+    else expect((await db.sql`SELECT * FROM fk_audit`).length).toBeGreaterThan(0);
     const modes = await db.sql<{ rel: string; tgname: string; tgenabled: string }[]>`
       SELECT tgrelid::regclass::text AS rel, tgname, tgenabled::text FROM pg_trigger
-      WHERE tgrelid IN ('fk_events_default'::regclass, 'fk_events_p20260201'::regclass) AND NOT tgisinternal ORDER BY 1, 2`;
+      WHERE tgrelid IN ('fk_events_default'::regclass, 'fk_events_p20260201'::regclass) AND (NOT tgisinternal OR tgparentid <> 0) AND tgconstraint = 0 ORDER BY 1, 2`;
     expect(modes).toEqual([
       { rel: 'fk_events_default', tgname: 'a_audit', tgenabled: 'O' },
       { rel: 'fk_events_default', tgname: 'b_always', tgenabled: 'A' },
@@ -229,6 +232,7 @@ describe('moving rows out of the default partition is not the application deleti
       { rel: 'fk_events_p20260201', tgname: 'c_off', tgenabled: 'O' },
     ]);
     // and they fire again for the application
+    await db.sql`DELETE FROM fk_audit`;
     await db.sql`INSERT INTO fk_events VALUES (4, '2026-02-10')`;
     expect(await db.sql`SELECT op FROM fk_audit ORDER BY op`).toEqual([{ op: 'INSERT:a_audit' }, { op: 'INSERT:b_always' }, { op: 'INSERT:c_off' }]);
   });

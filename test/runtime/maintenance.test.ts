@@ -181,8 +181,11 @@ describe('time-range maintenance', () => {
     await db.sql`delete from ev_trg_audit`;
     const r = await apply(db.sql, await plan(db.sql, [t], { now: new Date('2026-05-20T00:00:00Z') }));
     expect(r.results[0]).toMatchObject({ status: 'done', movedRows: 2 });
-    expect(await db.sql`select * from ev_trg_audit`).toEqual([]);
-    expect(await db.sql`select tgname, tgenabled::text from pg_trigger where tgrelid = 'ev_trg_default'::regclass and not tgisinternal order by 1`).toEqual([
+    // PostgreSQL 13-14 mark the partitions' copies of the parent's triggers internal, which only a
+    // superuser may switch off: there they fire for the move (README); from 15 they do not.
+    if (db.serverMajor >= 15) expect(await db.sql`select * from ev_trg_audit`).toEqual([]);
+    else expect((await db.sql`select * from ev_trg_audit`).length).toBeGreaterThan(0);
+    expect(await db.sql`select tgname, tgenabled::text from pg_trigger where tgrelid = 'ev_trg_default'::regclass and (not tgisinternal or tgparentid <> 0) and tgconstraint = 0 order by 1`).toEqual([
       { tgname: 'a_audit', tgenabled: 'O' },
       { tgname: 'b_always', tgenabled: 'A' },
       { tgname: 'c_off', tgenabled: 'D' },
