@@ -305,7 +305,7 @@ async function applyCreates(ex: Executor, ops: readonly CreateOp[], opts: ApplyO
   const results: OpResult[] = new Array(ops.length);
   let started = Date.now();
   let fence = false;
-  const todo: { i: number; op: CreateOp }[] = [];
+  const toMake: { i: number; op: CreateOp }[] = [];
   try {
     const states = await partitionStates(ex, ops[0]!.table, ops.map((op) => op.partition));
     for (const [i, op] of ops.entries()) {
@@ -313,17 +313,17 @@ async function applyCreates(ex: Executor, ops: readonly CreateOp[], opts: ApplyO
       if ('skip' in current) results[i] = { op, status: 'skipped', reason: current.skip, attempts: 0, ms: 0 };
       else if (current.needsWindow && !opts.window) {
         results[i] = { op, status: 'skipped', attempts: 0, code: 'NEEDS_WINDOW', ms: 0, reason: `${op.partition.name} needs a maintenance window: ${current.needsWindow}; run apply with window: true (--window) when the application can wait for it` };
-      } else todo.push({ i, op: current });
+      } else toMake.push({ i, op: current });
     }
     // plan() reports a fence left on the default (fence-left); ensurePartitions does not look.
-    const dflt = todo.find((x) => x.op.default)?.op.default;
+    const dflt = toMake.find((x) => x.op.default)?.op.default;
     if (dflt) fence = await hasConstraint(ex, dflt, FENCE_CONSTRAINT);
   } catch (e) {
     return ops.map((op) => failed(op, e, Date.now() - started));
   }
-  const shared = (Date.now() - started) / Math.max(1, todo.length);
-  for (let k = 0; k < todo.length; k += CREATE_BATCH) {
-    const chunk = todo.slice(k, k + CREATE_BATCH);
+  const shared = (Date.now() - started) / Math.max(1, toMake.length);
+  for (let k = 0; k < toMake.length; k += CREATE_BATCH) {
+    const chunk = toMake.slice(k, k + CREATE_BATCH);
     const fresh = chunk.filter((x) => !x.op.resume && !inPlace(x.op)).map((x) => x.op);
     started = Date.now();
     const created = await createTables(ex, fresh, opts);
@@ -348,7 +348,7 @@ async function applyCreates(ex: Executor, ops: readonly CreateOp[], opts: ApplyO
   }
   // What apply() reports done is on disk when it returns (see NO_FLUSH_WAIT); a failure
   // here leaves it to the server's WAL writer, a fraction of a second later.
-  if (todo.length > 0) await ex.query(FLUSH).catch(() => undefined);
+  if (toMake.length > 0) await ex.query(FLUSH).catch(() => undefined);
   return results;
 }
 
