@@ -545,15 +545,16 @@ class PinnedExecutor implements Executor {
     return rows as R[];
   }
 
+  /** Refuses a transaction inside the one this connection already has. */
+  #refuseNested(what: string): void {
+    if (this.#inTransaction || this.openTransaction()) {
+      throw new RuntimeError('TRANSACTION_NESTED', `${what}() was called inside a transaction on the same connection`, 'run the statements in the transaction you already have');
+    }
+  }
+
   async transaction<T>(fn: (ex: Executor) => Promise<T>): Promise<T> {
     this.#usable();
-    if (this.#inTransaction || this.openTransaction()) {
-      throw new RuntimeError(
-        'TRANSACTION_NESTED',
-        'transaction() was called inside a transaction on the same connection',
-        'run the statements in the transaction you already have',
-      );
-    }
+    this.#refuseNested('transaction');
     this.#inTransaction = true;
     try {
       return this.#pinned.nativeTransaction ? await this.#nativeTransaction(this.#pinned.nativeTransaction, fn) : await this.#blockTransaction(fn);
@@ -564,13 +565,7 @@ class PinnedExecutor implements Executor {
 
   async transactionScript<R = Record<string, unknown>>(statements: readonly string[]): Promise<R[]> {
     this.#usable();
-    if (this.#inTransaction || this.openTransaction()) {
-      throw new RuntimeError(
-        'TRANSACTION_NESTED',
-        'transactionScript() was called inside a transaction on the same connection',
-        'run the statements in the transaction you already have',
-      );
-    }
+    this.#refuseNested('transactionScript');
     const body = statements.map((x) => x.trim().replace(/;$/, '') + ';').join('\n');
     this.#inTransaction = true;
     try {

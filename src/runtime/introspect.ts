@@ -374,15 +374,7 @@ export function resolveTarget(table: PgTable | QualifiedName): { table: Qualifie
 
 /** Where a partition stands now: attached to `table`, detach-pending, marked as ours. */
 export async function partitionState(ex: Executor, table: QualifiedName, partition: QualifiedName): Promise<{ exists: boolean; attached: boolean; pending: boolean; managed: boolean }> {
-  // inhdetachpending exists from PostgreSQL 14: read through to_jsonb so older servers answer false.
-  const [row] = await ex.query<{ attached: boolean; pending: boolean; comment: string | null }>(
-    `select coalesce(i.inhparent = to_regclass($2)::oid, false) as attached, coalesce((to_jsonb(i) ->> 'inhdetachpending')::boolean, false) as pending,
-       obj_description(c.oid, 'pg_class') as comment
-     from pg_class c left join pg_inherits i on i.inhrelid = c.oid where c.oid = to_regclass($1)`,
-    [quoteQualified(partition), quoteQualified(table)],
-  );
-  if (!row) return { exists: false, attached: false, pending: false, managed: false };
-  return { exists: true, attached: row.attached, pending: row.pending, managed: isManaged(row.comment) };
+  return (await partitionStates(ex, table, [partition]))[0]!;
 }
 
 /**
