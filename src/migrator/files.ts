@@ -18,6 +18,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { MigratorError } from '../errors.js';
+import { JOURNAL_FILE } from '../migrations/layout-journal.js';
 import { BREAKPOINT } from '../migrations/sql-file.js';
 
 
@@ -88,7 +89,7 @@ export function readMigrationFolder(folder: string): MigrationFolder {
   if (!statSync(folder, { throwIfNoEntry: false })?.isDirectory()) {
     throw new MigratorError('MIGRATIONS_NOT_FOUND', `migrations folder ${folder} does not exist`, 'pass the folder drizzle-kit generates into (the config\'s "out", default ./drizzle)');
   }
-  const journalPath = join(folder, 'meta', '_journal.json');
+  const journalPath = join(folder, JOURNAL_FILE);
   if (existsSync(journalPath)) {
     let entries: unknown;
     try {
