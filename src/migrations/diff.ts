@@ -22,6 +22,7 @@ import { boundRowsPredicate, setSchemaSql } from '../ddl/maintenance-sql.js';
 import type { QualifiedName } from '../sql/quote.js';
 import type { DeclaredPartition, PartitionBound, PartitionLevel, Partitioning } from '../schema/resolved.js';
 import { PostprocessError } from '../errors.js';
+import { outsideTransactionMoves } from './outside-transaction-moves.js';
 import type { CreateTableEdit, FileTables, TextReplacement } from './sql-file.js';
 import { isDefaultClause, readRecordedBound, recordedBoundIs, renameColumnInState, sameClause, tableKey, type PartitionState, type TableState } from './state.js';
 
@@ -43,6 +44,8 @@ export interface DiffInput {
   /** Tables drizzle-kit knew before this migration (its previous snapshot), when known. */
   tablesBefore: ReadonlySet<string> | undefined;
   opts: RenderOptions;
+  /** `schema.index` keys of the indexes declared `.concurrently()` before this migration (none when unknown). */
+  concurrentBefore?: ReadonlySet<string>;
   /**
    * The file already holds its partitioned DDL (a rerun after an interrupted
    * write, or a migration the user froze): work out the state only.
@@ -307,26 +310,8 @@ export function diffMigration(input: DiffInput): DiffResult {
       throw new PostprocessError('CONVERT_TO_PLAIN', migration, `table "${key}" was created partitioned, but the schema no longer declares it partitioned and this migration does not drop it`, 'declare it with pgPartitionedTable()/partitioned() again; turning a partitioned table into a plain one needs a rebuild');
     }
   }
-  // CREATE INDEX CONCURRENTLY cannot run in drizzle's migration transaction, nor on a
-  // partitioned table at all: on a table this migration creates (empty), the index is
-  // built plainly where it stands; on an existing table it moves to a migration of its
-  // own that runs outside a transaction (drizzle-partitions migrate builds it there,
-  // partition by partition on a partitioned table).
-  const replacements: TextReplacement[] = [];
-  const deferred: string[] = [];
-  const createdInFile = new Set(file.created.map((c) => k(c.table)));
-  for (const ix of file.concurrentIndexes) {
-    const head = ix.statement.slice(0, ix.afterKeyword - ix.start);
-    const rest = ix.statement.slice(ix.afterKeyword - ix.start);
-    if (createdInFile.has(k(ix.table))) {
-      replacements.push({ start: ix.start, end: ix.end, text: `${head.replace(/ CONCURRENTLY $/, ' ')}${rest}` });
-      notes.push(`index on ${k(ix.table)} built without CONCURRENTLY: the table is created by this migration, so it is empty`);
-    } else {
-      deferred.push(/^IF NOT EXISTS /i.test(rest) ? ix.statement : `${head}IF NOT EXISTS ${rest}`);
-      replacements.push({ start: ix.start, end: ix.end, text: `/* drizzle-partitions: moved to a migration that runs outside a transaction: ${ix.statement.replace(/\*\//g, '* /')} */` });
-      notes.push(`CREATE INDEX CONCURRENTLY on ${k(ix.table)} moved to a migration of its own, run outside a transaction by drizzle-partitions migrate`);
-    }
-  }
+  const { replacements, deferred, notes: moveNotes } = outsideTransactionMoves(file, input.concurrentBefore ?? new Set());
+  notes.push(...moveNotes);
   notes.push(...ops.notes);
   if (input.recordOnly) return { edits: [], replacements: [], deferred: [], trailing: [], guards: [], next, notes };
   return { edits, replacements, deferred, trailing: [...ops.moves, ...ops.renames, ...ops.detaches, ...ops.creates], guards, next, notes };

@@ -48,6 +48,8 @@ export interface PlanInput {
   tables: readonly Partitioning[];
   /** drizzle's `casing` and friends, as in the drizzle config. */
   render?: RenderOptions;
+  /** `schema.index` keys of the schema's `.concurrently()` indexes (recorded in the state). */
+  concurrentIndexes?: readonly string[];
   /** drizzle-kit's `breakpoints` setting (default true). */
   breakpoints?: boolean;
   /** Name of a migration written for partition-only changes (default `partitions`). */
@@ -55,7 +57,7 @@ export interface PlanInput {
   now?: Date;
 }
 
-const EMPTY_FILE: FileTables = { created: [], dropped: [], renamed: [], moved: [], renamedColumns: [], concurrentIndexes: [] };
+const EMPTY_FILE: FileTables = fileTables('');
 
 function readState(path: string): MigrationState {
   const parsed = parseState(readFileSync(path, 'utf8'));
@@ -97,7 +99,12 @@ export function planPostprocess(input: PlanInput): PostprocessPlan {
       break;
     }
   }
-  let state = last >= 0 ? toMap(readState(migrations[last]!.statePath).tables) : new Map<string, TableState>();
+  const lastState = last >= 0 ? readState(migrations[last]!.statePath) : undefined;
+  let state = toMap(lastState?.tables ?? []);
+  // which indexes were declared .concurrently() before the next migration
+  let concurrentBefore = new Set(lastState?.concurrentIndexes ?? []);
+  const extras = { concurrentIndexes: input.concurrentIndexes };
+  const recorded = (tables: Iterable<TableState>) => serializeState(migrationState(tables, extras));
 
   const deferred: string[] = [];
   const count = migrations.length; // planning a new migration adds to the layout's list
@@ -108,12 +115,12 @@ export function planPostprocess(input: PlanInput): PostprocessPlan {
     if (layout.isCustom(i) && !isProcessed(text)) {
       // drizzle's schema did not change: a custom migration, the user's to write.
       report.push({ id: m.id, action: 'recorded', notes: ['custom migration: left as written'] });
-      writes.push({ path: m.statePath, content: serializeState(migrationState(state.values())) });
+      writes.push({ path: m.statePath, content: recorded(state.values()) });
       continue;
     }
     const frozen = isFrozen(text);
     const recordOnly = frozen || isProcessed(text);
-    const diff = diffMigration({ migration: m.id, prev: state, current, file: fileTables(text), tablesBefore: layout.tablesBefore(i), opts: render, recordOnly });
+    const diff = diffMigration({ migration: m.id, prev: state, current, file: fileTables(text), tablesBefore: layout.tablesBefore(i), opts: render, recordOnly, concurrentBefore });
     if (frozen) {
       if (diff.notes.length > 0) warnings.push(`${m.id} is frozen and was not rewritten; its state assumes it already does: ${diff.notes.join('; ')}`);
       report.push({ id: m.id, action: 'frozen', notes: diff.notes });
@@ -124,8 +131,9 @@ export function planPostprocess(input: PlanInput): PostprocessPlan {
       report.push({ id: m.id, action: 'recorded', notes: diff.notes });
     }
     state = diff.next;
+    concurrentBefore = new Set(input.concurrentIndexes ?? []);
     deferred.push(...diff.deferred);
-    writes.push({ path: m.statePath, content: serializeState(migrationState(state.values())) });
+    writes.push({ path: m.statePath, content: recorded(state.values()) });
   }
 
   // Concurrent indexes on existing tables: a migration of their own, run outside a
@@ -134,7 +142,7 @@ export function planPostprocess(input: PlanInput): PostprocessPlan {
   if (deferred.length > 0) {
     const sql = noTransactionMigration(deferred, breakpoints);
     const { migration, writes: files } = layout.planNewMigration(input.name ? `${input.name}_concurrently` : 'concurrent_indexes', sql, input.now ?? new Date());
-    writes.unshift(...files, { path: migration.statePath, content: serializeState(migrationState(state.values())) });
+    writes.unshift(...files, { path: migration.statePath, content: recorded(state.values()) });
     report.push({ id: migration.id, action: 'created', notes: deferred.map((d) => `outside a transaction: ${d}`) });
   }
 
@@ -147,7 +155,7 @@ export function planPostprocess(input: PlanInput): PostprocessPlan {
     if (diff.trailing.length > 0) {
       const sql = editMigration('', [], diff.trailing, breakpoints);
       const { migration, writes: files } = layout.planNewMigration(input.name ?? 'partitions', sql, input.now ?? new Date(), { before: state, after: diff.next });
-      writes.push(...files, { path: migration.statePath, content: serializeState(migrationState(diff.next.values())) });
+      writes.push(...files, { path: migration.statePath, content: recorded(diff.next.values()) });
       report.push({ id: migration.id, action: 'created', notes: diff.notes });
     }
   }

@@ -72,6 +72,19 @@ export interface ConcurrentIndexAt {
   statement: string;
 }
 
+/** A `DROP INDEX` statement located in a file. */
+export interface IndexDropAt {
+  /** The index; its schema as written (drizzle-kit writes none for `public`). */
+  index: QualifiedName;
+  concurrently: boolean;
+  /** Offset of `DROP`. */
+  start: number;
+  /** Offset just past the statement's `;`. */
+  end: number;
+  /** The statement, `DROP` to `;`. */
+  statement: string;
+}
+
 /** Offset just past the `;` that ends the statement starting at `start` (quotes skipped); the text's end when none. */
 function statementEnd(text: string, start: number): number {
   for (let i = start; i < text.length; i++) {
@@ -97,6 +110,10 @@ export interface FileTables {
   renamedColumns: { table: QualifiedName; from: string; to: string }[];
   /** `CREATE INDEX CONCURRENTLY` statements, where they are and on which table. */
   concurrentIndexes: ConcurrentIndexAt[];
+  /** Every `CREATE INDEX`, as `schema.index` keys (the table's schema, `public` when unwritten) and whether concurrently. */
+  createdIndexes: { key: string; concurrently: boolean }[];
+  /** `DROP INDEX` statements. */
+  droppedIndexes: IndexDropAt[];
 }
 
 /**
@@ -129,7 +146,16 @@ export function fileTables(text: string): FileTables {
     const end = statementEnd(text, start);
     return { table: qualified(m[2], m[3]), start, end, afterKeyword: start + m[0].indexOf('CONCURRENTLY ') + 'CONCURRENTLY '.length, statement: text.slice(start, end) };
   });
-  return { created, dropped, renamed, moved, renamedColumns, concurrentIndexes };
+  const createdIndexes = all(new RegExp(String.raw`^CREATE (?:UNIQUE )?INDEX (CONCURRENTLY )?(?:IF NOT EXISTS )?${ID} ON (?:ONLY )?${QNAME}`), text).map((m) => {
+    const table = qualified(m[3], m[4]);
+    return { key: `${table.schema ?? 'public'}.${m[2]!.replace(/""/g, '"')}`, concurrently: m[1] !== undefined };
+  });
+  const droppedIndexes = all(new RegExp(String.raw`^DROP INDEX (CONCURRENTLY )?(?:IF EXISTS )?${QNAME}`), text).map((m): IndexDropAt => {
+    const start = m.index!;
+    const end = statementEnd(text, start);
+    return { index: qualified(m[2], m[3]), concurrently: m[1] !== undefined, start, end, statement: text.slice(start, end) };
+  });
+  return { created, dropped, renamed, moved, renamedColumns, concurrentIndexes, createdIndexes, droppedIndexes };
 }
 
 /** Joins statements the way drizzle-kit does for this file's `breakpoints` setting. */

@@ -45,6 +45,18 @@ export interface TableState {
 export interface MigrationState {
   version: number;
   tables: TableState[];
+  /**
+   * `schema.index` keys of the schema's `.concurrently()` indexes when the migration
+   * was written (absent when none): a later migration that drops one of them drops it
+   * concurrently, outside a transaction.
+   */
+  concurrentIndexes?: string[];
+}
+
+/** What a state records beside the partitioned tables. */
+export interface StateExtras {
+  /** See {@link MigrationState.concurrentIndexes}. */
+  concurrentIndexes?: Iterable<string> | undefined;
 }
 
 /** `public.events` style key of a table state. */
@@ -149,8 +161,11 @@ function renameQuotedName(clause: string, from: string, to: string): string {
 }
 
 /** A state with its tables in a stable order, so equal states serialise to equal bytes. */
-export function migrationState(tables: Iterable<TableState>): MigrationState {
-  return { version: STATE_VERSION, tables: [...tables].sort((a, b) => (tableKey(a) < tableKey(b) ? -1 : tableKey(a) > tableKey(b) ? 1 : 0)) };
+export function migrationState(tables: Iterable<TableState>, extras: StateExtras = {}): MigrationState {
+  const state: MigrationState = { version: STATE_VERSION, tables: [...tables].sort((a, b) => (tableKey(a) < tableKey(b) ? -1 : tableKey(a) > tableKey(b) ? 1 : 0)) };
+  const concurrent = [...new Set(extras.concurrentIndexes ?? [])].sort();
+  if (concurrent.length > 0) state.concurrentIndexes = concurrent;
+  return state;
 }
 
 /** Serialises a state (2-space JSON with a final newline, like drizzle-kit's files). */
@@ -169,6 +184,7 @@ export function parseState(text: string): MigrationState | string {
   const d = data as Partial<MigrationState>;
   if (typeof d !== 'object' || d === null || typeof d.version !== 'number' || !Array.isArray(d.tables)) return 'is not a drizzle-partitions state file';
   if (d.version > STATE_VERSION) return `was written by a newer drizzle-partitions (state version ${d.version}); upgrade`;
+  if (d.concurrentIndexes !== undefined && (!Array.isArray(d.concurrentIndexes) || d.concurrentIndexes.some((n) => typeof n !== 'string'))) return 'has a malformed concurrentIndexes list';
   for (const t of d.tables) {
     if (typeof t?.name !== 'string' || typeof t.partitionBy !== 'string' || !Array.isArray(t.partitions)) return `has a malformed table entry ${JSON.stringify(t)?.slice(0, 80)}`;
   }

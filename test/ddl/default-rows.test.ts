@@ -12,12 +12,13 @@ import { expression, getPartitioning, list, MAXVALUE, MINVALUE, pgPartitionedTab
 import { declaredPartitionsSql } from '../../src/ddl/index.js';
 import { boundRowsPredicate } from '../../src/ddl/maintenance-sql.js';
 import { diffMigration } from '../../src/migrations/diff.js';
+import { fileTables } from '../../src/migrations/sql-file.js';
 import { tableKey, tableState } from '../../src/migrations/state.js';
 import { useTestDatabase } from '../harness/db.js';
 
 const db = useTestDatabase({ prefix: 'dp_default_rows' });
 
-const EMPTY_FILE = { created: [], dropped: [], renamed: [], moved: [], renamedColumns: [], concurrentIndexes: [] };
+const EMPTY_FILE = fileTables('');
 
 /** The trailing statements of a migration from `before` to `after`. */
 function migrationSql(before: Partitioning, after: Partitioning): string[] {

@@ -129,6 +129,30 @@ for (const line of ['0.31', '1'] as const satisfies readonly DrizzleLine[]) {
       // and drizzle-kit migrate then finds nothing pending
       const after = await p.migrateWithDrizzleKit(url);
       expect(after.code, after.stdout + after.stderr).toBe(0);
+
+      // dropping them: drizzle-kit writes plain DROP INDEX; they move too, as DROP INDEX CONCURRENTLY
+      await p.write('src/schema.ts', schemaFile(false));
+      const d = await p.cli(['generate', '--name', 'unidx']);
+      expect(d.code, d.stdout + d.stderr).toBe(0);
+      const dropFiles = await sqlFiles(p);
+      expect(dropFiles).toHaveLength(5);
+      const [, , , kitDrop, ownDrop] = dropFiles as { path: string; text: string }[];
+      expect(ownDrop!.path).toMatch(/unidx_concurrently/);
+      expect(kitDrop!.text).not.toMatch(/^DROP INDEX/m);
+      expect(kitDrop!.text).toContain('/* drizzle-partitions: moved to a migration that runs outside a transaction: DROP INDEX "users_name_idx";');
+      expect(ownDrop!.text).toContain('-- drizzle-partitions: no-transaction');
+      expect(ownDrop!.text).toContain('DROP INDEX CONCURRENTLY IF EXISTS "events_kind_idx";');
+      expect(ownDrop!.text).toContain('DROP INDEX CONCURRENTLY IF EXISTS "users_name_idx";');
+      const dropped = await p.cli(['migrate', '--url', url]);
+      expect(dropped.code, dropped.stdout + dropped.stderr).toBe(0);
+      // PostgreSQL cannot drop a partitioned index concurrently: the migrator says what it did instead
+      expect(dropped.stdout + dropped.stderr).toContain('cannot drop a partitioned index concurrently');
+      expect(await indexesOn(sql, 'events_kind_idx')).toEqual([]);
+      expect(await indexesOn(sql, 'users_name_idx')).toEqual([]);
+      expect((await p.migrateWithDrizzleKit(url)).code).toBe(0);
+      const settled = await fingerprint(p);
+      expect((await p.cli(['generate', '--name', 'again'])).code).toBe(0);
+      expect(await fingerprint(p)).toEqual(settled);
     });
   });
 }

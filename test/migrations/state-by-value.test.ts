@@ -21,7 +21,7 @@ import { diffMigration, type CurrentTable } from '../../src/migrations/diff.js';
 import { PostprocessError } from '../../src/errors.js';
 import { openLayout } from '../../src/migrations/open-layout.js';
 import { planPostprocess, type PostprocessPlan } from '../../src/migrations/postprocess.js';
-import { PROCESSED_MARKER } from '../../src/migrations/sql-file.js';
+import { fileTables, PROCESSED_MARKER } from '../../src/migrations/sql-file.js';
 import {
   migrationState,
   parseState,
@@ -202,7 +202,7 @@ function parsed(text: string): MigrationState {
   return s;
 }
 
-const EMPTY_FILE = { created: [], dropped: [], renamed: [], moved: [], renamedColumns: [], concurrentIndexes: [] };
+const EMPTY_FILE = fileTables('');
 
 /** Diffs a recorded state against `tables` for a migration that touches no table. */
 function diffAgainst(prev: MigrationState, tables: readonly Partitioning[]) {
