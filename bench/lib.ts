@@ -44,6 +44,8 @@ export interface Sizes {
   liveRowsPerDay: number;
   /** Scenario 6: untracked far-future rows in the default partition, which every ATTACH reads. */
   liveFarRows: number;
+  /** Scenario 7: rows of the table an index is built on. */
+  indexRows: number;
 }
 
 export const FULL_SIZES: Sizes = {
@@ -61,6 +63,7 @@ export const FULL_SIZES: Sizes = {
   liveDays: 10,
   liveRowsPerDay: 20_000,
   liveFarRows: 500_000,
+  indexRows: 1_000_000,
 };
 
 export const QUICK_SIZES: Sizes = {
@@ -78,6 +81,7 @@ export const QUICK_SIZES: Sizes = {
   liveDays: 5,
   liveRowsPerDay: 5_000,
   liveFarRows: 100_000,
+  indexRows: 100_000,
 };
 
 export interface BenchOptions {
@@ -98,7 +102,7 @@ export const USAGE = `npm run bench [-- options]
   --quick                 small sizes (a few minutes): 200 partitions, 100k rows, 1k/2k plan sizes, 60 tables, 5 live days of 5k rows
   --url <url>             server to run on (default ${DEFAULT_URL}); scratch databases are created and dropped there
   --only <1,2,...>        run only these scenarios (1 create ahead, 2 plan at scale, 3 writer stall, 4 default move-out,
-                          5 post-processing, 6 live workload)
+                          5 post-processing, 6 live workload, 7 index on a live partitioned table)
   --out <file>            write the markdown here (default bench/results/latest.md; with --only, use another file to keep
                           a full run there: the report holds only the scenarios that ran)
 
@@ -118,7 +122,8 @@ export const USAGE = `npm run bench [-- options]
   --generate-runs <n>     scenario 5: runs of each command (full 3)
   --live-days <n>         scenario 6: days of workload rows in the default partition, one created per step (full 10)
   --live-rows-per-day <n> scenario 6: workload rows per day (full 20000)
-  --live-far-rows <n>     scenario 6: untracked far-future rows in the default partition, read by every ATTACH (full 500000)`;
+  --live-far-rows <n>     scenario 6: untracked far-future rows in the default partition, read by every ATTACH (full 500000)
+  --index-rows <n>        scenario 7: rows of the live table an index is built on (full 1000000)`;
 
 /** Parses the command line (after `npm run bench --`). Throws with a sentence on a bad flag. */
 export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
@@ -147,6 +152,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
     '--live-days': (v) => (sizes.liveDays = int('--live-days', v)),
     '--live-rows-per-day': (v) => (sizes.liveRowsPerDay = int('--live-rows-per-day', v)),
     '--live-far-rows': (v) => (sizes.liveFarRows = int('--live-far-rows', v)),
+    '--index-rows': (v) => (sizes.indexRows = int('--index-rows', v)),
   };
   for (let i = 0; i < args.length; i++) {
     const raw = args[i]!;

@@ -36,6 +36,7 @@ import { writerStall } from './scenarios/writer-stall.js';
 import { defaultMoveOut } from './scenarios/move-out.js';
 import { postprocessCost } from './scenarios/postprocess.js';
 import { liveWorkload } from './scenarios/live-workload.js';
+import { concurrentIndex } from './scenarios/concurrent-index.js';
 
 const SCENARIOS: { n: number; name: string; run: (ctx: Ctx) => Promise<Section> }[] = [
   { n: 1, name: 'create ahead', run: createAhead },
@@ -44,6 +45,7 @@ const SCENARIOS: { n: number; name: string; run: (ctx: Ctx) => Promise<Section> 
   { n: 4, name: 'default move-out', run: defaultMoveOut },
   { n: 5, name: 'post-processing cost', run: postprocessCost },
   { n: 6, name: 'live workload', run: liveWorkload },
+  { n: 7, name: 'index on a live partitioned table', run: concurrentIndex },
 ];
 
 async function main(): Promise<number> {
@@ -113,7 +115,8 @@ async function main(): Promise<number> {
     `- sizes: create ahead ${z.createPartitions} partitions (median of ${z.createRepeats}); plan at scale ${z.planSizes.join(' and ')} partitions (median of ${z.planRepeats}); ` +
       `writer stall ${z.stallRows.toLocaleString('en-US')} rows, ${z.stallCreate} partitions created, ${z.stallRetire} retired; ` +
       `move-out ${z.moveRows.toLocaleString('en-US')} rows; post-processing ${z.tables} tables of which ${z.partitionedTables} partitioned (median of ${z.generateRuns}); ` +
-      `live workload ${z.liveDays} days of ${z.liveRowsPerDay.toLocaleString('en-US')} rows beside ${z.liveFarRows.toLocaleString('en-US')} far-future rows in the default partition`,
+      `live workload ${z.liveDays} days of ${z.liveRowsPerDay.toLocaleString('en-US')} rows beside ${z.liveFarRows.toLocaleString('en-US')} far-future rows in the default partition; ` +
+      `index on a live table ${z.indexRows.toLocaleString('en-US')} rows`,
     `- ratios are ours ÷ baseline, measured in this run on this server: above 1× we are slower (or stall longer), below 1× faster. Scenarios ${
       opts.only.size ? [...opts.only].sort((a, b) => a - b).join(', ') : `1–${SCENARIOS.length}`
     } ran.`,

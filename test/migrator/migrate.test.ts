@@ -63,9 +63,10 @@ describe('migrate() on postgres.js', () => {
   const folderOf = (...migrations: Parameters<typeof writeFolder>[1]) => writeFolder('journal', migrations);
   const count = async (schema: string) => (await db.sql.unsafe<{ n: number }[]>(`select count(*)::int as n from "${schema}"."__drizzle_migrations"`))[0]!.n;
 
-  it('builds the index of a partitioned table of 20 partitions (sub-partitions too) and 100k rows while a writer inserts: no insert fails, the index is valid on every partition', async () => {
+  // issue 11's acceptance size (its stall figure comes from bench scenario 7, not from a timed test)
+  it('builds the index of a partitioned table of 20 partitions (sub-partitions too) and 1M rows while a writer inserts: no insert fails, the index is valid on every partition', { timeout: 240_000 }, async () => {
     await db.sql.unsafe(partitionedTableSql('busy', 20).join('\n'));
-    await db.sql.unsafe(`insert into busy (id, at, v) select g, g % 20000, g % 97 from generate_series(1, 100000) g`);
+    await db.sql.unsafe(`insert into busy (id, at, v) select g, g % 20000, g % 97 from generate_series(1, 1000000) g`);
     const database = databaseFromUrl(db.url);
     const writer = postgres(db.url, { ...(database ? { database } : {}), max: 1, onnotice: () => {} });
     let stop = false;
@@ -74,7 +75,7 @@ describe('migrate() on postgres.js', () => {
     const loop = (async () => {
       for (let i = 0; !stop; i++) {
         try {
-          await writer.unsafe('insert into busy (id, at, v) values ($1::int8, $2::int, 1)', [1_000_000 + i, (i * 7919) % 20000]);
+          await writer.unsafe('insert into busy (id, at, v) values ($1::int8, $2::int, 1)', [10_000_000 + i, (i * 7919) % 20000]);
           inserted++;
         } catch (e) {
           errors.push(e);
