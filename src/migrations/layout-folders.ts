@@ -9,6 +9,7 @@
  * without deltas whose `footprints` say what it changes ({@link partitionFootprints}),
  * so `drizzle-kit check` sees it.
  */
+import { folderStamp, kitFolderTime } from '../compat/folder-time.js';
 import { randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -167,16 +168,6 @@ export function partitionFootprints(change: PartitionChange): Footprint[] {
   return out;
 }
 
-function stamp(ms: number): string {
-  return new Date(ms).toISOString().replace(/[-:T]/g, '').slice(0, 14);
-}
-
-/** drizzle-kit's `snapshotFolderTime`: the UTC time a folder name starts with, 0 if none. */
-function folderTime(folder: string): number {
-  const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})/.exec(folder);
-  return m ? Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!) : 0;
-}
-
 /**
  * Opens a drizzle-kit 1.0 migrations folder.
  *
@@ -290,9 +281,9 @@ export function openFolderLayout(outDir: string): MigrationsLayout {
       const parentFolders = parents.map((id) => byId.get(id)!.folder);
       // drizzle-kit's prepareMigrationMetadata: a second after the newest parent at least,
       // so the folder sorts after its parents (drizzle-kit check insists)
-      let ms = Math.max(now.getTime(), ...parentFolders.map((f) => folderTime(f) + 1000));
-      while (existsSync(join(outDir, `${stamp(ms)}_${name}`))) ms += 1000; // never write into an existing folder
-      const folder = `${stamp(ms)}_${name}`;
+      let ms = Math.max(now.getTime(), ...parentFolders.map((f) => kitFolderTime(f) + 1000));
+      while (existsSync(join(outDir, `${folderStamp(ms)}_${name}`))) ms += 1000; // never write into an existing folder
+      const folder = `${folderStamp(ms)}_${name}`;
       const snapshot = { type: 'diff', version: last.version, dialect: 'postgres', id: randomUUID(), prevIds: parents.length > 0 ? parents : [last.id], footprints: change ? partitionFootprints(change) : [], deltas: [] };
       const migration: Migration = { id: folder, sqlPath: join(outDir, folder, 'migration.sql'), statePath: join(outDir, folder, FOLDER_STATE_FILE) };
       const writes: FileWrite[] = [

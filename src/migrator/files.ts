@@ -14,6 +14,7 @@
  * Both hash the file's text with SHA-256 (hex) and split it on
  * `--> statement-breakpoint`.
  */
+import { ormFolderMillis } from '../compat/folder-time.js';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -57,12 +58,6 @@ export interface MigrationFolder {
   layout: 'journal' | 'folders';
   folder: string;
   migrations: MigrationFile[];
-}
-
-/** drizzle-orm 1.0's `formatToMillis` of a folder name's first 14 characters. */
-function folderMillis(name: string): number {
-  const n = (from: number, to: number) => Number.parseInt(name.slice(from, to), 10);
-  return Date.UTC(n(0, 4), n(4, 6) - 1, n(6, 8), n(8, 10), n(10, 12), n(12, 14));
 }
 
 function file(id: string, sqlPath: string, createdAt: number): MigrationFile {
@@ -110,7 +105,7 @@ export function readMigrationFolder(folder: string): MigrationFolder {
   if (names.length === 0) {
     throw new MigratorError('MIGRATIONS_NOT_FOUND', `${folder} holds no drizzle migrations: neither meta/_journal.json (drizzle-kit 0.31) nor <folder>/migration.sql (drizzle-kit 1.0)`, 'run drizzle-kit generate (or drizzle-partitions generate) first');
   }
-  return { layout: 'folders', folder, migrations: names.map((n) => file(n, join(folder, n, 'migration.sql'), folderMillis(n))) };
+  return { layout: 'folders', folder, migrations: names.map((n) => file(n, join(folder, n, 'migration.sql'), ormFolderMillis(n))) };
 }
 
 /**
