@@ -11,6 +11,8 @@ import { migrate, type MigrateOptions, type MigrateProgress } from '../../src/mi
 import { databaseFromUrl } from '../harness/client.js';
 import { useTestDatabase } from '../harness/db.js';
 import { forEachDriver } from '../support/drivers.js';
+import { createOn, EVENTS_COLUMNS, eventsTable } from '../support/fixtures.js';
+import { apply, plan } from '../../src/index.js';
 import { BREAK, partitionedTableSql, writeFolder } from './folders.js';
 
 const db = useTestDatabase({ prefix: 'dp_migrator' });
@@ -94,6 +96,25 @@ describe('migrate() on postgres.js', () => {
     expect(errors).toEqual([]);
     expect(inserted).toBeGreaterThan(0);
     expect(await indexCovers((t) => db.sql.unsafe(t), 'busy', 'busy_v_idx')).toEqual({ valid: true, leaves: 22, indexedLeaves: 22 });
+  });
+
+  it('partitions maintenance creates after the build get the index through the parent (rows of one of them moved out of the default partition)', async () => {
+    const t = eventsTable('later', { interval: '1 day', premake: 3 });
+    await createOn(db.sql, t, EVENTS_COLUMNS);
+    const now = new Date('2026-03-10T12:00:00Z');
+    // rows of the day after tomorrow wait in the default partition: that partition is made beside the parent and attached
+    await db.sql.unsafe(`insert into later (id, at, payload) select g, '2026-03-12 06:00:00+00', 'x' from generate_series(1, 20) g`);
+    const folder = folderOf({ id: '0000_later_index', sql: `${NO_TX}\nCREATE INDEX CONCURRENTLY IF NOT EXISTS "later_payload_idx" ON "later" USING btree ("payload");` });
+    await migrate(db.sql, { migrationsFolder: folder, migrationsSchema: 'mig_later' });
+    expect(await indexCovers((q) => db.sql.unsafe(q), 'later', 'later_payload_idx')).toEqual({ valid: true, leaves: 1, indexedLeaves: 1 });
+    const result = await apply(db.sql, await plan(db.sql, [t], { now }), { now });
+    expect(result.results.map((r) => [r.op.partition.name, r.status, r.movedRows ?? 0])).toEqual([
+      ['later_p20260310', 'done', 0],
+      ['later_p20260311', 'done', 0],
+      ['later_p20260312', 'done', 20],
+      ['later_p20260313', 'done', 0],
+    ]);
+    expect(await indexCovers((q) => db.sql.unsafe(q), 'later', 'later_payload_idx')).toEqual({ valid: true, leaves: 5, indexedLeaves: 5 });
   });
 
   it('a rerun rebuilds the invalid index a failed build left, keeps what is attached, and drops a partitioned index plainly (PostgreSQL cannot drop one concurrently)', async () => {
