@@ -259,7 +259,9 @@ export type PostprocessErrorCode =
   | 'MIGRATION_FILE_MISSING'
   | 'PREFIX_UNSUPPORTED'
   | 'NO_MIGRATIONS'
-  | 'DRIZZLE_KIT_FAILED';
+  | 'DRIZZLE_KIT_FAILED'
+  | 'COLLATION_CHANGED'
+  | 'DECLARATION_CONFLICT';
 
 /**
  * A refusal or failure of the post-processor. `where` is the migration (tag or
@@ -276,6 +278,36 @@ export class PostprocessError extends DrizzlePartitionsError {
   constructor(code: PostprocessErrorCode, where: string, message: string, hint?: string) {
     super(code, `${where}: ${message}`, hint);
     this.where = where;
+  }
+}
+
+/**
+ * Codes of {@link DeclarationError}: a `pgExtension()` or `pgCollation()` PostgreSQL would refuse.
+ *
+ * @example
+ * ```ts
+ * if (e instanceof DeclarationError && e.code === 'COLLATION_NONDETERMINISTIC_LIBC') console.error(e.object);
+ * ```
+ */
+export type DeclarationErrorCode = 'DECLARATION_NAME_INVALID' | 'COLLATION_PROVIDER_INVALID' | 'COLLATION_LOCALE_INVALID' | 'COLLATION_NONDETERMINISTIC_LIBC';
+
+/**
+ * An extension or collation declaration PostgreSQL would refuse, caught when the
+ * schema module is evaluated. `object` names it (`extension "pg_trgm"`, `collation "public"."ci"`).
+ *
+ * @example
+ * ```ts
+ * try { pgCollation('ci', { provider: 'libc', locale: 'C', deterministic: false }); } catch (e) {
+ *   if (e instanceof DeclarationError) console.error(e.code, e.object);
+ * }
+ * ```
+ */
+export class DeclarationError extends DrizzlePartitionsError {
+  declare readonly code: DeclarationErrorCode;
+  readonly object: string;
+  constructor(code: DeclarationErrorCode, object: string, message: string, hint?: string) {
+    super(code, `${object}: ${message}`, hint);
+    this.object = object;
   }
 }
 
@@ -419,4 +451,4 @@ export class MigratorError extends DrizzlePartitionsError {
  * const exitCodes: Partial<Record<ErrorCode, number>> = { LOCK_TIMEOUT: 75, CONFIG_NOT_FOUND: 78 };
  * ```
  */
-export type ErrorCode = DefinitionErrorCode | QuotingErrorCode | ConfigErrorCode | PostprocessErrorCode | RuntimeErrorCode | CliErrorCode | MigratorErrorCode;
+export type ErrorCode = DefinitionErrorCode | DeclarationErrorCode | QuotingErrorCode | ConfigErrorCode | PostprocessErrorCode | RuntimeErrorCode | CliErrorCode | MigratorErrorCode;

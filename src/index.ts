@@ -33,6 +33,10 @@ export type { MaintenancePolicyInput, RetentionActionInput } from './schema/spec
 export type { MaintenancePolicy, RetentionAction } from './schema/resolved.js';
 export type { QualifiedName } from './sql/quote.js';
 export { partitionsTablesFilter } from './migrations/push-filter.js';
+export { pgExtension, isPgExtension } from './schema/extension.js';
+export type { PgExtension, PgExtensionOptions } from './schema/extension.js';
+export { pgCollation, isPgCollation } from './schema/collation.js';
+export type { PgCollation, PgCollationOptions, CollatedColumn } from './schema/collation.js';
 export { listPartitions } from './runtime/introspect.js';
 export type { PartitionInfo, PartitionTree, PartitionOrigin } from './runtime/introspect.js';
 export { plan } from './runtime/plan.js';
@@ -41,5 +45,5 @@ export { apply } from './runtime/apply.js';
 export type { ApplyOptions, ApplyResult, OpResult, ProgressEvent } from './runtime/apply.js';
 export { ensurePartitions } from './runtime/ensure.js';
 export { LockTimeoutError } from './runtime/lock.js';
-export { CliError, ConfigError, DrizzlePartitionsError, PartitionDefinitionError, PostprocessError, QuotingError, RuntimeError } from './errors.js';
-export type { CliErrorCode, ConfigErrorCode, DefinitionErrorCode, ErrorCode, PostprocessErrorCode, QuotingErrorCode, RuntimeErrorCode } from './errors.js';
+export { CliError, ConfigError, DeclarationError, DrizzlePartitionsError, PartitionDefinitionError, PostprocessError, QuotingError, RuntimeError } from './errors.js';
+export type { CliErrorCode, ConfigErrorCode, DeclarationErrorCode, DefinitionErrorCode, ErrorCode, PostprocessErrorCode, QuotingErrorCode, RuntimeErrorCode } from './errors.js';

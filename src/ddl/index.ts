@@ -22,6 +22,8 @@ export {
   partitionedTableSql,
 } from './partition-ddl.js';
 export type { RenderOptions, CreatePartitionArgs, PartitionNode } from './partition-ddl.js';
+export { createExtensionSql, dropExtensionSql, setExtensionSchemaSql, createCollationSql, dropCollationSql } from './extension-ddl.js';
+export type { ExtensionDefinition, CollationDefinition } from './extension-ddl.js';
 export { boundClause, boundLiteral } from '../bound/literals.js';
 export { quoteIdent, quoteQualified, quoteLiteral } from '../sql/quote.js';
 export type { QualifiedName } from '../sql/quote.js';

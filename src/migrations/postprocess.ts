@@ -17,7 +17,10 @@ import { diffMigration, type CurrentTable } from './diff.js';
 import type { FileWrite, MigrationsLayout } from './layout.js';
 import { PostprocessError } from '../errors.js';
 import { editMigration, fileTables, isFrozen, isProcessed, noTransactionMigration, type FileTables } from './sql-file.js';
-import { migrationState, parseState, sameState, serializeState, tableKey, tableState, type MigrationState, type TableState } from './state.js';
+import { migrationState, parseState, sameState, serializeState, stateObjects, tableKey, tableState, type MigrationState, type TableState } from './state.js';
+import { diffObjects, NO_OBJECTS, objectsState, type ObjectsState } from './declared-objects.js';
+import type { PgCollation } from '../schema/collation.js';
+import type { PgExtension } from '../schema/extension.js';
 
 /**
  * What happened to one migration.
@@ -46,6 +49,10 @@ export interface PlanInput {
   layout: MigrationsLayout;
   /** The schema's partitioned tables. */
   tables: readonly Partitioning[];
+  /** The schema's declared extensions (`pgExtension()`). */
+  extensions?: readonly PgExtension[];
+  /** The schema's declared collations (`pgCollation()`). */
+  collations?: readonly PgCollation[];
   /** drizzle's `casing` and friends, as in the drizzle config. */
   render?: RenderOptions;
   /** `schema.index` keys of the schema's `.concurrently()` indexes (recorded in the state). */
@@ -87,9 +94,11 @@ export function planPostprocess(input: PlanInput): PostprocessPlan {
   const report: MigrationReport[] = [];
   const warnings: string[] = [];
 
+  const wantedObjects = objectsState(input.extensions ?? [], input.collations ?? []);
+
   const migrations = layout.migrations;
   if (migrations.length === 0) {
-    if (current.size === 0) return { writes, report, warnings };
+    if (current.size === 0 && wantedObjects.extensions.length + wantedObjects.collations.length === 0) return { writes, report, warnings };
     throw new PostprocessError('NO_MIGRATIONS', layout.outDir, 'holds no migration yet', 'run drizzle-kit generate (or drizzle-partitions generate) first');
   }
   let last = -1;
@@ -101,10 +110,11 @@ export function planPostprocess(input: PlanInput): PostprocessPlan {
   }
   const lastState = last >= 0 ? readState(migrations[last]!.statePath) : undefined;
   let state = toMap(lastState?.tables ?? []);
+  let objects: ObjectsState = lastState ? stateObjects(lastState) : NO_OBJECTS;
   // which indexes were declared .concurrently() before the next migration
   let concurrentBefore = new Set(lastState?.concurrentIndexes ?? []);
   const extras = { concurrentIndexes: input.concurrentIndexes };
-  const recorded = (tables: Iterable<TableState>) => serializeState(migrationState(tables, extras));
+  const recorded = (tables: Iterable<TableState>, objs: ObjectsState) => serializeState(migrationState(tables, objs, extras));
 
   const deferred: string[] = [];
   const count = migrations.length; // planning a new migration adds to the layout's list
@@ -115,25 +125,31 @@ export function planPostprocess(input: PlanInput): PostprocessPlan {
     if (layout.isCustom(i) && !isProcessed(text)) {
       // drizzle's schema did not change: a custom migration, the user's to write.
       report.push({ id: m.id, action: 'recorded', notes: ['custom migration: left as written'] });
-      writes.push({ path: m.statePath, content: recorded(state.values()) });
+      writes.push({ path: m.statePath, content: recorded(state.values(), objects) });
       continue;
     }
     const frozen = isFrozen(text);
     const recordOnly = frozen || isProcessed(text);
     const diff = diffMigration({ migration: m.id, prev: state, current, file: fileTables(text), tablesBefore: layout.tablesBefore(i), opts: render, recordOnly, concurrentBefore });
+    // extensions and collations: created before drizzle-kit's statements, dropped after them
+    const own = diffObjects(m.id, objects, wantedObjects);
+    const notes = [...own.notes, ...diff.notes];
+    const leading = recordOnly ? [] : own.leading;
+    const trailing = recordOnly ? diff.trailing : [...diff.trailing, ...own.trailing];
     if (frozen) {
-      if (diff.notes.length > 0) warnings.push(`${m.id} is frozen and was not rewritten; its state assumes it already does: ${diff.notes.join('; ')}`);
-      report.push({ id: m.id, action: 'frozen', notes: diff.notes });
-    } else if (diff.edits.length > 0 || diff.trailing.length > 0 || diff.replacements.length > 0) {
-      writes.push({ path: m.sqlPath, content: editMigration(text, diff.edits, diff.trailing, breakpoints, diff.guards, diff.replacements) });
-      report.push({ id: m.id, action: 'rewritten', notes: diff.notes });
+      if (notes.length > 0) warnings.push(`${m.id} is frozen and was not rewritten; its state assumes it already does: ${notes.join('; ')}`);
+      report.push({ id: m.id, action: 'frozen', notes });
+    } else if (diff.edits.length > 0 || trailing.length > 0 || diff.replacements.length > 0 || leading.length > 0) {
+      writes.push({ path: m.sqlPath, content: editMigration(text, diff.edits, trailing, breakpoints, [...diff.guards, ...leading], diff.replacements) });
+      report.push({ id: m.id, action: 'rewritten', notes });
     } else {
-      report.push({ id: m.id, action: 'recorded', notes: diff.notes });
+      report.push({ id: m.id, action: 'recorded', notes });
     }
     state = diff.next;
+    objects = wantedObjects;
     concurrentBefore = new Set(input.concurrentIndexes ?? []);
     deferred.push(...diff.deferred);
-    writes.push({ path: m.statePath, content: recorded(state.values()) });
+    writes.push({ path: m.statePath, content: recorded(state.values(), objects) });
   }
 
   // Concurrent indexes on existing tables: a migration of their own, run outside a
@@ -142,21 +158,24 @@ export function planPostprocess(input: PlanInput): PostprocessPlan {
   if (deferred.length > 0) {
     const sql = noTransactionMigration(deferred, breakpoints);
     const { migration, writes: files } = layout.planNewMigration(input.name ? `${input.name}_concurrently` : 'concurrent_indexes', sql, input.now ?? new Date());
-    writes.unshift(...files, { path: migration.statePath, content: recorded(state.values()) });
+    writes.unshift(...files, { path: migration.statePath, content: recorded(state.values(), objects) });
     report.push({ id: migration.id, action: 'created', notes: deferred.map((d) => `outside a transaction: ${d}`) });
   }
 
-  // Partitioning changed without any other schema change: drizzle-kit wrote no
-  // migration ("No schema changes"), so write one.
-  const wanted = migrationState([...current.values()].map((c) => c.state));
-  if (!sameState(migrationState(state.values()), wanted)) {
+  // Partitioning, extensions or collations changed without any other schema change:
+  // drizzle-kit wrote no migration ("No schema changes"), so write one.
+  const wanted = migrationState([...current.values()].map((c) => c.state), wantedObjects);
+  if (!sameState(migrationState(state.values(), objects), wanted)) {
     const lastId = migrations[migrations.length - 1]!.id;
-    const diff = diffMigration({ migration: `(new migration after ${lastId})`, prev: state, current, file: EMPTY_FILE, tablesBefore: layout.tablesBefore(migrations.length), opts: render });
-    if (diff.trailing.length > 0) {
-      const sql = editMigration('', [], diff.trailing, breakpoints);
+    const at = `(new migration after ${lastId})`;
+    const diff = diffMigration({ migration: at, prev: state, current, file: EMPTY_FILE, tablesBefore: layout.tablesBefore(migrations.length), opts: render });
+    const own = diffObjects(at, objects, wantedObjects);
+    const statements = [...own.leading, ...diff.trailing, ...own.trailing];
+    if (statements.length > 0) {
+      const sql = editMigration('', [], statements, breakpoints);
       const { migration, writes: files } = layout.planNewMigration(input.name ?? 'partitions', sql, input.now ?? new Date(), { before: state, after: diff.next });
-      writes.push(...files, { path: migration.statePath, content: recorded(diff.next.values()) });
-      report.push({ id: migration.id, action: 'created', notes: diff.notes });
+      writes.push(...files, { path: migration.statePath, content: recorded(diff.next.values(), wantedObjects) });
+      report.push({ id: migration.id, action: 'created', notes: [...own.notes, ...diff.notes] });
     }
   }
   return { writes, report, warnings };

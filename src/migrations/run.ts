@@ -19,6 +19,8 @@ import { partitionedTablesOf } from './statements.js';
 import { concurrentIndexNames } from './concurrent-index-names.js';
 import { commitWrites } from './write-files.js';
 import { pushWarnings } from './push-filter.js';
+import { declaredObjectsOf } from './declared-objects.js';
+import { extensionHints } from '../schema/extension-hints.js';
 
 /**
  * Options of {@link postprocess} (and of {@link generate}).
@@ -81,8 +83,9 @@ async function postprocessProject(config: DrizzleProjectConfig, opts: Postproces
   const schema = await loadSchema({ schema: config.schema, cwd: config.cwd });
   const tables = [...partitionedTablesOf(schema.exports).values()];
   const layout = openLayout(config.out, { prefix: config.prefix, breakpoints: config.breakpoints });
-  const plan = planPostprocess({ layout, tables, concurrentIndexes: concurrentIndexNames(schema.exports), render: { casing: config.casing }, breakpoints: config.breakpoints, name: opts.name, now: opts.now });
-  plan.warnings.push(...pushWarnings(config, tables));
+  const { extensions, collations } = declaredObjectsOf(schema.exports, config.configFile);
+  const plan = planPostprocess({ layout, tables, extensions, collations, concurrentIndexes: concurrentIndexNames(schema.exports), render: { casing: config.casing }, breakpoints: config.breakpoints, name: opts.name, now: opts.now });
+  plan.warnings.push(...pushWarnings(config, tables), ...extensionHints(Object.values(schema.exports), extensions));
   if (!opts.dryRun) commitWrites(plan.writes);
   return { ...plan, config, layout: layout.kind, written: opts.dryRun ? [] : plan.writes.map((w) => w.path) };
 }

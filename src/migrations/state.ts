@@ -17,6 +17,7 @@ import { quoteIdent } from '../sql/quote.js';
 import { parsePartitionBound } from '../bound/parse.js';
 import { boundsEqual } from '../bound/values.js';
 import type { PartitionBound, PartitionKey, PartitionLevel, Partitioning } from '../schema/resolved.js';
+import { NO_OBJECTS, type CollationState, type ExtensionState, type ObjectsState } from './declared-objects.js';
 
 /** Format version of state files. */
 export const STATE_VERSION = 1;
@@ -45,6 +46,10 @@ export interface TableState {
 export interface MigrationState {
   version: number;
   tables: TableState[];
+  /** Declared extensions (`pgExtension()`); written only when there is one. */
+  extensions?: ExtensionState[];
+  /** Declared collations (`pgCollation()`); written only when there is one. */
+  collations?: CollationState[];
   /**
    * `schema.index` keys of the schema's `.concurrently()` indexes when the migration
    * was written (absent when none): a later migration that drops one of them drops it
@@ -53,7 +58,7 @@ export interface MigrationState {
   concurrentIndexes?: string[];
 }
 
-/** What a state records beside the partitioned tables. */
+/** What a state records beside the partitioned tables and the declared objects. */
 export interface StateExtras {
   /** See {@link MigrationState.concurrentIndexes}. */
   concurrentIndexes?: Iterable<string> | undefined;
@@ -160,12 +165,23 @@ function renameQuotedName(clause: string, from: string, to: string): string {
   return out;
 }
 
-/** A state with its tables in a stable order, so equal states serialise to equal bytes. */
-export function migrationState(tables: Iterable<TableState>, extras: StateExtras = {}): MigrationState {
+/**
+ * A state with its tables in a stable order, so equal states serialise to equal bytes;
+ * extensions, collations (already sorted, see objectsState) and concurrent indexes only
+ * when there are some, so a project without them writes the state files it always wrote.
+ */
+export function migrationState(tables: Iterable<TableState>, objects: ObjectsState = NO_OBJECTS, extras: StateExtras = {}): MigrationState {
   const state: MigrationState = { version: STATE_VERSION, tables: [...tables].sort((a, b) => (tableKey(a) < tableKey(b) ? -1 : tableKey(a) > tableKey(b) ? 1 : 0)) };
+  if (objects.extensions.length > 0) state.extensions = objects.extensions;
+  if (objects.collations.length > 0) state.collations = objects.collations;
   const concurrent = [...new Set(extras.concurrentIndexes ?? [])].sort();
   if (concurrent.length > 0) state.concurrentIndexes = concurrent;
   return state;
+}
+
+/** The extensions and collations a state records (none in a state file written without them). */
+export function stateObjects(state: MigrationState): ObjectsState {
+  return { extensions: state.extensions ?? [], collations: state.collations ?? [] };
 }
 
 /** Serialises a state (2-space JSON with a final newline, like drizzle-kit's files). */
@@ -188,6 +204,12 @@ export function parseState(text: string): MigrationState | string {
   for (const t of d.tables) {
     if (typeof t?.name !== 'string' || typeof t.partitionBy !== 'string' || !Array.isArray(t.partitions)) return `has a malformed table entry ${JSON.stringify(t)?.slice(0, 80)}`;
   }
+  for (const e of d.extensions === undefined ? [] : Array.isArray(d.extensions) ? d.extensions : [undefined]) {
+    if (typeof e?.name !== 'string') return `has a malformed extension entry ${JSON.stringify(e)?.slice(0, 80)}`;
+  }
+  for (const c of d.collations === undefined ? [] : Array.isArray(d.collations) ? d.collations : [undefined]) {
+    if (typeof c?.name !== 'string' || (c.provider !== 'icu' && c.provider !== 'libc') || typeof c.locale !== 'string' || typeof c.deterministic !== 'boolean') return `has a malformed collation entry ${JSON.stringify(c)?.slice(0, 80)}`;
+  }
   return d as MigrationState;
 }
 
@@ -197,7 +219,7 @@ export function parseState(text: string): MigrationState | string {
  * rendered by another version); the diff compares them by value.
  */
 export function sameState(a: MigrationState, b: MigrationState): boolean {
-  return serializeState(migrationState(a.tables)) === serializeState(migrationState(b.tables));
+  return serializeState(migrationState(a.tables, stateObjects(a))) === serializeState(migrationState(b.tables, stateObjects(b)));
 }
 
 // ---------------------------------------------------------------------------
