@@ -341,6 +341,8 @@ export type RuntimeErrorCode =
   | 'EXECUTOR_NESTED'
   | 'EXECUTOR_RELEASED'
   | 'TRANSACTION_NESTED'
+  /** transaction() or transactionScript() on an executor whose settings hold per statement. */
+  | 'TRANSACTION_UNSUPPORTED'
   | 'TRANSACTION_ABORTED'
   | 'CONNECTION_LOST'
   /** Rows that would move out of the default partition are referenced by a foreign key (or one would act on their delete). */

@@ -30,6 +30,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { DrizzlePartitionsError, RuntimeError } from '../errors.js';
 import { PG_ERRORS } from './pg-errors.js';
+import { inlineParameters, quoteLiteral } from '../sql/quote.js';
 
 /**
  * What {@link withExecutor} accepts: a drizzle database made by `drizzle(...)` from
@@ -161,6 +162,22 @@ export interface PinOptions {
    * like any other setting fn changes.
    */
   settings?: Readonly<Record<string, string>>;
+  /**
+   * Where `settings` hold (default `'session'`):
+   * - `'session'`: made once when the connection is pinned and put back when it is
+   *   given back (one statement each);
+   * - `'statement'`: made for each statement alone: every query() is sent as one
+   *   simple-query message that first makes them with `set_config(..., true)` (local
+   *   to the message's own implicit transaction, so they end with it) and then runs the
+   *   statement, its `$n` parameters written into the text as literals
+   *   (quote.ts's inlineParameters). Nothing is sent to set the connection up or to give
+   *   it back: a query() is one round trip. For reads of one statement per query() (it
+   *   returns the last statement's rows); transaction() and transactionScript() refuse
+   *   (`TRANSACTION_UNSUPPORTED`). On a connection the application holds inside its own
+   *   transaction, the settings would last until that transaction ends: the executor
+   *   sees that and puts them back when fn returns (one more statement, then only).
+   */
+  settingsScope?: 'session' | 'statement';
 }
 
 /**
@@ -214,6 +231,8 @@ interface Pinned {
    * `script` runs inside its own transaction (no BEGIN/COMMIT in the text).
    */
   runScript(text: string): Promise<unknown[]>;
+  /** Two or more statements in one simple query: the first statement's result and the last one's. */
+  runFirstAndLast(text: string): Promise<{ first: RawResult; last: RawResult }>;
   /** PGlite: `exec` of the statements inside its own transaction(). */
   nativeScript?: (text: string) => Promise<unknown[]>;
   /** Whether the session is inside a transaction block, where the driver can tell. */
@@ -303,12 +322,12 @@ function resolveTarget(db: DatabaseLike): Target {
         client,
         pin: async () => {
           const reserved = await sql.reserve!();
-          return { run: pgJsRun(reserved), runScript: pgJsScript(reserved), release: () => reserved.release!() };
+          return { run: pgJsRun(reserved), runScript: pgJsScript(reserved), runFirstAndLast: pgJsFirstAndLast(reserved), release: () => reserved.release!() };
         },
       };
     }
     if (isFn(c.release)) {
-      return { driver: 'postgres-js', pooled: false, canOpenAnother: false, client, pin: async () => ({ run: pgJsRun(sql), runScript: pgJsScript(sql), release: () => {} }) };
+      return { driver: 'postgres-js', pooled: false, canOpenAnother: false, client, pin: async () => ({ run: pgJsRun(sql), runScript: pgJsScript(sql), runFirstAndLast: pgJsFirstAndLast(sql), release: () => {} }) };
     }
   }
 
@@ -323,6 +342,7 @@ function resolveTarget(db: DatabaseLike): Target {
         pin: async () => ({
           run: pgliteRun(pglite),
           runScript: pgliteScript(pglite),
+          runFirstAndLast: pgliteFirstAndLast(pglite),
           nativeTransaction: (fn) => pglite.transaction((tx) => fn(pgliteRun(tx))),
           nativeScript: (text) => pglite.transaction((tx) => pgliteScript(tx)(text)),
           ...(isFn(pglite.isInTransaction) ? { inTransaction: () => pglite.isInTransaction!() } : {}),
@@ -350,6 +370,7 @@ function resolveTarget(db: DatabaseLike): Target {
           return {
             run: pgRun(pc),
             runScript: pgScript(pc),
+            runFirstAndLast: pgFirstAndLast(pc),
             get broken() {
               return broken;
             },
@@ -363,7 +384,7 @@ function resolveTarget(db: DatabaseLike): Target {
     }
     if (isFn(c.connect)) {
       const pc = client as unknown as PgClient;
-      return { driver: 'node-postgres', pooled: false, canOpenAnother: false, client, pin: async () => ({ run: pgRun(pc), runScript: pgScript(pc), release: () => {} }) };
+      return { driver: 'node-postgres', pooled: false, canOpenAnother: false, client, pin: async () => ({ run: pgRun(pc), runScript: pgScript(pc), runFirstAndLast: pgFirstAndLast(pc), release: () => {} }) };
     }
   }
 
@@ -390,6 +411,37 @@ function pgJsScript(sql: PgJsSql): (text: string) => Promise<unknown[]> {
     const res = await sql.unsafe(text);
     const results = res.command === undefined && res.length > 0 && res.every((r) => Array.isArray(r)) ? (res as unknown as PgJsResult[]) : [res];
     return results.flatMap((r) => Array.from(r));
+  };
+}
+
+/**
+ * postgres.js gives one result per statement when several return rows; when only the
+ * first does, one list of its rows carrying the last statement's command.
+ */
+function pgJsFirstAndLast(sql: PgJsSql): (text: string) => Promise<{ first: RawResult; last: RawResult }> {
+  return async (text) => {
+    const res = await sql.unsafe(text);
+    if (res.command === undefined && res.length >= 2 && res.every((r) => Array.isArray(r))) {
+      const [first, last] = [res[0] as PgJsResult, res[res.length - 1] as PgJsResult];
+      return { first: { rows: Array.from(first), command: first.command }, last: { rows: Array.from(last), command: last.command } };
+    }
+    return { first: { rows: Array.from(res), command: undefined }, last: { rows: [], command: res.command } };
+  };
+}
+
+function pgFirstAndLast(client: PgClient): (text: string) => Promise<{ first: RawResult; last: RawResult }> {
+  return async (text) => {
+    const res = await client.query(text);
+    const all = Array.isArray(res) ? res : [res];
+    const [first, last] = [all[0], all[all.length - 1]];
+    return { first: { rows: first?.rows ?? [], command: first?.command ?? undefined }, last: { rows: last?.rows ?? [], command: last?.command ?? undefined } };
+  };
+}
+
+function pgliteFirstAndLast(db: PgliteQueryable): (text: string) => Promise<{ first: RawResult; last: RawResult }> {
+  return async (text) => {
+    const all = await db.exec(text);
+    return { first: { rows: all[0]?.rows ?? [], command: undefined }, last: { rows: all[all.length - 1]?.rows ?? [], command: undefined } };
   };
 }
 
@@ -474,13 +526,48 @@ function cleanUpSql(pooled: boolean): string {
     and s.setting is distinct from coalesce(b.setting, s.reset_val))::text as v${pooled ? ', pg_catalog.pg_advisory_unlock_all()::text as u' : ''}`;
 }
 
+/**
+ * The statement that goes first in every message of a `settingsScope: 'statement'`
+ * executor: makes `settings` local to the message's transaction. `fresh` says whether
+ * that transaction began with this message (its implicit one); when it did not (the
+ * application's own transaction is open), `v` holds the settings' values before, as
+ * JSON, to put back. `b` is read first (`offset 0` keeps it a subquery of its own), and
+ * the subquery that makes the settings refers to it.
+ */
+function statementSetUpSql(settings: Readonly<Record<string, string>>): string {
+  const json = `${quoteLiteral(JSON.stringify(settings))}::json`;
+  return `select b.fresh, b.v, (select count(pg_catalog.set_config(x.name, x.setting, true)) from pg_catalog.json_each_text(${json}) as x(name, setting) where b.fresh is not null)::text as n
+from (select pg_catalog.now() = pg_catalog.statement_timestamp() as fresh,
+  case when pg_catalog.now() <> pg_catalog.statement_timestamp() then (select pg_catalog.json_object_agg(x.name, pg_catalog.current_setting(x.name)) from pg_catalog.json_each_text(${json}) as x(name, setting))::text end as v
+  offset 0) as b`;
+}
+
+/** Puts the settings in $1 (JSON, name to value) back, local to the transaction that is open. */
+const RESTORE_LOCAL_SQL = `select count(pg_catalog.set_config(x.name, x.setting, true))::text as n from pg_catalog.json_each_text(($1::text)::json) as x(name, setting)`;
+
+/** Server versions learnt, by the application's client: a `settingsScope: 'statement'` executor sends nothing to learn it again. */
+const versions = new WeakMap<object, number>();
+
 async function pinAndRun<T>(target: Target, fn: (ex: Executor) => Promise<T>, opts: PinOptions): Promise<T> {
   const pinned = await target.pin();
   let reusable = false;
   try {
+    if (opts.settingsScope === 'statement') {
+      const ex = new PinnedExecutor(target, pinned, versions.get(target.client), statementSetUpSql(opts.settings ?? {}));
+      try {
+        return await fn(ex);
+      } finally {
+        ex.close();
+        // Only a BEGIN sent through query() is ours to roll back (PGlite's isInTransaction
+        // also sees the application's own transaction).
+        reusable = !ex.broken && !pinned.broken && (await putBackLocal(pinned, ex.ownTransactionOpen, ex.settingsBefore));
+      }
+    }
     const [row] = (await pinned.run(PIN_SQL, [JSON.stringify(opts.settings ?? {})])).rows as { v?: unknown; version?: unknown }[];
     const before = typeof row?.v === 'string' ? row.v : '{}';
-    const ex = new PinnedExecutor(target, pinned, parseVersion(row?.version));
+    const version = parseVersion(row?.version);
+    if (version !== undefined) versions.set(target.client, version);
+    const ex = new PinnedExecutor(target, pinned, version);
     try {
       return await fn(ex);
     } finally {
@@ -504,6 +591,21 @@ async function cleanUp(pinned: Pinned, inTransaction: boolean, settings: string,
   }
 }
 
+/**
+ * After a `settingsScope: 'statement'` executor: a transaction opened through query()
+ * rolled back, and settings made inside the application's own transaction put back;
+ * false when that failed.
+ */
+async function putBackLocal(pinned: Pinned, inTransaction: boolean, before: string | undefined): Promise<boolean> {
+  try {
+    if (inTransaction) await pinned.run('ROLLBACK');
+    else if (before !== undefined) await pinned.run(RESTORE_LOCAL_SQL, [before]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 class PinnedExecutor implements Executor {
   readonly driver: ExecutorDriver;
   readonly canOpenAnother: boolean;
@@ -516,12 +618,29 @@ class PinnedExecutor implements Executor {
   #rawTransaction = false;
   #txRun: Run | undefined;
   #version: Promise<number> | undefined;
+  readonly #client: object;
+  /** `settingsScope: 'statement'`: the statement each message starts with (statementSetUpSql). */
+  readonly #setUp: string | undefined;
+  /** The settings as they were before the first message made them inside a transaction the application holds. */
+  #before: string | undefined;
 
-  constructor(target: Target, pinned: Pinned, version: number | undefined) {
+  constructor(target: Target, pinned: Pinned, version: number | undefined, setUp?: string) {
     this.driver = target.driver;
     this.canOpenAnother = target.canOpenAnother;
     this.#pinned = pinned;
+    this.#client = target.client;
+    this.#setUp = setUp;
     if (version !== undefined) this.#version = Promise.resolve(version);
+  }
+
+  /** A transaction block opened by a `BEGIN` sent through query() is open. */
+  get ownTransactionOpen(): boolean {
+    return this.#rawTransaction;
+  }
+
+  /** The settings as they were before this executor made them inside the application's transaction (JSON), if it did. */
+  get settingsBefore(): string | undefined {
+    return this.#before;
   }
 
   /** The connection must not be cleaned up and reused. */
@@ -552,8 +671,16 @@ class PinnedExecutor implements Executor {
     }
   }
 
+  /** A `settingsScope: 'statement'` executor makes its settings per message: a transaction would run without them. */
+  #refuseStatementScope(what: string): void {
+    if (this.#setUp !== undefined) {
+      throw new RuntimeError('TRANSACTION_UNSUPPORTED', `${what}() was called on an executor whose settings hold for one statement at a time (settingsScope: 'statement')`, "use withExecutor without settingsScope, or settingsScope: 'session'");
+    }
+  }
+
   async transaction<T>(fn: (ex: Executor) => Promise<T>): Promise<T> {
     this.#usable();
+    this.#refuseStatementScope('transaction');
     this.#refuseNested('transaction');
     this.#inTransaction = true;
     try {
@@ -565,6 +692,7 @@ class PinnedExecutor implements Executor {
 
   async transactionScript<R = Record<string, unknown>>(statements: readonly string[]): Promise<R[]> {
     this.#usable();
+    this.#refuseStatementScope('transactionScript');
     this.#refuseNested('transactionScript');
     const body = statements.map((x) => x.trim().replace(/;$/, '') + ';').join('\n');
     this.#inTransaction = true;
@@ -605,6 +733,7 @@ class PinnedExecutor implements Executor {
     this.#version ??= this.#run(`select pg_catalog.current_setting('server_version_num') as v`).then(({ rows }) => {
       const v = parseVersion((rows[0] as { v?: unknown } | undefined)?.v);
       if (v === undefined) throw new RuntimeError('SERVER_VERSION_UNKNOWN', 'the server did not report server_version_num');
+      versions.set(this.#client, v);
       return v;
     });
     this.#version.catch(() => (this.#version = undefined));
@@ -617,6 +746,7 @@ class PinnedExecutor implements Executor {
       throw connectionLost(this.#lost.cause);
     }
     try {
+      if (this.#setUp !== undefined) return await this.#runWithSetUp(text, params);
       return await (this.#txRun ?? this.#pinned.run)(text, params);
     } catch (e) {
       // postgres.js 3.4.9 crashes the process when a second statement is written to a
@@ -624,6 +754,15 @@ class PinnedExecutor implements Executor {
       if (isConnectionFailure(e)) this.#lost ??= { cause: e };
       throw e;
     }
+  }
+
+  /** `settingsScope: 'statement'`: the set-up and the statement in one message; the statement's rows. */
+  async #runWithSetUp(text: string, params: readonly unknown[] | undefined): Promise<RawResult> {
+    const statement = params && params.length > 0 ? inlineParameters(text, params) : text;
+    const { first, last } = await this.#pinned.runFirstAndLast(`${this.#setUp};\n${statement}`);
+    const [row] = first.rows as { fresh?: unknown; v?: unknown }[];
+    if (row?.fresh !== true && this.#before === undefined && typeof row?.v === 'string') this.#before = row.v;
+    return last;
   }
 
   #usable(): void {

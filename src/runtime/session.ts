@@ -24,7 +24,11 @@ export async function withSession<T>(db: DatabaseLike, fn: (ex: Executor) => Pro
 }
 
 /**
- * {@link withSession} for the reads of plan() and listPartitions(), with JIT off as
+ * {@link withSession} for the reads of plan() and listPartitions(), with its settings
+ * made per statement rather than for the session (`settingsScope: 'statement'`): each
+ * read goes as one message that makes them locally and then runs the statement, so a
+ * read is one round trip and nothing is sent to set the connection up or give it back.
+ * Transactions are refused on it. JIT is off as
  * well: the planner costs the catalog query by estimates that grow with the partitions
  * (the recursive walk of pg_inherits is guessed at ten times its rows), which passes
  * `jit_above_cost` and made PostgreSQL compile it first: 110 of 150 ms at 1,000
@@ -37,7 +41,10 @@ export async function withSession<T>(db: DatabaseLike, fn: (ex: Executor) => Pro
  * ```
  */
 export async function withReadSession<T>(db: DatabaseLike, fn: (ex: Executor) => Promise<T>): Promise<T> {
-  return withExecutor(db, fn, { settings: { ...SESSION_SETTINGS, jit: 'off' } });
+  // The settings go with each statement (settingsScope 'statement'): nothing is sent to
+  // set the connection up or to give it back, so plan() of a table whose default
+  // partition is empty is one round trip.
+  return withExecutor(db, fn, { settings: { ...SESSION_SETTINGS, jit: 'off' }, settingsScope: 'statement' });
 }
 
 /** What every maintenance session runs with. */

@@ -104,6 +104,93 @@ export function numericLiteral(value: number | bigint | string): string {
 }
 
 /**
+ * A statement parameter as an SQL literal, for a statement that must carry its values
+ * in its text (a multi-statement simple query has no bind parameters): strings through
+ * {@link quoteLiteral}, finite numbers and bigints as numbers (negative ones in
+ * parentheses), booleans, `null` as NULL, and arrays of those as an array literal
+ * string (cast it in SQL: `$1::text[]`). Anything else is refused.
+ *
+ * @example
+ * ```ts
+ * parameterLiteral("O'Brien"); // "'O''Brien'"
+ * parameterLiteral(['a', null]); // `'{"a",NULL}'`
+ * ```
+ */
+export function parameterLiteral(value: unknown): string {
+  if (value === null) return 'NULL';
+  if (typeof value === 'string') return quoteLiteral(value);
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  if (typeof value === 'bigint' || (typeof value === 'number' && Number.isFinite(value))) {
+    const text = value.toString();
+    return text.startsWith('-') ? `(${text})` : text;
+  }
+  if (Array.isArray(value)) {
+    const items = value.map((v) => {
+      if (v === null) return 'NULL';
+      if (typeof v === 'string') return `"${v.replace(/[\\"]/g, '\\$&')}"`;
+      if (typeof v === 'boolean' || typeof v === 'bigint' || (typeof v === 'number' && Number.isFinite(v))) return v.toString();
+      throw new QuotingError('LITERAL_INVALID', `array element ${String(v)} cannot be written as an SQL literal`);
+    });
+    return quoteLiteral(`{${items.join(',')}}`);
+  }
+  throw new QuotingError('LITERAL_INVALID', `parameter ${String(value)} (${typeof value}) cannot be written as an SQL literal`);
+}
+
+/**
+ * `text` with each parameter reference `$1`, `$2`, ... replaced by its value as a
+ * literal ({@link parameterLiteral}); references inside quoted strings, quoted names,
+ * dollar-quoted bodies and comments are left alone. A reference past the end of
+ * `params` is refused.
+ *
+ * @example
+ * ```ts
+ * inlineParameters('select $1::regclass', ['public.events']); // "select 'public.events'::regclass"
+ * ```
+ */
+export function inlineParameters(text: string, params: readonly unknown[]): string {
+  let out = '';
+  let i = 0;
+  while (i < text.length) {
+    const ch = text[i]!;
+    let skip = -1; // the end of a stretch copied as it is
+    if (ch === "'" || ch === '"') {
+      // a quoted string or name: a doubled quote stays inside it
+      let j = i + 1;
+      while (j < text.length && !(text[j] === ch && text[j + 1] !== ch)) j += text[j] === ch ? 2 : 1;
+      skip = j + 1;
+    } else if (ch === '-' && text[i + 1] === '-') {
+      const nl = text.indexOf('\n', i);
+      skip = nl < 0 ? text.length : nl;
+    } else if (ch === '/' && text[i + 1] === '*') {
+      const close = text.indexOf('*/', i + 2);
+      skip = close < 0 ? text.length : close + 2;
+    } else if (ch === '$') {
+      const ref = /^\$(\d+)(?!\d)/.exec(text.slice(i, i + 12));
+      const tag = ref ? null : /^\$(?:[A-Za-z_][A-Za-z_0-9]*)?\$/.exec(text.slice(i, i + 70));
+      if (ref && !/[A-Za-z_0-9]/.test(text[i - 1] ?? ' ')) {
+        const k = Number(ref[1]) - 1;
+        if (k < 0 || k >= params.length) throw new QuotingError('LITERAL_INVALID', `$${ref[1]} has no parameter (${params.length} given)`);
+        out += parameterLiteral(params[k]);
+        i += ref[0].length;
+        continue;
+      }
+      if (tag && !/[A-Za-z_0-9]/.test(text[i - 1] ?? ' ')) {
+        const close = text.indexOf(tag[0], i + tag[0].length);
+        skip = close < 0 ? text.length : close + tag[0].length;
+      }
+    }
+    if (skip > i) {
+      out += text.slice(i, skip);
+      i = skip;
+    } else {
+      out += ch;
+      i++;
+    }
+  }
+  return out;
+}
+
+/**
  * `body` as a dollar-quoted string (for a `DO` block), with a tag `body` does not
  * contain, so no name inside it can end the quote early.
  *

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { bigint, boolean, date, integer, numeric, pgSchema, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { getPartitioning, list, partitioned, pgPartitionedTable, QuotingError, range } from '../../src/index.js';
 import { declaredPartitionsSql, partitionByClause, quoteIdent, quoteLiteral } from '../../src/ddl/index.js';
+import { inlineParameters } from '../../src/sql/quote.js';
 import { useTestDatabase } from '../harness/db.js';
 
 const db = useTestDatabase();
@@ -122,3 +123,29 @@ function nameOf(c: { type: string }): string {
     uuid: '00000000000000000000000000000000',
   }[c.type]!;
 }
+
+describe('inlineParameters (a multi-statement message has no bind parameters)', () => {
+  const values = ["it's", 'back\\slash', `x'); drop table victims; --`, 'ünï "q"', ''];
+
+  it('the inlined statement returns what the bound one returns, awkward values included', async () => {
+    const text = `select $1::text as a, $2::int as b, $3::text[] as c, $4::boolean as d, $5::text as e, $6::int8 as f`;
+    for (const v of values) {
+      const params = [v, -7, [v, null, 'plain'], true, null, 9007199254740993n];
+      const bound = await db.sql.unsafe(text, [v, -7, [v, null, 'plain'], true, null, '9007199254740993']);
+      const inlined = await db.sql.unsafe(inlineParameters(text, params));
+      expect(inlined).toEqual(bound);
+    }
+  });
+
+  it('leaves $n alone inside strings, quoted names, dollar quotes and comments', () => {
+    const text = `select '$1' as "$2", $$ $1 $$, $tag$ $2 $tag$, $1 -- $2\n/* $2 */ , x$1`;
+    expect(inlineParameters(text, ['v'])).toBe(`select '$1' as "$2", $$ $1 $$, $tag$ $2 $tag$, 'v' -- $2\n/* $2 */ , x$1`);
+  });
+
+  it('refuses a reference past the parameters given and values it cannot write', () => {
+    expect(() => inlineParameters('select $2', ['a'])).toThrow(expect.objectContaining({ code: 'LITERAL_INVALID' }));
+    expect(() => inlineParameters('select $1', [undefined])).toThrow(expect.objectContaining({ code: 'LITERAL_INVALID' }));
+    expect(() => inlineParameters('select $1', [Number.NaN])).toThrow(expect.objectContaining({ code: 'LITERAL_INVALID' }));
+    expect(() => inlineParameters('select $1', [{}])).toThrow(expect.objectContaining({ code: 'LITERAL_INVALID' }));
+  });
+});

@@ -1,7 +1,8 @@
 /**
  * What plan() and listPartitions() read, and in how many statements: the tree in one
- * catalog statement (sizes only when asked), the default partition asked about only
- * when its main fork is not empty, and the session given back as it was.
+ * message carrying the session settings and the catalog statement (sizes only when
+ * asked), nothing sent to set the connection up or give it back, the default partition
+ * asked about only when its main fork is not empty, and the session left as it was.
  */
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -44,26 +45,39 @@ describe('statements sent', () => {
     // postgres.js reads the array types once, when its connection opens: not ours to count.
     await rec.sql.unsafe('select 1');
   });
+
+  it("a client's first read learns the server version (one statement, once); later reads send none for it", async () => {
+    const t = await upToDate('cat_version');
+    const first = await rec.statements((sql) => listPartitions(sql, t));
+    expect(first).toHaveLength(2);
+    expect(first[0]).toContain('server_version_num');
+    const again = await rec.statements((sql) => listPartitions(sql, t));
+    expect(again).toHaveLength(1);
+  });
   afterAll(() => rec.sql.end({ timeout: 5 }));
 
-  it('plan() of an up-to-date table with an empty default partition: set-up, one catalog statement, give-back', async () => {
+  it('plan() of an up-to-date table with an empty default partition: one message, the settings and the catalog statement', async () => {
     const t = await upToDate('cat_steady');
     let result: Awaited<ReturnType<typeof plan>> | undefined;
     const sent = await rec.statements(async (sql) => void (result = await plan(sql, [t], { now: NOW })));
     expect(result!.tables[0]!.ops).toEqual([]);
     expect(result!.tables[0]!.problems).toEqual([]);
-    expect(sent).toHaveLength(3);
-    expect(sent[1]).toContain('pg_inherits');
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toContain('set_config');
+    expect(sent[0]).toContain('pg_inherits');
+    // the table's name and the markers travel as literals (no bind parameters in a multi-statement message)
+    expect(sent[0]).toContain(`'"public"."cat_steady"'::regclass`);
+    expect(sent[0]).not.toMatch(/\$\d/);
     expect(sent.join('\n')).not.toContain('pg_total_relation_size');
   });
 
-  it('listPartitions(): the same three statements; sizes only with { sizes: true }', async () => {
+  it('listPartitions(): the same one message; sizes only with { sizes: true }', async () => {
     const t = await upToDate('cat_list');
     const plain = await listPartitions(rec.sql, t);
     expect(plain.partitions.map((p) => p.bytes)).toEqual([undefined, undefined, undefined, undefined]);
     const sent = await rec.statements((sql) => listPartitions(sql, t, { sizes: true }));
-    expect(sent).toHaveLength(3);
-    expect(sent[1]).toContain('pg_total_relation_size');
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toContain('pg_total_relation_size');
     const sized = await listPartitions(rec.sql, t, { sizes: true });
     expect(sized.partitions.map((p) => p.name)).toEqual(plain.partitions.map((p) => p.name));
     // every partition has at least its primary key's index page
@@ -76,8 +90,8 @@ describe('statements sent', () => {
     let result: Awaited<ReturnType<typeof plan>> | undefined;
     const sent = await rec.statements(async (sql) => void (result = await plan(sql, [t], { now: NOW })));
     expect(result!.tables[0]!.problems.map((p) => `${p.code} ${p.partition}`)).toEqual(['default-has-rows cat_rows_default']);
-    expect(sent).toHaveLength(4);
-    expect(sent[2]).toContain('"cat_rows_default"');
+    expect(sent).toHaveLength(2);
+    expect(sent[1]).toContain('"cat_rows_default"');
   });
 });
 
