@@ -346,7 +346,11 @@ export type RuntimeErrorCode =
   | 'TRANSACTION_ABORTED'
   | 'CONNECTION_LOST'
   /** Rows that would move out of the default partition are referenced by a foreign key (or one would act on their delete). */
-  | 'ROWS_REFERENCED';
+  | 'ROWS_REFERENCED'
+  /** Steps of a maintenance runner's run failed (given to its onError, never thrown). */
+  | 'MAINTENANCE_FAILED'
+  /** A maintenance runner found it no longer held its lock (given to its onError, never thrown). */
+  | 'RUNNER_LOCK_LOST';
 
 /**
  * An error of the runtime (plan, apply, ensurePartitions, listPartitions and the

@@ -7,7 +7,7 @@
  * ```
  *
  * What applications call: the schema API, the runtime (listPartitions, plan, apply,
- * ensurePartitions), the push filter and the errors. The SQL helpers are in
+ * ensurePartitions, startMaintenance, maintenanceStatus), the push filter and the errors. The SQL helpers are in
  * `drizzle-partitions/ddl`, generate / postprocess in `drizzle-partitions/migrations`.
  */
 export { pgPartitionedTable, partitioned, getPartitioning, isPartitionedTable } from './schema/partitioned-table.js';
@@ -44,6 +44,10 @@ export type { MaintenancePlan, TablePlan, MaintenanceOp, CreateOp, RetireOp, Fin
 export { apply } from './runtime/apply.js';
 export type { ApplyOptions, ApplyResult, OpResult, ProgressEvent } from './runtime/apply.js';
 export { ensurePartitions } from './runtime/ensure.js';
+export { startMaintenance } from './runtime/runner.js';
+export type { MaintenanceRunner, MaintenanceRunnerOptions, MaintenanceRun } from './runtime/runner.js';
+export { maintenanceStatus } from './runtime/runs-record.js';
+export type { MaintenanceRecordStatus, RunRecord, TableRun } from './runtime/runs-record.js';
 export { LockTimeoutError } from './runtime/lock.js';
 export { CliError, ConfigError, DeclarationError, DrizzlePartitionsError, PartitionDefinitionError, PostprocessError, QuotingError, RuntimeError } from './errors.js';
 export type { CliErrorCode, ConfigErrorCode, DeclarationErrorCode, DefinitionErrorCode, ErrorCode, PostprocessErrorCode, QuotingErrorCode, RuntimeErrorCode } from './errors.js';

@@ -6,10 +6,13 @@
 import { parseArgs } from 'node:util';
 import type { CommandSpec, OptionSpec } from './commands.js';
 
-/** Parsed values: text, numbers for whole-number options, Dates for times, true for switches. */
+/** Parsed values: text, numbers for whole-number options and durations (ms), Dates for times, true for switches. */
 export type Values = Record<string, string | number | boolean | Date | undefined>;
 
 export type Parsed = { values: Values; forward: string[] } | { help: true } | { error: string };
+
+/** Milliseconds per unit of a duration option. */
+const DURATION_UNITS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
 function check(name: string, o: OptionSpec, raw: string): string | number | Date | { error: string } {
   switch (o.kind ?? 'text') {
@@ -21,6 +24,12 @@ function check(name: string, o: OptionSpec, raw: string): string | number | Date
       if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n) || (o.kind === 'positive' && n < 1)) {
         return { error: `--${name} needs a whole number${o.kind === 'positive' ? ' of 1 or more' : ''}, not ${JSON.stringify(raw)}` };
       }
+      return n;
+    }
+    case 'duration': {
+      const m = /^(\d+)(ms|s|m|h|d)?$/.exec(raw);
+      const n = m ? Number(m[1]) * DURATION_UNITS[(m[2] ?? 'ms') as keyof typeof DURATION_UNITS] : NaN;
+      if (!Number.isSafeInteger(n) || n < 1) return { error: `--${name} needs a duration: milliseconds or a whole number with a unit (90s, 15m, 2h, 1d), not ${JSON.stringify(raw)}` };
       return n;
     }
     case 'instant': {

@@ -3,8 +3,8 @@
  * `--help`, the top-level help, and what `parseCommandArgs` accepts and checks.
  */
 
-/** What an option's value must be: any text, a whole number ≥ 0, a whole number ≥ 1, or a date and time. */
-export type ValueKind = 'text' | 'whole' | 'positive' | 'instant';
+/** What an option's value must be: any text, a whole number ≥ 0, a whole number ≥ 1, a date and time, or a duration (ms, or with a unit: 90s, 15m, 2h, 1d). */
+export type ValueKind = 'text' | 'whole' | 'positive' | 'instant' | 'duration';
 
 export interface OptionSpec {
   type: 'string' | 'boolean';
@@ -73,8 +73,15 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'status',
     summary: 'partitions, bounds, rows and sizes, and the problems found (exit 1 if any)',
-    details: [],
-    options: { ...connection, json },
+    details: [
+      "Also shows each table's last run by startMaintenance (its record in drizzle_partitions.maintenance_runs).",
+      'With --stale-after, a table whose maintenance has not succeeded within that time before now is a problem.',
+    ],
+    options: {
+      ...connection,
+      json,
+      'stale-after': { type: 'string', kind: 'duration', arg: 'duration', help: 'a problem when the runner has not succeeded for this long: ms, or 90s, 15m, 2h, 1d (e.g. 3 intervals)' },
+    },
   },
   {
     name: 'plan',

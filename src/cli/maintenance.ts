@@ -1,6 +1,7 @@
 /**
  * `status`, `plan` and `apply`: maintenance from the command line, on the tables
  * of the drizzle config's schema. Exit codes: 0 healthy / done, 1 a problem found
+ * (with --stale-after: a maintenance runner that has not succeeded for that long)
  * or a step failed, 2 usage or connection errors.
  */
 import { createInterface } from 'node:readline/promises';
@@ -11,6 +12,7 @@ import { getPartitioning } from '../schema/partitioned-table.js';
 import { apply, type ApplyResult, type ProgressEvent } from '../runtime/apply.js';
 import { plan, type MaintenancePlan, type MaintenanceOp } from '../runtime/plan.js';
 import type { PartitionInfo } from '../runtime/introspect.js';
+import { maintenanceStatus, type MaintenanceRecordStatus } from '../runtime/runs-record.js';
 import type { Partitioning } from '../schema/resolved.js';
 import { formatInterval } from '../schema/policy.js';
 import { toJson, type Values } from './args.js';
@@ -78,7 +80,10 @@ export async function runMaintenance(command: 'status' | 'plan' | 'apply', v: Va
   }
   return withDatabase({ flag: text('url'), dbCredentials: config.dbCredentials, cwd: config.cwd }, io.err, async (db) => {
     const p: MaintenancePlan = await plan(db, tableObjects, { now: (v.now as Date | undefined) ?? new Date(), backfill: whole('backfill') ?? 0, casing: config.casing, maxMoveRows: whole('max-move-rows'), maxDefaultRows: whole('max-default-rows'), sizes: command === 'status' });
-    if (command === 'status') return status(p, tables, v.json === true, io);
+    if (command === 'status') {
+      const runs = await maintenanceStatus(db, tableObjects, { now: p.now, staleAfterMs: whole('stale-after') });
+      return status(p, tables, runs, v.json === true, io);
+    }
     if (command === 'plan') {
       if (v.json === true) io.out(toJson(p.tables.map((t) => ({ table: t.table, ops: t.ops, problems: t.problems }))));
       else for (const t of p.tables) {
@@ -91,11 +96,22 @@ export async function runMaintenance(command: 'status' | 'plan' | 'apply', v: Va
   });
 }
 
-function status(p: MaintenancePlan, tables: Partitioning[], json: boolean, io: CliIo): number {
-  const problems = p.tables.flatMap((t) => t.problems).filter((x) => x.code !== 'no-policy');
+function status(p: MaintenancePlan, tables: Partitioning[], runs: MaintenanceRecordStatus[], json: boolean, io: CliIo): number {
+  const sameTable = (a: { schema?: string; name: string }, b: { schema?: string; name: string }) => a.name === b.name && (a.schema ?? 'public') === (b.schema ?? 'public');
+  const runOf = (t: { schema?: string; name: string }) => runs.find((r) => sameTable(r.table, t));
+  const problems = p.tables.flatMap((t) => t.problems).filter((x) => x.code !== 'no-policy').length + runs.filter((r) => r.stale).length;
   if (json) {
-    io.out(toJson({ healthy: problems.length === 0, now: p.now, tables: p.tables.map((t) => ({ table: t.table, partitionBy: t.tree.partitionBy, policy: t.policy, partitions: t.tree.partitions, problems: t.problems, pending: t.ops })) }));
-    return problems.length === 0 ? 0 : 1;
+    io.out(
+      toJson({
+        healthy: problems === 0,
+        now: p.now,
+        tables: p.tables.map((t) => {
+          const r = runOf(t.table);
+          return { table: t.table, partitionBy: t.tree.partitionBy, policy: t.policy, partitions: t.tree.partitions, problems: t.problems, pending: t.ops, maintenance: r ? { last: r.last, stale: r.stale, message: r.message } : null };
+        }),
+      }),
+    );
+    return problems === 0 ? 0 : 1;
   }
   for (const t of p.tables) {
     const def = tables.find((x) => x.table.name === t.table.name && (x.table.schema ?? 'public') === (t.table.schema ?? 'public'));
@@ -106,10 +122,12 @@ function status(p: MaintenancePlan, tables: Partitioning[], json: boolean, io: C
     }
     for (const line of table(rows)) io.out(line);
     for (const pr of t.problems) io.out(`  ${pr.code === 'no-policy' ? '·' : '!'} ${pr.code}: ${pr.message}`);
+    const r = runOf(t.table);
+    if (r) io.out(`  ${r.stale ? '! maintenance-stale' : '· maintenance'}: ${r.message}`);
     io.out('');
   }
-  io.out(problems.length === 0 ? 'healthy' : `${problems.length} problem(s) found`);
-  return problems.length === 0 ? 0 : 1;
+  io.out(problems === 0 ? 'healthy' : `${problems} problem(s) found`);
+  return problems === 0 ? 0 : 1;
 }
 
 async function applyCommand(db: unknown, p: MaintenancePlan, flags: Values, io: CliIo): Promise<number> {

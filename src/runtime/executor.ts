@@ -147,6 +147,97 @@ export async function withExecutor<T>(db: DatabaseLike, fn: (ex: Executor) => Pr
 }
 
 /**
+ * One connection of `db` kept by its holder for as long as it likes, across many
+ * {@link withExecutor} calls: what a session advisory lock held for minutes needs
+ * (the maintenance runner's). See {@link holdSession}.
+ *
+ * @example
+ * ```ts
+ * const held: HeldSession = await holdSession(db);
+ * try {
+ *   await withExecutor(held.db, (ex) => ex.query('select pg_try_advisory_lock(1) as ok'));
+ * } finally {
+ *   held.release();
+ * }
+ * ```
+ */
+export interface HeldSession {
+  /** The connection, as something {@link withExecutor} (and plan, apply) accepts: statements on it run on this session. */
+  readonly db: DatabaseLike;
+  /**
+   * The application's own single connection (PGlite, a node-postgres `Client` or
+   * checked-out client, a reserved postgres.js connection): not set aside for the
+   * holder but shared with the application; `release` leaves it alone.
+   */
+  readonly shared: boolean;
+  /** Whether the `db` it came from can still give other connections while this one is held. */
+  readonly canOpenAnother: boolean;
+  readonly driver: ExecutorDriver;
+  /** Whether the driver reported the connection broken (node-postgres). */
+  readonly broken: boolean;
+  /**
+   * Gives a reserved connection back to its pool (`destroy`: to be discarded, where
+   * the driver can). Nothing is cleaned: release the session's advisory locks and put
+   * its settings back first. Does nothing for a shared connection.
+   */
+  release(destroy?: boolean): void;
+}
+
+/**
+ * Sets one connection of `db` aside for the caller until it calls `release`:
+ * from a pool, a dedicated connection (postgres.js `sql.reserve()`, node-postgres
+ * `pool.connect()`, with an error listener so that losing it does not crash the
+ * process); a single connection (PGlite, a `Client`, a reserved postgres.js
+ * connection) is returned as it is, `shared`. Unlike {@link withExecutor} it
+ * pins nothing: run statements on it with `withExecutor(held.db, ...)`, which on a
+ * single connection leaves session advisory locks alone.
+ *
+ * @throws {RuntimeError} `DATABASE_UNSUPPORTED` when `db` is none of the accepted shapes.
+ *
+ * @example
+ * ```ts
+ * const held = await holdSession(pool);
+ * const [row] = await withExecutor(held.db, (ex) => ex.query<{ pid: number }>('select pg_backend_pid() as pid'));
+ * held.release();
+ * ```
+ */
+export async function holdSession(db: DatabaseLike): Promise<HeldSession> {
+  const target = resolveTarget(db);
+  const base = { canOpenAnother: target.canOpenAnother, driver: target.driver };
+  if (!target.hold) return { ...base, db: target.client, shared: true, broken: false, release: () => {} };
+  const h = await target.hold();
+  let released = false;
+  return {
+    ...base,
+    db: h.db,
+    shared: false,
+    get broken() {
+      return h.broken?.() ?? false;
+    },
+    release: (destroy = false) => {
+      if (released) return;
+      released = true;
+      h.release(destroy);
+    },
+  };
+}
+
+/**
+ * Checks that `db` is something the runtime runs on (see {@link DatabaseLike}) without
+ * connecting; returns its driver.
+ *
+ * @throws {RuntimeError} `DATABASE_UNSUPPORTED` otherwise.
+ *
+ * @example
+ * ```ts
+ * checkDatabase(drizzle(pool)); // 'node-postgres'
+ * ```
+ */
+export function checkDatabase(db: DatabaseLike): ExecutorDriver {
+  return resolveTarget(db).driver;
+}
+
+/**
  * How {@link withExecutor} sets the session up once it is pinned.
  *
  * @example
@@ -250,6 +341,8 @@ interface Target {
   canOpenAnother: boolean;
   client: object;
   pin(): Promise<Pinned>;
+  /** A connection kept outside any withExecutor call (see {@link holdSession}); pooled targets only. */
+  hold?: () => Promise<{ db: object; broken?: () => boolean; release(destroy: boolean): void }>;
 }
 
 interface PgJsResult extends Array<unknown> {
@@ -324,6 +417,10 @@ function resolveTarget(db: DatabaseLike): Target {
           const reserved = await sql.reserve!();
           return { run: pgJsRun(reserved), runScript: pgJsScript(reserved), runFirstAndLast: pgJsFirstAndLast(reserved), release: () => reserved.release!() };
         },
+        hold: async () => {
+          const reserved = await sql.reserve!();
+          return { db: reserved, release: () => reserved.release!() };
+        },
       };
     }
     if (isFn(c.release)) {
@@ -374,6 +471,23 @@ function resolveTarget(db: DatabaseLike): Target {
             get broken() {
               return broken;
             },
+            release: (destroy) => {
+              pc.removeListener?.('error', onError);
+              pc.release?.(destroy || broken);
+            },
+          };
+        },
+        hold: async () => {
+          const pc = await pool.connect();
+          // as in pin(): without a listener, a lost connection would crash the process
+          let broken = false;
+          const onError = (): void => {
+            broken = true;
+          };
+          pc.on?.('error', onError);
+          return {
+            db: pc,
+            broken: () => broken,
             release: (destroy) => {
               pc.removeListener?.('error', onError);
               pc.release?.(destroy || broken);

@@ -210,3 +210,53 @@ export async function takeMaintainerLock(ex: Executor, table: QualifiedName, mod
 export async function releaseMaintainerLock(ex: Executor, table: QualifiedName): Promise<void> {
   await ex.query('select pg_advisory_unlock($1::int4, hashtext($2))', [LOCK_SPACE | 0, `${table.schema ?? 'public'}.${table.name}`]);
 }
+
+/** Advisory lock namespace of the maintenance runner ('DPRU'): one lock per runner name. */
+const RUNNER_LOCK_SPACE = 0x44505255;
+
+/**
+ * Tries once to take the lock of the maintenance runner `name` (session level: held
+ * until released or until the session ends, which is how a runner that dies hands
+ * over). Returns whether it was taken.
+ *
+ * @example
+ * ```ts
+ * const maintainer = await withExecutor(held.db, (ex) => tryRunnerLock(ex, 'default'));
+ * ```
+ */
+export async function tryRunnerLock(ex: Executor, name: string): Promise<boolean> {
+  const [row] = await ex.query<{ ok: boolean }>('select pg_try_advisory_lock($1::int4, hashtext($2::text)) as ok', [RUNNER_LOCK_SPACE, name]);
+  return row?.ok === true;
+}
+
+/**
+ * Whether this session holds the lock of runner `name` (false once something released
+ * it, e.g. `pg_advisory_unlock_all()`).
+ *
+ * @example
+ * ```ts
+ * if (!(await withExecutor(held.db, (ex) => holdsRunnerLock(ex, 'default')))) console.warn('no longer the maintainer');
+ * ```
+ */
+export async function holdsRunnerLock(ex: Executor, name: string): Promise<boolean> {
+  // A lock on two int4 keys shows in pg_locks as classid = key 1, objid = key 2, objsubid = 2.
+  const [row] = await ex.query<{ ok: boolean }>(
+    `select exists (select 1 from pg_catalog.pg_locks where locktype = 'advisory' and pid = pg_catalog.pg_backend_pid() and granted
+       and database = (select oid from pg_catalog.pg_database where datname = pg_catalog.current_database())
+       and classid = ($1::int4)::oid and objid = (hashtext($2::text))::oid and objsubid = 2) as ok`,
+    [RUNNER_LOCK_SPACE, name],
+  );
+  return row?.ok === true;
+}
+
+/**
+ * Releases the lock of runner `name` taken by {@link tryRunnerLock} on this session.
+ *
+ * @example
+ * ```ts
+ * await withExecutor(held.db, (ex) => releaseRunnerLock(ex, 'default'));
+ * ```
+ */
+export async function releaseRunnerLock(ex: Executor, name: string): Promise<void> {
+  await ex.query('select pg_advisory_unlock($1::int4, hashtext($2::text)) as ok', [RUNNER_LOCK_SPACE, name]);
+}

@@ -16,4 +16,8 @@ export const PG_ERRORS = {
   foreignKeyViolation: '23503',
   /** No such database: the CLI cannot connect. */
   invalidCatalogName: '3D000',
+  /** No such table (the runner's record before its first run). */
+  undefinedTable: '42P01',
+  /** No such schema (the runner's record before its first run). */
+  invalidSchemaName: '3F000',
 } as const;
