@@ -22,6 +22,7 @@ export {
   partitionedTableSql,
 } from './partition-ddl.js';
 export type { RenderOptions, CreatePartitionArgs, PartitionNode } from './partition-ddl.js';
+export { addNotValidSql, validateConstraintSql, partitionedForeignKeySql } from './not-valid-sql.js';
 export { boundClause, boundLiteral } from '../bound/literals.js';
 export { quoteIdent, quoteQualified, quoteLiteral } from '../sql/quote.js';
 export type { QualifiedName } from '../sql/quote.js';

@@ -16,6 +16,7 @@ import { openLayout } from './open-layout.js';
 import { planPostprocess, type PostprocessPlan } from './postprocess.js';
 import { amendError, DrizzlePartitionsError, PostprocessError } from '../errors.js';
 import { partitionedTablesOf } from './statements.js';
+import { notValidConstraintsOf } from './not-valid.js';
 import { commitWrites } from './write-files.js';
 import { pushWarnings } from './push-filter.js';
 
@@ -80,7 +81,7 @@ async function postprocessProject(config: DrizzleProjectConfig, opts: Postproces
   const schema = await loadSchema({ schema: config.schema, cwd: config.cwd });
   const tables = [...partitionedTablesOf(schema.exports).values()];
   const layout = openLayout(config.out, { prefix: config.prefix, breakpoints: config.breakpoints });
-  const plan = planPostprocess({ layout, tables, render: { casing: config.casing }, breakpoints: config.breakpoints, name: opts.name, now: opts.now });
+  const plan = planPostprocess({ layout, tables, render: { casing: config.casing }, breakpoints: config.breakpoints, name: opts.name, now: opts.now, notValid: notValidConstraintsOf(schema.exports, config.casing) });
   plan.warnings.push(...pushWarnings(config, tables));
   if (!opts.dryRun) commitWrites(plan.writes);
   return { ...plan, config, layout: layout.kind, written: opts.dryRun ? [] : plan.writes.map((w) => w.path) };

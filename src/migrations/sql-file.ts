@@ -97,6 +97,21 @@ export interface FileTables {
   renamedColumns: { table: QualifiedName; from: string; to: string }[];
   /** `CREATE INDEX CONCURRENTLY` statements, where they are and on which table. */
   concurrentIndexes: ConcurrentIndexAt[];
+  /** `ALTER TABLE ... ADD CONSTRAINT ... FOREIGN KEY | CHECK` statements. */
+  addedConstraints: AddConstraintAt[];
+}
+
+/** An `ALTER TABLE ... ADD CONSTRAINT "c" FOREIGN KEY | CHECK ...` statement located in a file. */
+export interface AddConstraintAt {
+  table: QualifiedName;
+  constraint: string;
+  kind: 'foreign-key' | 'check';
+  /** Offset of `ALTER`. */
+  start: number;
+  /** Offset just past the statement's `;`. */
+  end: number;
+  /** The statement, `ALTER` to `;`. */
+  statement: string;
 }
 
 /**
@@ -129,7 +144,12 @@ export function fileTables(text: string): FileTables {
     const end = statementEnd(text, start);
     return { table: qualified(m[2], m[3]), start, end, afterKeyword: start + m[0].indexOf('CONCURRENTLY ') + 'CONCURRENTLY '.length, statement: text.slice(start, end) };
   });
-  return { created, dropped, renamed, moved, renamedColumns, concurrentIndexes };
+  const addedConstraints = all(new RegExp(String.raw`^ALTER TABLE (?:IF EXISTS )?(?:ONLY )?${QNAME} ADD CONSTRAINT ${ID} (FOREIGN KEY|CHECK)\b`), text).map((m): AddConstraintAt => {
+    const start = m.index!;
+    const end = statementEnd(text, start);
+    return { table: qualified(m[1], m[2]), constraint: m[3]!.replace(/""/g, '"'), kind: m[4] === 'CHECK' ? 'check' : 'foreign-key', start, end, statement: text.slice(start, end) };
+  });
+  return { created, dropped, renamed, moved, renamedColumns, concurrentIndexes, addedConstraints };
 }
 
 /** Joins statements the way drizzle-kit does for this file's `breakpoints` setting. */

@@ -17,7 +17,7 @@ import { useTestDatabase } from '../harness/db.js';
 
 const db = useTestDatabase({ prefix: 'dp_default_rows' });
 
-const EMPTY_FILE = { created: [], dropped: [], renamed: [], moved: [], renamedColumns: [], concurrentIndexes: [] };
+const EMPTY_FILE = { created: [], dropped: [], renamed: [], moved: [], renamedColumns: [], concurrentIndexes: [], addedConstraints: [] };
 
 /** The trailing statements of a migration from `before` to `after`. */
 function migrationSql(before: Partitioning, after: Partitioning): string[] {

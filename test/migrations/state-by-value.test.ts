@@ -202,7 +202,7 @@ function parsed(text: string): MigrationState {
   return s;
 }
 
-const EMPTY_FILE = { created: [], dropped: [], renamed: [], moved: [], renamedColumns: [], concurrentIndexes: [] };
+const EMPTY_FILE = { created: [], dropped: [], renamed: [], moved: [], renamedColumns: [], concurrentIndexes: [], addedConstraints: [] };
 
 /** Diffs a recorded state against `tables` for a migration that touches no table. */
 function diffAgainst(prev: MigrationState, tables: readonly Partitioning[]) {
