@@ -25,6 +25,43 @@ export function addNotValidSql(statement: string): string {
 }
 
 /**
+ * drizzle-kit 0.31 writes a check's columns qualified with the table's name
+ * (`CHECK ("events"."n" >= 0)`). `ALTER TABLE ... ADD CONSTRAINT` on a partitioned
+ * table checks the expression on each partition, where that name is unknown, and
+ * fails ("missing FROM-clause entry for table"): this drops the qualification
+ * (outside string literals and quoted text other than those references).
+ *
+ * @example
+ * ```ts
+ * unqualifiedCheckSql('ALTER TABLE "events" ADD CONSTRAINT "c" CHECK ("events"."n" >= 0);', 'events');
+ * // 'ALTER TABLE "events" ADD CONSTRAINT "c" CHECK ("n" >= 0);'
+ * ```
+ */
+export function unqualifiedCheckSql(statement: string, table: string): string {
+  const at = statement.search(/\bCHECK\s*\(/i);
+  if (at < 0) return statement;
+  const prefix = `${quoteIdent(table)}.`;
+  let out = statement.slice(0, at);
+  for (let i = at; i < statement.length; ) {
+    if (statement.startsWith(prefix, i) && statement[i + prefix.length] === '"') {
+      i += prefix.length;
+      continue;
+    }
+    const ch = statement[i]!;
+    if (ch === "'" || ch === '"') {
+      let j = i + 1;
+      while (j < statement.length && !(statement[j] === ch && statement[j + 1] !== ch)) j += statement[j] === ch ? 2 : 1;
+      out += statement.slice(i, j + 1);
+      i = j + 1;
+      continue;
+    }
+    out += ch;
+    i++;
+  }
+  return out;
+}
+
+/**
  * Validates a constraint added NOT VALID: scans the rows under a SHARE UPDATE
  * EXCLUSIVE lock, which lets reads and writes go on. On a partitioned table it
  * validates the partitions too; on a valid constraint it does nothing.

@@ -7,7 +7,7 @@
 import { is } from 'drizzle-orm';
 import { PgTable } from 'drizzle-orm/pg-core';
 import type { CompatCasing } from '../compat/casing.js';
-import { addNotValidSql, partitionedForeignKeySql, validateConstraintSql } from '../ddl/not-valid-sql.js';
+import { addNotValidSql, partitionedForeignKeySql, unqualifiedCheckSql, validateConstraintSql } from '../ddl/not-valid-sql.js';
 import { notValidConstraintNames } from '../schema/not-valid.js';
 import type { FileTables, TextReplacement } from './sql-file.js';
 import { tableKey } from './state.js';
@@ -72,17 +72,24 @@ export function planNotValid(input: NotValidInput): NotValidPlan {
     const key = tableKey(a.table);
     if (created.has(key)) continue;
     const what = a.kind === 'check' ? 'check' : 'foreign key';
+    const partitioned = input.isPartitioned(key);
+    // drizzle-kit 0.31's table-qualified columns fail in a check on a partitioned table
+    const statement = a.kind === 'check' && partitioned ? unqualifiedCheckSql(a.statement, a.table.name) : a.statement;
     if (!input.marked.get(key)?.has(a.constraint)) {
+      if (statement !== a.statement) {
+        plan.replacements.push({ start: a.start, end: a.end, text: statement });
+        plan.notes.push(`check ${a.constraint} on partitioned ${key}: columns unqualified (PostgreSQL checks it on each partition)`);
+      }
       const lock = a.kind === 'check' ? 'ACCESS EXCLUSIVE' : 'SHARE ROW EXCLUSIVE, on it and on the referenced table';
       plan.warnings.push(`${migration} adds ${what} "${a.constraint}" to existing table ${key}: PostgreSQL scans every row to validate it while holding ${lock}; wrap it in notValid(...) to add it NOT VALID and validate it separately, outside a transaction`);
       continue;
     }
-    if (/\bNOT\s+VALID\s*;?\s*$/i.test(a.statement)) continue;
-    if (a.kind === 'foreign-key' && input.isPartitioned(key)) {
+    if (/\bNOT\s+VALID\s*;?\s*$/i.test(statement)) continue;
+    if (a.kind === 'foreign-key' && partitioned) {
       plan.replacements.push({ start: a.start, end: a.end, text: partitionedForeignKeySql(a.table, a.constraint, a.statement) });
       plan.notes.push(`${what} ${a.constraint} on partitioned ${key}: NOT VALID on PostgreSQL 18+, added validated at once before 18; validated outside a transaction`);
     } else {
-      plan.replacements.push({ start: a.start, end: a.end, text: addNotValidSql(a.statement) });
+      plan.replacements.push({ start: a.start, end: a.end, text: addNotValidSql(statement) });
       plan.notes.push(`${what} ${a.constraint} on ${key} added NOT VALID; validated outside a transaction`);
     }
     plan.validations.push(validateConstraintSql(a.table, a.constraint));

@@ -6,6 +6,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { addNotValidSql, partitionedForeignKeySql, validateConstraintSql } from '../../src/ddl/index.js';
+import { unqualifiedCheckSql } from '../../src/ddl/not-valid-sql.js';
 import { connect, type Sql } from '../harness/client.js';
 import { useTestDatabase } from '../harness/db.js';
 
@@ -28,6 +29,13 @@ describe('rendering', () => {
     expect(addNotValidSql(fk)).toBe('ALTER TABLE "orders" ADD CONSTRAINT "orders_user_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE no action ON UPDATE no action NOT VALID;');
     expect(addNotValidSql('ALTER TABLE "t" ADD CONSTRAINT "c" CHECK ("n" > 0)')).toBe('ALTER TABLE "t" ADD CONSTRAINT "c" CHECK ("n" > 0) NOT VALID;');
     expect(addNotValidSql('ALTER TABLE "t" ADD CONSTRAINT "c" CHECK ("n" > 0) NOT VALID;\n')).toBe('ALTER TABLE "t" ADD CONSTRAINT "c" CHECK ("n" > 0) NOT VALID;');
+  });
+
+  it("drops drizzle-kit 0.31's table qualification from a check's columns, leaving literals and other names alone", () => {
+    expect(unqualifiedCheckSql(`ALTER TABLE "events" ADD CONSTRAINT "events_n" CHECK ("events"."n" >= 0 AND "events"."k" <> '"events"."k"' AND "other"."x" = 1);`, 'events')).toBe(
+      `ALTER TABLE "events" ADD CONSTRAINT "events_n" CHECK ("n" >= 0 AND "k" <> '"events"."k"' AND "other"."x" = 1);`,
+    );
+    expect(unqualifiedCheckSql(`ALTER TABLE "we""ird" ADD CONSTRAINT "c" CHECK ("we""ird"."n" > 0);`, 'we"ird')).toBe(`ALTER TABLE "we""ird" ADD CONSTRAINT "c" CHECK ("n" > 0);`);
   });
 
   it('quotes the table and constraint of VALIDATE', () => {
@@ -56,7 +64,10 @@ describe('on the server', () => {
     await sql.unsafe(`CREATE TABLE ev_a PARTITION OF ev FOR VALUES FROM ('2026-01-01') TO ('2026-02-01')`);
     await sql.unsafe(`CREATE TABLE ev_b PARTITION OF ev DEFAULT`);
     await sql.unsafe(`INSERT INTO ev VALUES (1, '2026-01-05', -1), (2, '2027-01-01', 3)`);
-    await sql.unsafe(addNotValidSql(`ALTER TABLE "ev" ADD CONSTRAINT "ev_n_check" CHECK ("n" >= 0);`));
+    // as drizzle-kit 0.31 writes it, the qualified column fails on a partitioned table
+    const kit = `ALTER TABLE "ev" ADD CONSTRAINT "ev_n_check" CHECK ("ev"."n" >= 0);`;
+    await expect(sql.unsafe(addNotValidSql(kit))).rejects.toThrow('missing FROM-clause entry for table "ev"');
+    await sql.unsafe(addNotValidSql(unqualifiedCheckSql(kit, 'ev')));
     expect(await validated('ev', 'ev_n_check')).toEqual([
       { table: 'ev', valid: false },
       { table: 'ev_a', valid: false },

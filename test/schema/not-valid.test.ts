@@ -82,6 +82,7 @@ describe('planNotValid', () => {
     'ALTER TABLE "events" ADD CONSTRAINT "events_user_fk" FOREIGN KEY ("user_id") REFERENCES "users"("id");',
     'ALTER TABLE "events" ADD CONSTRAINT "events_n_check" CHECK ("n" >= 0);',
     'ALTER TABLE "orders" ADD CONSTRAINT "orders_n_check" CHECK ("n" <> \';\');',
+    'ALTER TABLE "events" ADD CONSTRAINT "events_k_check" CHECK ("events"."k" > 0);',
   ].join('--> statement-breakpoint\n');
   const marked = new Map([
     ['public.fresh', new Set(['fresh_check'])],
@@ -95,11 +96,14 @@ describe('planNotValid', () => {
       'ALTER TABLE "orders" ADD CONSTRAINT "orders_user_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE no action ON UPDATE no action;',
       'ALTER TABLE "events" ADD CONSTRAINT "events_user_fk" FOREIGN KEY ("user_id") REFERENCES "users"("id");',
       'ALTER TABLE "events" ADD CONSTRAINT "events_n_check" CHECK ("n" >= 0);',
+      'ALTER TABLE "events" ADD CONSTRAINT "events_k_check" CHECK ("events"."k" > 0);',
     ]);
     expect(plan.replacements.map((r) => r.text.split('\n')[0])).toEqual([
       'ALTER TABLE "orders" ADD CONSTRAINT "orders_user_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE no action ON UPDATE no action NOT VALID;',
       `DO $drizzle_partitions$ BEGIN IF current_setting('server_version_num')::int >= 180000 THEN`,
       'ALTER TABLE "events" ADD CONSTRAINT "events_n_check" CHECK ("n" >= 0) NOT VALID;',
+      // unmarked, on a partitioned table: only drizzle-kit 0.31's qualification goes
+      'ALTER TABLE "events" ADD CONSTRAINT "events_k_check" CHECK ("k" > 0);',
     ]);
     expect(plan.validations).toEqual([
       'ALTER TABLE "orders" VALIDATE CONSTRAINT "orders_user_fk";',
@@ -111,6 +115,7 @@ describe('planNotValid', () => {
   it('warns about an unmarked constraint added to an existing table, naming both', () => {
     expect(plan.warnings).toEqual([
       '0001_x adds check "orders_n_check" to existing table public.orders: PostgreSQL scans every row to validate it while holding ACCESS EXCLUSIVE; wrap it in notValid(...) to add it NOT VALID and validate it separately, outside a transaction',
+      '0001_x adds check "events_k_check" to existing table public.events: PostgreSQL scans every row to validate it while holding ACCESS EXCLUSIVE; wrap it in notValid(...) to add it NOT VALID and validate it separately, outside a transaction',
     ]);
   });
 });
