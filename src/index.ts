@@ -12,6 +12,7 @@
  */
 export { pgPartitionedTable, partitioned, getPartitioning, isPartitionedTable } from './schema/partitioned-table.js';
 export { range, list, hash, expression } from './schema/methods.js';
+export { notValid } from './schema/not-valid.js';
 export { MINVALUE, MAXVALUE } from './bound/values.js';
 export type { BoundValue, BoundInput, RangeLimit } from './bound/values.js';
 export type { KeyType } from './bound/key-type.js';

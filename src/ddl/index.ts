@@ -24,6 +24,7 @@ export {
 export type { RenderOptions, CreatePartitionArgs, PartitionNode } from './partition-ddl.js';
 export { createExtensionSql, dropExtensionSql, setExtensionSchemaSql, createCollationSql, dropCollationSql } from './extension-ddl.js';
 export type { ExtensionDefinition, CollationDefinition } from './extension-ddl.js';
+export { addNotValidSql, validateConstraintSql, partitionedForeignKeySql } from './not-valid-sql.js';
 export { boundClause, boundLiteral } from '../bound/literals.js';
 export { quoteIdent, quoteQualified, quoteLiteral } from '../sql/quote.js';
 export type { QualifiedName } from '../sql/quote.js';

@@ -16,6 +16,7 @@ import type { Partitioning } from '../schema/resolved.js';
 import { diffMigration, type CurrentTable } from './diff.js';
 import type { FileWrite, MigrationsLayout } from './layout.js';
 import { PostprocessError } from '../errors.js';
+import { planNotValid } from './not-valid.js';
 import { editMigration, fileTables, isFrozen, isProcessed, noTransactionMigration, type FileTables } from './sql-file.js';
 import { migrationState, parseState, sameState, serializeState, stateObjects, tableKey, tableState, type MigrationState, type TableState } from './state.js';
 import { diffObjects, NO_OBJECTS, objectsState, type ObjectsState } from './declared-objects.js';
@@ -62,6 +63,8 @@ export interface PlanInput {
   /** Name of a migration written for partition-only changes (default `partitions`). */
   name?: string;
   now?: Date;
+  /** Constraints marked with notValid(), by table (`schema.name`): see not-valid.ts. */
+  notValid?: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
 const EMPTY_FILE: FileTables = fileTables('');
@@ -117,6 +120,7 @@ export function planPostprocess(input: PlanInput): PostprocessPlan {
   const recorded = (tables: Iterable<TableState>, objs: ObjectsState) => serializeState(migrationState(tables, objs, extras));
 
   const deferred: string[] = [];
+  const validations: string[] = [];
   const count = migrations.length; // planning a new migration adds to the layout's list
   for (let i = last + 1; i < count; i++) {
     const m = migrations[i]!;
@@ -130,7 +134,15 @@ export function planPostprocess(input: PlanInput): PostprocessPlan {
     }
     const frozen = isFrozen(text);
     const recordOnly = frozen || isProcessed(text);
-    const diff = diffMigration({ migration: m.id, prev: state, current, file: fileTables(text), tablesBefore: layout.tablesBefore(i), opts: render, recordOnly, concurrentBefore });
+    const file = fileTables(text);
+    const diff = diffMigration({ migration: m.id, prev: state, current, file, tablesBefore: layout.tablesBefore(i), opts: render, recordOnly, concurrentBefore });
+    if (!recordOnly) {
+      const nv = planNotValid({ migration: m.id, file, marked: input.notValid ?? new Map(), isPartitioned: (key) => current.has(key) || state.has(key) });
+      diff.replacements.push(...nv.replacements);
+      diff.notes.push(...nv.notes);
+      validations.push(...nv.validations);
+      warnings.push(...nv.warnings);
+    }
     // extensions and collations: created before drizzle-kit's statements, dropped after them
     const own = diffObjects(m.id, objects, wantedObjects);
     const notes = [...own.notes, ...diff.notes];
@@ -152,14 +164,16 @@ export function planPostprocess(input: PlanInput): PostprocessPlan {
     writes.push({ path: m.statePath, content: recorded(state.values(), objects) });
   }
 
-  // Concurrent indexes on existing tables: a migration of their own, run outside a
-  // transaction. Its files are written first: cut short after them, a rerun writes
-  // the statements (IF NOT EXISTS) once more, never loses them.
-  if (deferred.length > 0) {
-    const sql = noTransactionMigration(deferred, breakpoints);
-    const { migration, writes: files } = layout.planNewMigration(input.name ? `${input.name}_concurrently` : 'concurrent_indexes', sql, input.now ?? new Date());
+  // Concurrent indexes and validations of NOT VALID constraints on existing tables: a
+  // migration of their own, run outside a transaction. Its files are written first: cut
+  // short after them, a rerun writes the statements (IF NOT EXISTS) once more, never
+  // loses them.
+  if (deferred.length + validations.length > 0) {
+    const sql = noTransactionMigration([...deferred, ...validations], breakpoints);
+    const name = deferred.length > 0 ? (input.name ? `${input.name}_concurrently` : 'concurrent_indexes') : input.name ? `${input.name}_validate` : 'validate_constraints';
+    const { migration, writes: files } = layout.planNewMigration(name, sql, input.now ?? new Date());
     writes.unshift(...files, { path: migration.statePath, content: recorded(state.values(), objects) });
-    report.push({ id: migration.id, action: 'created', notes: deferred.map((d) => `outside a transaction: ${d}`) });
+    report.push({ id: migration.id, action: 'created', notes: [...deferred, ...validations].map((d) => `outside a transaction: ${d}`) });
   }
 
   // Partitioning, extensions or collations changed without any other schema change:

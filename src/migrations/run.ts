@@ -17,6 +17,7 @@ import { planPostprocess, type PostprocessPlan } from './postprocess.js';
 import { amendError, DrizzlePartitionsError, PostprocessError } from '../errors.js';
 import { partitionedTablesOf } from './statements.js';
 import { concurrentIndexNames } from './concurrent-index-names.js';
+import { notValidConstraintsOf } from './not-valid.js';
 import { commitWrites } from './write-files.js';
 import { pushWarnings } from './push-filter.js';
 import { declaredObjectsOf } from './declared-objects.js';
@@ -84,7 +85,18 @@ async function postprocessProject(config: DrizzleProjectConfig, opts: Postproces
   const tables = [...partitionedTablesOf(schema.exports).values()];
   const layout = openLayout(config.out, { prefix: config.prefix, breakpoints: config.breakpoints });
   const { extensions, collations } = declaredObjectsOf(schema.exports, config.configFile);
-  const plan = planPostprocess({ layout, tables, extensions, collations, concurrentIndexes: concurrentIndexNames(schema.exports), render: { casing: config.casing }, breakpoints: config.breakpoints, name: opts.name, now: opts.now });
+  const plan = planPostprocess({
+    layout,
+    tables,
+    extensions,
+    collations,
+    concurrentIndexes: concurrentIndexNames(schema.exports),
+    notValid: notValidConstraintsOf(schema.exports, config.casing),
+    render: { casing: config.casing },
+    breakpoints: config.breakpoints,
+    name: opts.name,
+    now: opts.now,
+  });
   plan.warnings.push(...pushWarnings(config, tables), ...extensionHints(Object.values(schema.exports), extensions));
   if (!opts.dryRun) commitWrites(plan.writes);
   return { ...plan, config, layout: layout.kind, written: opts.dryRun ? [] : plan.writes.map((w) => w.path) };

@@ -114,6 +114,21 @@ export interface FileTables {
   createdIndexes: { key: string; concurrently: boolean }[];
   /** `DROP INDEX` statements. */
   droppedIndexes: IndexDropAt[];
+  /** `ALTER TABLE ... ADD CONSTRAINT ... FOREIGN KEY | CHECK` statements. */
+  addedConstraints: AddConstraintAt[];
+}
+
+/** An `ALTER TABLE ... ADD CONSTRAINT "c" FOREIGN KEY | CHECK ...` statement located in a file. */
+export interface AddConstraintAt {
+  table: QualifiedName;
+  constraint: string;
+  kind: 'foreign-key' | 'check';
+  /** Offset of `ALTER`. */
+  start: number;
+  /** Offset just past the statement's `;`. */
+  end: number;
+  /** The statement, `ALTER` to `;`. */
+  statement: string;
 }
 
 /**
@@ -155,7 +170,12 @@ export function fileTables(text: string): FileTables {
     const end = statementEnd(text, start);
     return { index: qualified(m[2], m[3]), concurrently: m[1] !== undefined, start, end, statement: text.slice(start, end) };
   });
-  return { created, dropped, renamed, moved, renamedColumns, concurrentIndexes, createdIndexes, droppedIndexes };
+  const addedConstraints = all(new RegExp(String.raw`^ALTER TABLE (?:IF EXISTS )?(?:ONLY )?${QNAME} ADD CONSTRAINT ${ID} (FOREIGN KEY|CHECK)\b`), text).map((m): AddConstraintAt => {
+    const start = m.index!;
+    const end = statementEnd(text, start);
+    return { table: qualified(m[1], m[2]), constraint: m[3]!.replace(/""/g, '"'), kind: m[4] === 'CHECK' ? 'check' : 'foreign-key', start, end, statement: text.slice(start, end) };
+  });
+  return { created, dropped, renamed, moved, renamedColumns, concurrentIndexes, createdIndexes, droppedIndexes, addedConstraints };
 }
 
 /** Joins statements the way drizzle-kit does for this file's `breakpoints` setting. */

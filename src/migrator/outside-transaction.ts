@@ -12,6 +12,9 @@
  *   `DROP INDEX` under lock_timeout, and the progress says so.
  * - `ALTER TABLE ... ADD CONSTRAINT c`: skipped when the table has a constraint `c`
  *   (a `VALIDATE CONSTRAINT` that follows validates it, again if need be).
+ * - `ALTER TABLE ... VALIDATE CONSTRAINT c`: skipped when `c` is valid already. Rows
+ *   that violate it fail the migration with a sentence that says so; the constraint
+ *   stays NOT VALID (still checked for new and changed rows).
  * - `ALTER TABLE ... DETACH PARTITION ... CONCURRENTLY`: finished with `FINALIZE`
  *   when an earlier run left it pending, skipped when done.
  *
@@ -22,7 +25,7 @@
  */
 import { detachPartitionSql } from '../ddl/partition-ddl.js';
 import { MigratorError } from '../errors.js';
-import { findRelation, hasConstraint, indexState, partitionState } from '../runtime/introspect.js';
+import { constraintValidated, findRelation, hasConstraint, indexState, partitionState } from '../runtime/introspect.js';
 import { withLockRetry } from '../runtime/lock.js';
 import type { QualifiedName } from '../sql/quote.js';
 import { quoteQualified } from '../sql/quote.js';
@@ -88,6 +91,23 @@ export async function runOutsideTransaction(ctx: StepContext, statement: string,
         return;
       }
       await withLockRetry(ex, { what: `${ctx.migration}: add constraint ${s.name}`, relation: s.table, transactional: false }, ctx.lock, (e) => e.query(statement));
+      return;
+    }
+    case 'validate-constraint': {
+      const table = await findRelation(ex, s.table);
+      if (table && (await constraintValidated(ex, { schema: table.schema, name: table.name }, s.name)) === true) {
+        ctx.note(`${s.name}: ${table.schema}.${table.name} has it valid already, skipped`);
+        return;
+      }
+      try {
+        await withLockRetry(ex, { what: `${ctx.migration}: validate constraint ${s.name}`, relation: s.table, transactional: false }, ctx.lock, (e) => e.query(statement));
+      } catch (e) {
+        const code = (e as { code?: unknown })?.code;
+        if (code !== '23514' && code !== '23503') throw e;
+        const where = table ? `${table.schema}.${table.name}` : s.table.name;
+        throw new MigratorError('MIGRATION_FAILED', `${ctx.migration}: rows of ${where} violate constraint ${s.name}, so it cannot be validated (${(e as Error).message}); it stays NOT VALID (checked for new and changed rows only) and the migration is not recorded`, `fix or delete the rows that violate ${s.name}, then run the migrator again`, { migration: ctx.migration, cause: e });
+      }
+      ctx.note(`${s.name}: validated`);
       return;
     }
     case 'detach-concurrently': {

@@ -1,7 +1,7 @@
 /**
  * What the migrator recognises in a statement of a migration that runs outside a
  * transaction, so that each can be rerun after a failure at any point: a
- * concurrent index build or drop, a constraint added, a concurrent detach. Only
+ * concurrent index build or drop, a constraint added or validated, a concurrent detach. Only
  * the head of a statement is read; the rest is passed on as written.
  */
 import type { QualifiedName } from '../sql/quote.js';
@@ -28,6 +28,7 @@ export type RecognisedStatement =
     }
   | { kind: 'drop-index-concurrently'; ifExists: boolean; index: QualifiedName; rest: string }
   | { kind: 'add-constraint'; table: QualifiedName; name: string }
+  | { kind: 'validate-constraint'; table: QualifiedName; name: string }
   | { kind: 'detach-concurrently'; parent: QualifiedName; partition: QualifiedName }
   | { kind: 'other' };
 
@@ -47,6 +48,7 @@ function qualified(text: string): QualifiedName {
 const CREATE_INDEX = new RegExp(String.raw`^CREATE\s+(UNIQUE\s+)?INDEX\s+CONCURRENTLY\s+(?:IF\s+NOT\s+EXISTS\s+)?(?:(?!ON\s)(${IDENT})\s+)?ON\s+(?!ONLY\s)(${QUALIFIED})([\s\S]*)$`, 'i');
 const DROP_INDEX = new RegExp(String.raw`^DROP\s+INDEX\s+CONCURRENTLY\s+(IF\s+EXISTS\s+)?(${QUALIFIED})(\s*(?:CASCADE|RESTRICT)?\s*;?\s*)$`, 'i');
 const ADD_CONSTRAINT = new RegExp(String.raw`^ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?(${QUALIFIED})\s+ADD\s+CONSTRAINT\s+(${IDENT})\s`, 'i');
+const VALIDATE = new RegExp(String.raw`^ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?(${QUALIFIED})\s+VALIDATE\s+CONSTRAINT\s+(${IDENT})\s*;?\s*$`, 'i');
 const DETACH = new RegExp(String.raw`^ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?(?:ONLY\s+)?(${QUALIFIED})\s+DETACH\s+PARTITION\s+(${QUALIFIED})\s+CONCURRENTLY\s*;?\s*$`, 'i');
 
 /**
@@ -68,6 +70,8 @@ export function recognise(statement: string): RecognisedStatement {
   if (m) return { kind: 'drop-index-concurrently', ifExists: !!m[1], index: qualified(m[2]!), rest: m[3]!.trim() };
   m = DETACH.exec(text);
   if (m) return { kind: 'detach-concurrently', parent: qualified(m[1]!), partition: qualified(m[2]!) };
+  m = VALIDATE.exec(text);
+  if (m) return { kind: 'validate-constraint', table: qualified(m[1]!), name: unquote(m[2]!) };
   m = ADD_CONSTRAINT.exec(text);
   if (m) return { kind: 'add-constraint', table: qualified(m[1]!), name: unquote(m[2]!) };
   return { kind: 'other' };

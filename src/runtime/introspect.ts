@@ -428,6 +428,12 @@ export async function lockHolders(ex: Executor, relation: QualifiedName): Promis
   }
 }
 
+/** Whether `table`'s constraint `name` is validated (`pg_constraint.convalidated`); undefined when it has none. */
+export async function constraintValidated(ex: Executor, table: QualifiedName, name: string): Promise<boolean | undefined> {
+  const [row] = await ex.query<{ valid: boolean }>(`select convalidated as valid from pg_constraint where conrelid = to_regclass($1) and conname = $2`, [quoteQualified(table), name]);
+  return row?.valid;
+}
+
 /** Whether `table` has a constraint named `name`. */
 export async function hasConstraint(ex: Executor, table: QualifiedName, name: string): Promise<boolean> {
   const [row] = await ex.query<{ n: number }>(`select count(*)::int as n from pg_constraint where conrelid = to_regclass($1) and conname = $2`, [quoteQualified(table), name]);

@@ -90,6 +90,7 @@ describe('statements', () => {
     expect(recognise('DROP INDEX CONCURRENTLY IF EXISTS "app"."i";')).toEqual({ kind: 'drop-index-concurrently', ifExists: true, index: { schema: 'app', name: 'i' }, rest: ';' });
     expect(recognise('ALTER TABLE ONLY "t" ADD CONSTRAINT "c" CHECK (x > 0) NOT VALID;')).toEqual({ kind: 'add-constraint', table: { name: 't' }, name: 'c' });
     expect(recognise('ALTER TABLE "t" DETACH PARTITION "t_p1" CONCURRENTLY;')).toEqual({ kind: 'detach-concurrently', parent: { name: 't' }, partition: { name: 't_p1' } });
+    expect(recognise('ALTER TABLE "app"."T" VALIDATE CONSTRAINT "c""1";')).toEqual({ kind: 'validate-constraint', table: { schema: 'app', name: 'T' }, name: 'c"1' });
     expect(recognise('CREATE INDEX "i" ON "t" ("a");')).toEqual({ kind: 'other' });
     expect(statementTable('ALTER TABLE IF EXISTS "s"."t" ADD COLUMN "x" int;')).toEqual({ schema: 's', name: 't' });
   });
