@@ -11,30 +11,13 @@
  *   and drizzle-kit's migration keeps a comment in its place; drizzle-partitions
  *   migrate runs it (on a partitioned table: ON ONLY, each partition, ATTACH).
  */
-import { afterAll, describe, expect, it } from 'vitest';
-import { connect, createScratchDatabase, type ScratchDatabase } from '../harness/client.js';
-import { useTestDatabase, type Sql } from '../harness/db.js';
+import { describe, expect, it } from 'vitest';
+import type { Sql } from '../harness/db.js';
+import { useE2eScratch } from '../support/e2e-scratch.js';
 import { fingerprint } from '../support/history-kit.js';
 import { createProject, pgConfig, type DrizzleLine, type Project } from '../support/project.js';
 
-const db = useTestDatabase({ prefix: 'dp_e2e_cic' });
-
-const projects: Project[] = [];
-const dbs: { scratch: ScratchDatabase; sql: Sql }[] = [];
-afterAll(async () => {
-  while (projects.length) await projects.pop()!.remove();
-  for (const d of dbs) {
-    await d.sql.end({ timeout: 5 });
-    await d.scratch.drop();
-  }
-});
-
-async function freshDb(): Promise<{ url: string; sql: Sql }> {
-  const scratch = await createScratchDatabase(db.adminUrl, { prefix: 'dp_e2e_cic' });
-  const sql = connect(scratch.url, { max: 2 });
-  dbs.push({ scratch, sql });
-  return { url: scratch.url, sql };
-}
+const { db, keep, freshDb } = useE2eScratch('dp_e2e_cic');
 
 /** users (plain) and events (partitioned by month, a default partition); `idx`: their concurrent indexes. */
 function schemaFile(idx: boolean): string {
@@ -73,7 +56,7 @@ for (const line of ['0.31', '1'] as const satisfies readonly DrizzleLine[]) {
   describe(`drizzle-kit ${line}`, { timeout: 120_000 }, () => {
     it('a concurrent index on a table created in the same migration is built plainly, by drizzle-kit migrate too', async () => {
       const p = await createProject({ name: `cic-new-${line}`, drizzle: line, files: { 'drizzle.config.ts': pgConfig({ schema: './src/schema.ts' }), 'src/schema.ts': schemaFile(true) } });
-      projects.push(p);
+      keep(p);
       const r = await p.cli(['generate', '--name', 'init']);
       expect(r.code, r.stdout + r.stderr).toBe(0);
       const files = await sqlFiles(p);
@@ -89,7 +72,7 @@ for (const line of ['0.31', '1'] as const satisfies readonly DrizzleLine[]) {
 
     it('a concurrent index on existing tables moves to a migration of its own, outside a transaction', async () => {
       const p = await createProject({ name: `cic-old-${line}`, drizzle: line, files: { 'drizzle.config.ts': pgConfig({ schema: './src/schema.ts' }), 'src/schema.ts': schemaFile(false) } });
-      projects.push(p);
+      keep(p);
       expect((await p.cli(['generate', '--name', 'init'])).code).toBe(0);
       const { url, sql } = await freshDb();
       expect((await p.migrateWithDrizzleKit(url)).code).toBe(0);

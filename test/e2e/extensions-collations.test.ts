@@ -9,30 +9,13 @@
  * ICU: every server these tests run on (local 15, the embedded 13 to 18) is built with
  * ICU; the test checks pg_collation for an ICU collation first and fails if there is none.
  */
-import { afterAll, describe, expect, it } from 'vitest';
-import { connect, createScratchDatabase, type ScratchDatabase } from '../harness/client.js';
-import { useTestDatabase, type Sql } from '../harness/db.js';
+import { describe, expect, it } from 'vitest';
+import type { Sql } from '../harness/db.js';
+import { useE2eScratch } from '../support/e2e-scratch.js';
 import { fingerprint } from '../support/history-kit.js';
 import { createProject, pgConfig, type DrizzleLine, type Project } from '../support/project.js';
 
-const db = useTestDatabase({ prefix: 'dp_e2e_extcoll' });
-
-const projects: Project[] = [];
-const dbs: { scratch: ScratchDatabase; sql: Sql }[] = [];
-afterAll(async () => {
-  while (projects.length) await projects.pop()!.remove();
-  for (const d of dbs) {
-    await d.sql.end({ timeout: 5 });
-    await d.scratch.drop();
-  }
-});
-
-async function freshDb(): Promise<{ url: string; sql: Sql }> {
-  const scratch = await createScratchDatabase(db.adminUrl, { prefix: 'dp_e2e_extcoll' });
-  const sql = connect(scratch.url, { max: 2 });
-  dbs.push({ scratch, sql });
-  return { url: scratch.url, sql };
-}
+const { db, keep, freshDb } = useE2eScratch('dp_e2e_extcoll');
 
 /** users, with (declared) pg_trgm + a trigram index and a case-insensitive collation on email. */
 function schemaFile(opts: { declared: boolean; used: boolean }): string {
@@ -69,7 +52,7 @@ for (const line of ['0.31', '1'] as const satisfies readonly DrizzleLine[]) {
     it('declared, generated, applied, unchanged on a second generate, removed, applied: gone from the catalog', async () => {
       expect((await db.sql`SELECT 1 FROM pg_collation WHERE collprovider = 'i' LIMIT 1`).length, 'this server has no ICU').toBe(1);
       const p = await createProject({ name: `extcoll-${line}`, drizzle: line, files: { 'drizzle.config.ts': pgConfig(), 'src/schema.ts': schemaFile({ declared: true, used: true }) } });
-      projects.push(p);
+      keep(p);
       const r = await p.cli(['generate', '--name', 'init']);
       expect(r.code, r.stdout + r.stderr).toBe(0);
       expect(r.stderr).not.toContain('needs the pg_trgm extension');
@@ -110,7 +93,7 @@ for (const line of ['0.31', '1'] as const satisfies readonly DrizzleLine[]) {
 
     it('warns when the schema uses gin_trgm_ops without declaring pg_trgm', async () => {
       const p = await createProject({ name: `extcoll-hint-${line}`, drizzle: line, files: { 'drizzle.config.ts': pgConfig(), 'src/schema.ts': schemaFile({ declared: false, used: true }) } });
-      projects.push(p);
+      keep(p);
       const r = await p.cli(['generate', '--name', 'init']);
       expect(r.code, r.stdout + r.stderr).toBe(0);
       expect(r.stderr).toContain(`drizzle-partitions: warning: index "users_name_trgm" on "users" uses operator class gin_trgm_ops: that needs the pg_trgm extension, which the schema does not declare; add export const pgTrgm = pgExtension('pg_trgm')`);

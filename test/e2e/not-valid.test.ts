@@ -14,30 +14,13 @@
  * the validating migration is not recorded, and once the row is fixed a rerun
  * converges.
  */
-import { afterAll, describe, expect, it } from 'vitest';
-import { connect, createScratchDatabase, type ScratchDatabase } from '../harness/client.js';
-import { useTestDatabase, type Sql } from '../harness/db.js';
+import { describe, expect, it } from 'vitest';
+import type { Sql } from '../harness/db.js';
+import { useE2eScratch } from '../support/e2e-scratch.js';
 import { fingerprint } from '../support/history-kit.js';
 import { createProject, pgConfig, type DrizzleLine, type Project } from '../support/project.js';
 
-const db = useTestDatabase({ prefix: 'dp_e2e_nv' });
-
-const projects: Project[] = [];
-const dbs: { scratch: ScratchDatabase; sql: Sql }[] = [];
-afterAll(async () => {
-  while (projects.length) await projects.pop()!.remove();
-  for (const d of dbs) {
-    await d.sql.end({ timeout: 5 });
-    await d.scratch.drop();
-  }
-});
-
-async function freshDb(): Promise<{ url: string; sql: Sql }> {
-  const scratch = await createScratchDatabase(db.adminUrl, { prefix: 'dp_e2e_nv' });
-  const sql = connect(scratch.url, { max: 2 });
-  dbs.push({ scratch, sql });
-  return { url: scratch.url, sql };
-}
+const { db, keep, freshDb } = useE2eScratch('dp_e2e_nv');
 
 /**
  * users, orders and payments (plain), events (partitioned by month, a default
@@ -95,7 +78,7 @@ for (const line of ['0.31', '1'] as const satisfies readonly DrizzleLine[]) {
   describe(`drizzle-kit ${line}`, { timeout: 120_000 }, () => {
     it('marked constraints on tables with rows: NOT VALID, validated outside a transaction; a violating row stops it until fixed', async () => {
       const p = await createProject({ name: `nv-${line}`, drizzle: line, files: { 'drizzle.config.ts': pgConfig({ schema: './src/schema.ts' }), 'src/schema.ts': schemaFile(false) } });
-      projects.push(p);
+      keep(p);
       expect((await p.cli(['generate', '--name', 'init'])).code).toBe(0);
       const { url, sql } = await freshDb();
       const first = await p.cli(['migrate', '--url', url]);
@@ -166,7 +149,7 @@ for (const line of ['0.31', '1'] as const satisfies readonly DrizzleLine[]) {
 
     it('on tables the same migration creates, marked constraints stay as drizzle-kit wrote them', async () => {
       const p = await createProject({ name: `nv-new-${line}`, drizzle: line, files: { 'drizzle.config.ts': pgConfig({ schema: './src/schema.ts' }), 'src/schema.ts': schemaFile(true) } });
-      projects.push(p);
+      keep(p);
       const r = await p.cli(['generate', '--name', 'init']);
       expect(r.code, r.stdout + r.stderr).toBe(0);
       expect(r.stderr).not.toContain('to existing table');
