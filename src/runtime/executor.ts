@@ -370,6 +370,28 @@ interface PgPool {
   options?: { max?: number };
 }
 
+/**
+ * A client checked out of a node-postgres pool, with an error listener of its own: a
+ * checked-out client has none of the pool's, and a connection lost while it is out
+ * would crash the process. Released destroyed when it broke.
+ */
+async function guardedCheckout(pool: PgPool): Promise<{ pc: PgClient; broken: () => boolean; release: (destroy?: boolean) => void }> {
+  const pc = await pool.connect();
+  let broken = false;
+  const onError = (): void => {
+    broken = true;
+  };
+  pc.on?.('error', onError);
+  return {
+    pc,
+    broken: () => broken,
+    release: (destroy) => {
+      pc.removeListener?.('error', onError);
+      pc.release?.(destroy || broken);
+    },
+  };
+}
+
 interface PgliteResults {
   rows: unknown[];
 }
@@ -456,43 +478,20 @@ function resolveTarget(db: DatabaseLike): Target {
         canOpenAnother: max === undefined || max > 1,
         client,
         pin: async () => {
-          const pc = await pool.connect();
-          // A checked-out client has no error listener of the pool's: without one, a
-          // connection lost while pinned would crash the process.
-          let broken = false;
-          const onError = (): void => {
-            broken = true;
-          };
-          pc.on?.('error', onError);
+          const { pc, broken, release } = await guardedCheckout(pool);
           return {
             run: pgRun(pc),
             runScript: pgScript(pc),
             runFirstAndLast: pgFirstAndLast(pc),
             get broken() {
-              return broken;
+              return broken();
             },
-            release: (destroy) => {
-              pc.removeListener?.('error', onError);
-              pc.release?.(destroy || broken);
-            },
+            release,
           };
         },
         hold: async () => {
-          const pc = await pool.connect();
-          // as in pin(): without a listener, a lost connection would crash the process
-          let broken = false;
-          const onError = (): void => {
-            broken = true;
-          };
-          pc.on?.('error', onError);
-          return {
-            db: pc,
-            broken: () => broken,
-            release: (destroy) => {
-              pc.removeListener?.('error', onError);
-              pc.release?.(destroy || broken);
-            },
-          };
+          const { pc, broken, release } = await guardedCheckout(pool);
+          return { db: pc, broken, release };
         },
       };
     }
