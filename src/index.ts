@@ -48,7 +48,7 @@ export { ensurePartitions } from './runtime/ensure.js';
 export { startMaintenance } from './runtime/runner.js';
 export type { MaintenanceRunner, MaintenanceRunnerOptions, MaintenanceRun } from './runtime/runner.js';
 export { maintenanceStatus } from './runtime/runs-record.js';
-export type { MaintenanceRecordStatus, RunRecord, TableRun } from './runtime/runs-record.js';
+export type { MaintenanceRecordStatus, RunOutcome, RunRecord, TableRun } from './runtime/runs-record.js';
 export { LockTimeoutError } from './runtime/lock.js';
 export { CliError, ConfigError, DeclarationError, DrizzlePartitionsError, PartitionDefinitionError, PostprocessError, QuotingError, RuntimeError } from './errors.js';
 export type { CliErrorCode, ConfigErrorCode, DeclarationErrorCode, DefinitionErrorCode, ErrorCode, PostprocessErrorCode, QuotingErrorCode, RuntimeErrorCode } from './errors.js';

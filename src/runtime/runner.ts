@@ -13,7 +13,7 @@ import { checkDatabase, holdSession, withExecutor, type DatabaseLike, type HeldS
 import { resolveTarget } from './introspect.js';
 import { holdsRunnerLock, releaseRunnerLock, tryRunnerLock } from './lock.js';
 import { plan, type MaintenancePlan, type PlanOptions, type TablePlan } from './plan.js';
-import { recordRun, type TableRun } from './runs-record.js';
+import { recordRun, type RunOutcome, type TableRun } from './runs-record.js';
 
 /**
  * Options of {@link startMaintenance}.
@@ -57,14 +57,11 @@ export interface MaintenanceRunnerOptions {
  * startMaintenance(db, [events], { every: 60_000, onRun: (r: MaintenanceRun) => console.log(r.outcome, r.done, r.failed) });
  * ```
  */
-export interface MaintenanceRun {
+export interface MaintenanceRun extends RunOutcome {
   startedAt: Date;
   finishedAt: Date;
   /** 'failed' when a table's plan or apply threw, or a step failed. */
   outcome: 'ok' | 'failed';
-  done: number;
-  failed: number;
-  skipped: number;
   /** The first error of the run, as a sentence. */
   error?: string;
   /** Each table's part. */

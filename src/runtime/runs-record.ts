@@ -14,6 +14,23 @@ import { PG_ERRORS } from './pg-errors.js';
 import { withReadSession } from './session.js';
 
 /**
+ * How a run ended: its outcome and the operations it did, failed and skipped — of a
+ * table (TableRun, RunRecord) or of a whole run (MaintenanceRun).
+ *
+ * @example
+ * ```ts
+ * const line = (r: RunOutcome) => `${r.outcome}: ${r.done} done, ${r.failed} failed, ${r.skipped} skipped`;
+ * ```
+ */
+export interface RunOutcome {
+  outcome: 'ok' | 'failed';
+  /** Operations done, failed and skipped (e.g. a retirement without `allowDestructive`). */
+  done: number;
+  failed: number;
+  skipped: number;
+}
+
+/**
  * How one table fared in one run of the runner.
  *
  * @example
@@ -21,13 +38,8 @@ import { withReadSession } from './session.js';
  * const bad: TableRun[] = run.tables.filter((t) => t.outcome === 'failed');
  * ```
  */
-export interface TableRun {
+export interface TableRun extends RunOutcome {
   table: QualifiedName;
-  outcome: 'ok' | 'failed';
-  /** Operations done, failed and skipped (e.g. a retirement without `allowDestructive`). */
-  done: number;
-  failed: number;
-  skipped: number;
   /** Why it failed, as a sentence. */
   error?: string;
 }
@@ -41,7 +53,7 @@ export interface TableRun {
  * if (r) console.log(r.outcome, r.finishedAt, r.lastSuccessAt);
  * ```
  */
-export interface RunRecord {
+export interface RunRecord extends RunOutcome {
   table: QualifiedName;
   /** The runner's name (startMaintenance's `name`). */
   runner: string;
@@ -49,10 +61,6 @@ export interface RunRecord {
   everyMs: number;
   startedAt: Date;
   finishedAt: Date;
-  outcome: 'ok' | 'failed';
-  done: number;
-  failed: number;
-  skipped: number;
   error: string | null;
   /** When a run last went well for this table; null when none has yet. */
   lastSuccessAt: Date | null;
