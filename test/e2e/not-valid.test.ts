@@ -145,6 +145,19 @@ for (const line of ['0.31', '1'] as const satisfies readonly DrizzleLine[]) {
       const after = await p.migrateWithDrizzleKit(url);
       expect(after.code, after.stdout + after.stderr).toBe(0);
       expect(await recorded(sql)).toBe(3);
+
+      // removed from the schema: drizzle-kit drops them, nothing is left to validate
+      await p.write('src/schema.ts', schemaFile(false));
+      const d = await p.cli(['generate', '--name', 'unc']);
+      expect(d.code, d.stdout + d.stderr).toBe(0);
+      expect(await sqlFiles(p)).toHaveLength(4);
+      const dropped = await p.cli(['migrate', '--url', url]);
+      expect(dropped.code, dropped.stdout + dropped.stderr).toBe(0);
+      const left = await sql`SELECT conname FROM pg_constraint WHERE conname IN ('events_n_check', 'events_user_fk', 'payments_user_fk', ${fk})`;
+      expect(left).toEqual([]);
+      const settled = await fingerprint(p);
+      expect((await p.cli(['generate', '--name', 'again'])).code).toBe(0);
+      expect(await fingerprint(p)).toEqual(settled);
     });
 
     it('on tables the same migration creates, marked constraints stay as drizzle-kit wrote them', async () => {
