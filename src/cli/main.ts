@@ -65,7 +65,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       case 'generate': {
         // --name goes to both (drizzle-kit names its migration with it); --config is passed on by generate() itself
         const name = text('name');
-        const result = await generate({ config: text('config'), name, drizzleKitArgs: [...(name ? ['--name', name] : []), ...parsed.forward] });
+        const result = await generate({ config: text('config'), name, drizzleKitArgs: [...(name ? ['--name', name] : []), ...parsed.forward], inProcess: true });
         printResult(result, io, false);
         return 0;
       }

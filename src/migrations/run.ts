@@ -19,6 +19,8 @@ import { partitionedTablesOf } from './statements.js';
 import { concurrentIndexNames } from './concurrent-index-names.js';
 import { commitWrites } from './write-files.js';
 import { pushWarnings } from './push-filter.js';
+import { inProcessKitSource, requireAsDrizzleKit, runKitInProcess } from './kit-in-process.js';
+import type { ModuleLoader } from '../project/load-schema.js';
 
 /**
  * Options of {@link postprocess} (and of {@link generate}).
@@ -77,8 +79,8 @@ export async function postprocess(opts: PostprocessOptions = {}): Promise<Postpr
   }
 }
 
-async function postprocessProject(config: DrizzleProjectConfig, opts: PostprocessOptions): Promise<PostprocessResult> {
-  const schema = await loadSchema({ schema: config.schema, cwd: config.cwd });
+async function postprocessProject(config: DrizzleProjectConfig, opts: PostprocessOptions, load?: ModuleLoader): Promise<PostprocessResult> {
+  const schema = await loadSchema({ schema: config.schema, cwd: config.cwd }, { load });
   const tables = [...partitionedTablesOf(schema.exports).values()];
   const layout = openLayout(config.out, { prefix: config.prefix, breakpoints: config.breakpoints });
   const plan = planPostprocess({ layout, tables, concurrentIndexes: concurrentIndexNames(schema.exports), render: { casing: config.casing }, breakpoints: config.breakpoints, name: opts.name, now: opts.now });
@@ -136,6 +138,14 @@ export interface GenerateOptions extends PostprocessOptions {
   stdio?: 'inherit' | 'pipe';
   /** Called with drizzle-kit's captured output lines when stdio is 'pipe'. */
   onOutput?: (chunk: string) => void;
+  /**
+   * Run drizzle-kit 0.31 inside this process and reuse the schema it loads (the CLI
+   * does), instead of a child process and a second load. Only when `cwd` is the
+   * process's working directory; drizzle-kit 1.0 always runs as a child. It leaves
+   * drizzle-kit's tsx hooks registered and its modules loaded: for a process that
+   * ends after.
+   */
+  inProcess?: boolean;
 }
 
 /** The drizzle-kit CLI script of the project in `cwd`. */
@@ -201,7 +211,8 @@ export async function generate(opts: GenerateOptions = {}): Promise<PostprocessR
   const stdio = opts.stdio ?? (process.stdin.isTTY && process.stdout.isTTY ? 'inherit' : 'pipe');
   const bin = drizzleKitBin(cwd);
   const before = snapshotFolder(config.out, [JOURNAL_FILE]) // the journal: the one file drizzle-kit changes in place;
-  const { code, output } = await run(bin, args, cwd, stdio, opts.onOutput);
+  const source = opts.inProcess && cwd === resolve(process.cwd()) ? inProcessKitSource(bin) : undefined;
+  const { code, output } = source ? await runKitInProcess(bin, source, args, stdio, opts.onOutput) : await run(bin, args, cwd, stdio, opts.onOutput);
   if (code !== 0) {
     const hints = /hints/i.test(output) ? "; drizzle-kit 1.0 needs rename answers: pass them through, e.g. drizzle-partitions generate --hints '[...]'" : '';
     throw new PostprocessError('DRIZZLE_KIT_FAILED', config.configFile, `drizzle-kit generate exited with code ${code}${hints}${stdio === 'pipe' && output.trim() ? `:\n${output.trim()}` : ''}`);
@@ -214,7 +225,7 @@ export async function generate(opts: GenerateOptions = {}): Promise<PostprocessR
   }
   let result: PostprocessResult;
   try {
-    result = await postprocessProject(config, opts);
+    result = await postprocessProject(config, opts, source ? requireAsDrizzleKit : undefined);
   } catch (e) {
     // a refusal writes nothing: take back what drizzle-kit just wrote
     const { removed, restored, folder } = before.restore();

@@ -132,6 +132,9 @@ export async function resolveSchemaFiles(opts: LoadSchemaOptions): Promise<strin
  * order, plus `default`). Like drizzle-kit, tsx loads `x.ts` for a matched `x.js`
  * that has one beside it (and `.cts`/`.mts` for `.cjs`/`.mjs`).
  *
+ * With `using.load`, files are loaded by it instead (generate passes one that
+ * takes the modules drizzle-kit 0.31 has just loaded, so none is evaluated twice).
+ *
  * @throws {ConfigError} `SCHEMA_NOT_FOUND` when nothing matches; `SCHEMA_LOAD_FAILED`
  * naming the file when one throws (the original error is `cause`).
  *
@@ -142,12 +145,13 @@ export async function resolveSchemaFiles(opts: LoadSchemaOptions): Promise<strin
  * const tables = partitionedTablesOf(exports);
  * ```
  */
-export async function loadSchema(config: LoadSchemaOptions): Promise<LoadedSchema> {
+export async function loadSchema(config: LoadSchemaOptions, using: { load?: ModuleLoader } = {}): Promise<LoadedSchema> {
   const cwd = resolve(config.cwd ?? process.cwd());
   const files = await resolveSchemaFiles({ schema: config.schema, cwd });
   const exports: Record<string, unknown> = {};
   const seen = new Set<unknown>();
-  await withTsxLoader(cwd, async (load) => {
+  const withLoader = (fn: (load: ModuleLoader) => Promise<void>) => (using.load ? fn(using.load) : withTsxLoader(cwd, fn));
+  await withLoader(async (load) => {
     for (const file of files) {
       let mod: Record<string, unknown>;
       try {
