@@ -16,12 +16,17 @@
  * drizzle-kit 1.0 loads schema files with jiti (`requireCache: false`, one instance
  * per file): nothing of its load can be reused, so it keeps running as a child
  * (see run.ts).
+ *
+ * The config is read before drizzle-kit runs with tsx registered globally for the
+ * time of one `require()`, as drizzle-kit registers it: tsx's transform cache then
+ * serves it (a namespaced tsx, as the post-processor alone uses, never hits it),
+ * and the modules it loaded leave the cache, so drizzle-kit loads the config itself.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire, Module } from 'node:module';
 import { dirname, join } from 'node:path';
 import { inspect } from 'node:util';
-import type { ModuleLoader } from '../project/load-schema.js';
+import { importTsx, type ModuleLoader } from '../project/load-schema.js';
 
 /** drizzle-kit 0.31's top-level call of its command runner (bin.cjs), the line patched. */
 const RUN_CALL = '\nrun([generate, migrate, pull, push, studio, up, check, drop, exportRaw, ...legacy], {';
@@ -161,7 +166,31 @@ export async function runKitInProcess(bin: string, source: string, args: string[
  * const schema = await loadSchema(config, { load: requireAsDrizzleKit });
  * ```
  */
-export const requireAsDrizzleKit: ModuleLoader = async (file) => {
-  const moduleExports: unknown = createRequire(file)(file);
+export const requireAsDrizzleKit: ModuleLoader = async (file) => asRecord(createRequire(file)(file));
+
+function asRecord(moduleExports: unknown): Record<string, unknown> {
   return (typeof moduleExports === 'object' && moduleExports !== null) || typeof moduleExports === 'function' ? (moduleExports as Record<string, unknown>) : { default: moduleExports };
+}
+
+/**
+ * Loads a file (the drizzle config) with tsx registered globally for that one
+ * `require()`, in the working directory's tsconfig, then takes back every module it
+ * added to `require.cache`: nothing stays loaded or hooked.
+ *
+ * @example
+ * ```ts
+ * const config = await loadDrizzleConfig({ cwd: process.cwd() }, { load: requireOnceWithTsx });
+ * ```
+ */
+export const requireOnceWithTsx: ModuleLoader = async (file) => {
+  const tsx = await importTsx();
+  const req = createRequire(file);
+  const before = new Set(Object.keys(req.cache));
+  const unregister = tsx.register();
+  try {
+    return asRecord(req(file));
+  } finally {
+    unregister();
+    for (const key of Object.keys(req.cache)) if (!before.has(key)) delete req.cache[key];
+  }
 };

@@ -19,7 +19,7 @@ import { partitionedTablesOf } from './statements.js';
 import { concurrentIndexNames } from './concurrent-index-names.js';
 import { commitWrites } from './write-files.js';
 import { pushWarnings } from './push-filter.js';
-import { inProcessKitSource, requireAsDrizzleKit, runKitInProcess } from './kit-in-process.js';
+import { inProcessKitSource, requireAsDrizzleKit, requireOnceWithTsx, runKitInProcess } from './kit-in-process.js';
 import type { ModuleLoader } from '../project/load-schema.js';
 
 /**
@@ -178,6 +178,15 @@ function run(bin: string, args: string[], cwd: string, stdio: 'inherit' | 'pipe'
   });
 }
 
+/** drizzle-kit's bin.cjs patched to run here, when it is 0.31 (not installed: drizzleKitBin says so later). */
+function inProcessSource(cwd: string): string | undefined {
+  try {
+    return inProcessKitSource(drizzleKitBin(cwd));
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Runs `drizzle-kit generate` with the same arguments, then the post-processor.
  * drizzle-kit's silent failures (a malformed snapshot, a rename prompt without a
@@ -193,7 +202,8 @@ function run(bin: string, args: string[], cwd: string, stdio: 'inherit' | 'pipe'
  */
 export async function generate(opts: GenerateOptions = {}): Promise<PostprocessResult> {
   const cwd = resolve(opts.cwd ?? process.cwd());
-  const config = await loadDrizzleConfig({ cwd, config: opts.config });
+  const source = opts.inProcess && cwd === resolve(process.cwd()) ? inProcessSource(cwd) : undefined;
+  const config = await loadDrizzleConfig({ cwd, config: opts.config }, { load: source ? requireOnceWithTsx : undefined });
   if (config.prefix === 'none') {
     // refuse before drizzle-kit writes anything (openJournalLayout says why)
     openJournalLayout(config.out, { prefix: config.prefix, breakpoints: config.breakpoints });
@@ -211,7 +221,6 @@ export async function generate(opts: GenerateOptions = {}): Promise<PostprocessR
   const stdio = opts.stdio ?? (process.stdin.isTTY && process.stdout.isTTY ? 'inherit' : 'pipe');
   const bin = drizzleKitBin(cwd);
   const before = snapshotFolder(config.out, [JOURNAL_FILE]) // the journal: the one file drizzle-kit changes in place;
-  const source = opts.inProcess && cwd === resolve(process.cwd()) ? inProcessKitSource(bin) : undefined;
   const { code, output } = source ? await runKitInProcess(bin, source, args, stdio, opts.onOutput) : await run(bin, args, cwd, stdio, opts.onOutput);
   if (code !== 0) {
     const hints = /hints/i.test(output) ? "; drizzle-kit 1.0 needs rename answers: pass them through, e.g. drizzle-partitions generate --hints '[...]'" : '';

@@ -202,21 +202,11 @@ export type ModuleLoader = (file: string) => Promise<Record<string, unknown>>;
  * ```
  */
 export async function withTsxLoader<T>(cwd: string, fn: (load: ModuleLoader) => Promise<T>): Promise<T> {
-  // Loaded lazily (and an optional peer): importing this package must not pull in tsx and esbuild. Not a
-  // literal specifier: the CommonJS build resolves types the Node 10 way, which
-  // cannot see tsx's `exports` map; the shape used is declared below.
-  let tsx: TsxCjsApi;
-  try {
-    tsx = (await import(TSX_CJS_API)) as TsxCjsApi;
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') throw e;
-    throw new ConfigError('TSX_MISSING', 'loading the drizzle config and the schema files needs tsx, which is not installed', { hint: 'npm install --save-dev tsx (drizzle-partitions has it as an optional peer dependency, so that an application importing only the schema API does not install it)', cause: e });
-  }
+  const tsx = await importTsx();
   const tsconfig = process.env.TSX_TSCONFIG_PATH ? undefined : findUp(resolve(cwd), 'tsconfig.json');
   // tsx's CommonJS hooks read TSX_TSCONFIG_PATH once, when registered.
   if (tsconfig) process.env.TSX_TSCONFIG_PATH = tsconfig;
-  let api: ReturnType<TsxCjsApi['register']>;
+  let api: { require(id: string, fromFile: string): unknown; unregister(): void };
   try {
     api = tsx.register({ namespace: `drizzle-partitions-${randomUUID()}` });
   } finally {
@@ -236,9 +226,40 @@ export async function withTsxLoader<T>(cwd: string, fn: (load: ModuleLoader) => 
 
 const TSX_CJS_API: string = 'tsx/cjs/api';
 
-/** The part of `tsx/cjs/api` used here (tsx 4). */
-interface TsxCjsApi {
+/**
+ * The part of `tsx/cjs/api` used (tsx 4): registered under a namespace, or globally
+ * (then `register()` returns the function that unregisters it).
+ *
+ * @example
+ * ```ts
+ * const unregister = (await importTsx()).register();
+ * ```
+ */
+export interface TsxCjsApi {
   register(options: { namespace: string }): { require(id: string, fromFile: string): unknown; unregister(): void };
+  register(): () => void;
+}
+
+/**
+ * tsx's CommonJS API, loaded lazily (and an optional peer): importing this package
+ * must not pull in tsx and esbuild. Not a literal specifier: the CommonJS build
+ * resolves types the Node 10 way, which cannot see tsx's `exports` map.
+ *
+ * @throws {ConfigError} `TSX_MISSING` when tsx is not installed.
+ *
+ * @example
+ * ```ts
+ * const tsx = await importTsx();
+ * ```
+ */
+export async function importTsx(): Promise<TsxCjsApi> {
+  try {
+    return (await import(TSX_CJS_API)) as TsxCjsApi;
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') throw e;
+    throw new ConfigError('TSX_MISSING', 'loading the drizzle config and the schema files needs tsx, which is not installed', { hint: 'npm install --save-dev tsx (drizzle-partitions has it as an optional peer dependency, so that an application importing only the schema API does not install it)', cause: e });
+  }
 }
 
 function findUp(dir: string, name: string): string | undefined {
