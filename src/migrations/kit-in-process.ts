@@ -139,7 +139,7 @@ export async function runKitInProcess(bin: string, source: string, args: string[
     try {
       mod._compile(source, bin);
     } catch (e) {
-      if (!(e instanceof KitExit)) throw e;
+      uncaught(e); // what its evaluation throws ends a child with code 1, printed
     }
     const runner = Promise.resolve(mod.exports[RUN_EXPORT]).catch((e: unknown) => uncaught(e));
     await Promise.race([runner, exitCalled]);

@@ -193,7 +193,9 @@ function inProcessSource(cwd: string): string | undefined {
  * terminal: it exits 0 having written nothing) become errors. When the
  * post-processor refuses (or fails), what drizzle-kit has just written is taken
  * back (its new files and folders removed, the journal put back byte for byte),
- * so the migrations folder is as it was and the error says so.
+ * so the migrations folder is as it was and the error says so. With `inProcess`
+ * (the CLI), drizzle-kit 0.31 runs in this process and its schema modules are
+ * post-processed as they are: the schema is loaded once.
  *
  * @example
  * ```ts
