@@ -6,8 +6,9 @@
  * evaluated (from `require.cache`), with no second evaluation.
  *
  * drizzle-kit's CLI script calls its command runner at top level and drops the
- * promise; here it is compiled with that one call also stored on `module.exports`,
- * so its end is known. While it runs, `process.exit` is replaced (it records the
+ * promise; here it is compiled with that one call deferred (a function on
+ * `module.exports` returning the runner's promise, so its end is known) and its
+ * bundled tsx exported. While it runs, `process.exit` is replaced (it records the
  * code and throws, so no line after it runs, as with a real exit), `process.argv`
  * is drizzle-kit's, and what it writes to stdout/stderr is captured (and passed on
  * to the terminal in `inherit` mode, as a child with inherited stdio would).
@@ -17,22 +18,24 @@
  * per file): nothing of its load can be reused, so it keeps running as a child
  * (see run.ts).
  *
- * The config is read before drizzle-kit runs with tsx registered globally for the
- * time of one `require()`, as drizzle-kit registers it: tsx's transform cache then
- * serves it (a namespaced tsx, as the post-processor alone uses, never hits it),
- * and the modules it loaded leave the cache, so drizzle-kit loads the config itself.
+ * The config is read before drizzle-kit runs with drizzle-kit's own tsx registered
+ * globally for the time of one `require()`, as drizzle-kit registers it: tsx's
+ * transform cache then serves it (a namespaced tsx, as the post-processor alone
+ * uses, never hits it), no second tsx is loaded, and the modules it loaded leave
+ * the cache, so drizzle-kit loads the config itself.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire, Module } from 'node:module';
 import { dirname, join } from 'node:path';
 import { inspect } from 'node:util';
-import { importTsx, type ModuleLoader } from '../project/load-schema.js';
+import type { ModuleLoader } from '../project/load-schema.js';
 
 /** drizzle-kit 0.31's top-level call of its command runner (bin.cjs), the line patched. */
 const RUN_CALL = '\nrun([generate, migrate, pull, push, studio, up, check, drop, exportRaw, ...legacy], {';
 /** How drizzle-kit 0.31 registers tsx: globally, never unregistered. */
 const TSX_REGISTER = 'const tsx = require_api();\n      tsx.register();';
 const RUN_EXPORT = '__drizzlePartitionsRun';
+const TSX_EXPORT = '__drizzlePartitionsTsx';
 
 /** What a drizzle-kit run ends with: its exit code and what it printed. */
 export interface KitRun {
@@ -41,8 +44,9 @@ export interface KitRun {
 }
 
 /**
- * The source of drizzle-kit's bin.cjs with its runner's promise exported, when it
- * is drizzle-kit 0.31 as this module knows it; otherwise undefined (run it as a child).
+ * The source of drizzle-kit's bin.cjs with its runner deferred and exported (and its
+ * bundled tsx), when it is drizzle-kit 0.31 as this module knows it; otherwise
+ * undefined (run it as a child).
  *
  * @example
  * ```ts
@@ -60,7 +64,7 @@ export function inProcessKitSource(bin: string): string | undefined {
   const source = readFileSync(bin, 'utf8');
   const at = source.indexOf(RUN_CALL);
   if (at < 0 || source.indexOf(RUN_CALL, at + 1) >= 0 || !source.includes(TSX_REGISTER)) return undefined;
-  return `${source.slice(0, at)}\nmodule.exports.${RUN_EXPORT} = ${source.slice(at + 1)}`;
+  return `${source.slice(0, at)}\nmodule.exports.${RUN_EXPORT} = () => ${source.slice(at + 1)}\nmodule.exports.${TSX_EXPORT} = require_api;\n`;
 }
 
 /** Thrown by the stand-in `process.exit`: nothing after drizzle-kit's exit may run. */
@@ -77,19 +81,52 @@ interface CompilableModule {
   _compile(source: string, filename: string): void;
 }
 
+/** The part of drizzle-kit's bundled tsx used: global registration, undone by the function it returns. */
+export interface KitTsx {
+  register(): () => void;
+}
+
 /**
- * Runs drizzle-kit (the patched `source` of `bin`, from {@link inProcessKitSource})
- * with `args`, in this process and in its working directory, and resolves when it
- * has ended: its runner settled or it called `process.exit`. In `pipe` mode its
- * output is only captured (and passed to `onOutput`), as a child's piped output.
- * Leaves drizzle-kit's tsx hooks registered: use it in a process that ends after.
+ * drizzle-kit 0.31 evaluated in this process, not started: its tsx, and `run`.
  *
  * @example
  * ```ts
- * const { code, output } = await runKitInProcess(bin, source, ['generate', '--name', 'init'], 'pipe');
+ * const kit = loadKitInProcess(bin, source);
+ * const { code, output } = await kit.run(['generate', '--name', 'init'], 'pipe');
  * ```
  */
-export async function runKitInProcess(bin: string, source: string, args: string[], stdio: 'inherit' | 'pipe', onOutput?: (s: string) => void): Promise<KitRun> {
+export interface InProcessKit {
+  tsx: KitTsx;
+  /**
+   * Runs drizzle-kit with `args`, in this process and its working directory, and
+   * resolves when it has ended: its runner settled or it called `process.exit`. In
+   * `pipe` mode its output is only captured (and passed to `onOutput`), as a child's
+   * piped output. Leaves drizzle-kit's tsx hooks registered: for a process that ends after.
+   */
+  run(args: string[], stdio: 'inherit' | 'pipe', onOutput?: (s: string) => void): Promise<KitRun>;
+}
+
+/**
+ * Evaluates drizzle-kit's bin.cjs (the patched `source` of `bin`, from
+ * {@link inProcessKitSource}) without starting it.
+ *
+ * @example
+ * ```ts
+ * const source = inProcessKitSource(bin);
+ * const kit = source ? loadKitInProcess(bin, source) : undefined;
+ * ```
+ */
+export function loadKitInProcess(bin: string, source: string): InProcessKit {
+  const mod = new Module(bin) as unknown as CompilableModule;
+  mod.filename = bin;
+  mod.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(dirname(bin));
+  mod._compile(source, bin);
+  const start = mod.exports[RUN_EXPORT] as () => Promise<unknown>;
+  const tsx = (mod.exports[TSX_EXPORT] as () => KitTsx)();
+  return { tsx, run: (args, stdio, onOutput) => runKit(bin, start, args, stdio, onOutput) };
+}
+
+async function runKit(bin: string, start: () => Promise<unknown>, args: string[], stdio: 'inherit' | 'pipe', onOutput?: (s: string) => void): Promise<KitRun> {
   const saved = { argv: process.argv, exit: process.exit, exitCode: process.exitCode, out: process.stdout.write, err: process.stderr.write };
   let output = '';
   let exitCode: number | undefined;
@@ -133,15 +170,13 @@ export async function runKitInProcess(bin: string, source: string, args: string[
   process.on('uncaughtException', uncaught);
   process.on('unhandledRejection', uncaught);
   try {
-    const mod = new Module(bin) as unknown as CompilableModule;
-    mod.filename = bin;
-    mod.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(dirname(bin));
+    let started: Promise<unknown> | undefined;
     try {
-      mod._compile(source, bin);
+      started = start();
     } catch (e) {
-      uncaught(e); // what its evaluation throws ends a child with code 1, printed
+      uncaught(e); // what it throws at once ends a child with code 1, printed
     }
-    const runner = Promise.resolve(mod.exports[RUN_EXPORT]).catch((e: unknown) => uncaught(e));
+    const runner = Promise.resolve(started).catch((e: unknown) => uncaught(e));
     await Promise.race([runner, exitCalled]);
     // After an exit, let what was thrown unwind drizzle-kit's awaits (its runner calls exit again on the way out).
     if (exitCode !== undefined) await Promise.race([runner, new Promise((res) => setImmediate(() => setImmediate(res)))]);
@@ -173,24 +208,25 @@ function asRecord(moduleExports: unknown): Record<string, unknown> {
 }
 
 /**
- * Loads a file (the drizzle config) with tsx registered globally for that one
- * `require()`, in the working directory's tsconfig, then takes back every module it
- * added to `require.cache`: nothing stays loaded or hooked.
+ * A loader for a file (the drizzle config) that registers `tsx` (drizzle-kit's)
+ * globally for that one `require()`, in the working directory's tsconfig, then
+ * takes back every module it added to `require.cache`: nothing stays loaded or hooked.
  *
  * @example
  * ```ts
- * const config = await loadDrizzleConfig({ cwd: process.cwd() }, { load: requireOnceWithTsx });
+ * const config = await loadDrizzleConfig({ cwd: process.cwd() }, { load: requireOnceWith(kit.tsx) });
  * ```
  */
-export const requireOnceWithTsx: ModuleLoader = async (file) => {
-  const tsx = await importTsx();
-  const req = createRequire(file);
-  const before = new Set(Object.keys(req.cache));
-  const unregister = tsx.register();
-  try {
-    return asRecord(req(file));
-  } finally {
-    unregister();
-    for (const key of Object.keys(req.cache)) if (!before.has(key)) delete req.cache[key];
-  }
-};
+export function requireOnceWith(tsx: KitTsx): ModuleLoader {
+  return async (file) => {
+    const req = createRequire(file);
+    const before = new Set(Object.keys(req.cache));
+    const unregister = tsx.register();
+    try {
+      return asRecord(req(file));
+    } finally {
+      unregister();
+      for (const key of Object.keys(req.cache)) if (!before.has(key)) delete req.cache[key];
+    }
+  };
+}

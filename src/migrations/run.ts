@@ -19,7 +19,7 @@ import { partitionedTablesOf } from './statements.js';
 import { concurrentIndexNames } from './concurrent-index-names.js';
 import { commitWrites } from './write-files.js';
 import { pushWarnings } from './push-filter.js';
-import { inProcessKitSource, requireAsDrizzleKit, requireOnceWithTsx, runKitInProcess } from './kit-in-process.js';
+import { inProcessKitSource, loadKitInProcess, requireAsDrizzleKit, requireOnceWith, type InProcessKit } from './kit-in-process.js';
 import type { ModuleLoader } from '../project/load-schema.js';
 
 /**
@@ -178,13 +178,16 @@ function run(bin: string, args: string[], cwd: string, stdio: 'inherit' | 'pipe'
   });
 }
 
-/** drizzle-kit's bin.cjs patched to run here, when it is 0.31 (not installed: drizzleKitBin says so later). */
-function inProcessSource(cwd: string): string | undefined {
+/** drizzle-kit loaded to run here, when it is 0.31 (not installed: drizzleKitBin says so later). */
+function inProcessKit(cwd: string): InProcessKit | undefined {
+  let bin: string;
   try {
-    return inProcessKitSource(drizzleKitBin(cwd));
+    bin = drizzleKitBin(cwd);
   } catch {
     return undefined;
   }
+  const source = inProcessKitSource(bin);
+  return source ? loadKitInProcess(bin, source) : undefined;
 }
 
 /**
@@ -204,8 +207,8 @@ function inProcessSource(cwd: string): string | undefined {
  */
 export async function generate(opts: GenerateOptions = {}): Promise<PostprocessResult> {
   const cwd = resolve(opts.cwd ?? process.cwd());
-  const source = opts.inProcess && cwd === resolve(process.cwd()) ? inProcessSource(cwd) : undefined;
-  const config = await loadDrizzleConfig({ cwd, config: opts.config }, { load: source ? requireOnceWithTsx : undefined });
+  const kit = opts.inProcess && cwd === resolve(process.cwd()) ? inProcessKit(cwd) : undefined;
+  const config = await loadDrizzleConfig({ cwd, config: opts.config }, { load: kit ? requireOnceWith(kit.tsx) : undefined });
   if (config.prefix === 'none') {
     // refuse before drizzle-kit writes anything (openJournalLayout says why)
     openJournalLayout(config.out, { prefix: config.prefix, breakpoints: config.breakpoints });
@@ -223,7 +226,7 @@ export async function generate(opts: GenerateOptions = {}): Promise<PostprocessR
   const stdio = opts.stdio ?? (process.stdin.isTTY && process.stdout.isTTY ? 'inherit' : 'pipe');
   const bin = drizzleKitBin(cwd);
   const before = snapshotFolder(config.out, [JOURNAL_FILE]) // the journal: the one file drizzle-kit changes in place;
-  const { code, output } = source ? await runKitInProcess(bin, source, args, stdio, opts.onOutput) : await run(bin, args, cwd, stdio, opts.onOutput);
+  const { code, output } = kit ? await kit.run(args, stdio, opts.onOutput) : await run(bin, args, cwd, stdio, opts.onOutput);
   if (code !== 0) {
     const hints = /hints/i.test(output) ? "; drizzle-kit 1.0 needs rename answers: pass them through, e.g. drizzle-partitions generate --hints '[...]'" : '';
     throw new PostprocessError('DRIZZLE_KIT_FAILED', config.configFile, `drizzle-kit generate exited with code ${code}${hints}${stdio === 'pipe' && output.trim() ? `:\n${output.trim()}` : ''}`);
@@ -236,7 +239,7 @@ export async function generate(opts: GenerateOptions = {}): Promise<PostprocessR
   }
   let result: PostprocessResult;
   try {
-    result = await postprocessProject(config, opts, source ? requireAsDrizzleKit : undefined);
+    result = await postprocessProject(config, opts, kit ? requireAsDrizzleKit : undefined);
   } catch (e) {
     // a refusal writes nothing: take back what drizzle-kit just wrote
     const { removed, restored, folder } = before.restore();

@@ -10,13 +10,14 @@ import { inProcessKitSource } from '../../src/migrations/kit-in-process.js';
 import { DRIZZLE_1_MODULES, REPO_ROOT } from '../support/project.js';
 
 describe('inProcessKitSource', () => {
-  it('patches drizzle-kit 0.31: its runner promise exported, the rest of bin.cjs as it is', () => {
+  it('patches drizzle-kit 0.31: its runner deferred and its tsx exported, the rest of bin.cjs as it is', () => {
     const bin = join(REPO_ROOT, 'node_modules', 'drizzle-kit', 'bin.cjs');
     const source = inProcessKitSource(bin);
     expect(source).toBeDefined();
     const original = readFileSync(bin, 'utf8');
-    expect(source!.split('module.exports.__drizzlePartitionsRun = run([generate, migrate,')).toHaveLength(2);
-    expect(source!.replace('module.exports.__drizzlePartitionsRun = ', '')).toBe(original);
+    expect(source!.split('module.exports.__drizzlePartitionsRun = () => run([generate, migrate,')).toHaveLength(2);
+    expect(source!.endsWith('\nmodule.exports.__drizzlePartitionsTsx = require_api;\n')).toBe(true);
+    expect(source!.replace('module.exports.__drizzlePartitionsRun = () => ', '').replace('\nmodule.exports.__drizzlePartitionsTsx = require_api;\n', '')).toBe(original);
   });
 
   it('leaves drizzle-kit 1.0 to a child process', () => {
