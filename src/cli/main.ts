@@ -15,8 +15,6 @@ import { generate, postprocess, type PostprocessResult } from '../migrations/run
 import { parseCommandArgs } from './args.js';
 import { COMMANDS, commandHelp, mainHelp } from './commands.js';
 import type { CliIo } from './io.js';
-import { runMaintenance } from './maintenance.js';
-import { runMigrate } from './migrate.js';
 
 export type { CliIo } from './io.js';
 
@@ -65,14 +63,15 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       case 'generate': {
         // --name goes to both (drizzle-kit names its migration with it); --config is passed on by generate() itself
         const name = text('name');
-        const result = await generate({ config: text('config'), name, drizzleKitArgs: [...(name ? ['--name', name] : []), ...parsed.forward] });
+        const result = await generate({ config: text('config'), name, drizzleKitArgs: [...(name ? ['--name', name] : []), ...parsed.forward], inProcess: true });
         printResult(result, io, false);
         return 0;
       }
       case 'migrate':
-        return await runMigrate(v, io);
+        // loaded on demand, as the maintenance commands are: generate needs no database driver
+        return await (await import('./migrate.js')).runMigrate(v, io);
       default:
-        return await runMaintenance(spec.name, v, io);
+        return await (await import('./maintenance.js')).runMaintenance(spec.name, v, io);
     }
   } catch (e) {
     if (e instanceof DrizzlePartitionsError) {

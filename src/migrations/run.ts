@@ -22,6 +22,8 @@ import { commitWrites } from './write-files.js';
 import { pushWarnings } from './push-filter.js';
 import { declaredObjectsOf } from './declared-objects.js';
 import { extensionHints } from '../schema/extension-hints.js';
+import { inProcessKitSource, loadKitInProcess, requireAsDrizzleKit, requireOnceWith, type InProcessKit } from './kit-in-process.js';
+import type { ModuleLoader } from '../project/load-schema.js';
 
 /**
  * Options of {@link postprocess} (and of {@link generate}).
@@ -80,8 +82,8 @@ export async function postprocess(opts: PostprocessOptions = {}): Promise<Postpr
   }
 }
 
-async function postprocessProject(config: DrizzleProjectConfig, opts: PostprocessOptions): Promise<PostprocessResult> {
-  const schema = await loadSchema({ schema: config.schema, cwd: config.cwd });
+async function postprocessProject(config: DrizzleProjectConfig, opts: PostprocessOptions, load?: ModuleLoader): Promise<PostprocessResult> {
+  const schema = await loadSchema({ schema: config.schema, cwd: config.cwd }, { load });
   const tables = [...partitionedTablesOf(schema.exports).values()];
   const layout = openLayout(config.out, { prefix: config.prefix, breakpoints: config.breakpoints });
   const { extensions, collations } = declaredObjectsOf(schema.exports, config.configFile);
@@ -151,6 +153,14 @@ export interface GenerateOptions extends PostprocessOptions {
   stdio?: 'inherit' | 'pipe';
   /** Called with drizzle-kit's captured output lines when stdio is 'pipe'. */
   onOutput?: (chunk: string) => void;
+  /**
+   * Run drizzle-kit 0.31 inside this process and reuse the schema it loads (the CLI
+   * does), instead of a child process and a second load. Only when `cwd` is the
+   * process's working directory; drizzle-kit 1.0 always runs as a child. It leaves
+   * drizzle-kit's tsx hooks registered and its modules loaded: for a process that
+   * ends after.
+   */
+  inProcess?: boolean;
 }
 
 /** The drizzle-kit CLI script of the project in `cwd`. */
@@ -183,13 +193,27 @@ function run(bin: string, args: string[], cwd: string, stdio: 'inherit' | 'pipe'
   });
 }
 
+/** drizzle-kit loaded to run here, when it is 0.31 (not installed: drizzleKitBin says so later). */
+function inProcessKit(cwd: string): InProcessKit | undefined {
+  let bin: string;
+  try {
+    bin = drizzleKitBin(cwd);
+  } catch {
+    return undefined;
+  }
+  const source = inProcessKitSource(bin);
+  return source ? loadKitInProcess(bin, source) : undefined;
+}
+
 /**
  * Runs `drizzle-kit generate` with the same arguments, then the post-processor.
  * drizzle-kit's silent failures (a malformed snapshot, a rename prompt without a
  * terminal: it exits 0 having written nothing) become errors. When the
  * post-processor refuses (or fails), what drizzle-kit has just written is taken
  * back (its new files and folders removed, the journal put back byte for byte),
- * so the migrations folder is as it was and the error says so.
+ * so the migrations folder is as it was and the error says so. With `inProcess`
+ * (the CLI), drizzle-kit 0.31 runs in this process and its schema modules are
+ * post-processed as they are: the schema is loaded once.
  *
  * @example
  * ```ts
@@ -198,7 +222,8 @@ function run(bin: string, args: string[], cwd: string, stdio: 'inherit' | 'pipe'
  */
 export async function generate(opts: GenerateOptions = {}): Promise<PostprocessResult> {
   const cwd = resolve(opts.cwd ?? process.cwd());
-  const config = await loadDrizzleConfig({ cwd, config: opts.config });
+  const kit = opts.inProcess && cwd === resolve(process.cwd()) ? inProcessKit(cwd) : undefined;
+  const config = await loadDrizzleConfig({ cwd, config: opts.config }, { load: kit ? requireOnceWith(kit.tsx) : undefined });
   if (config.prefix === 'none') {
     // refuse before drizzle-kit writes anything (openJournalLayout says why)
     openJournalLayout(config.out, { prefix: config.prefix, breakpoints: config.breakpoints });
@@ -216,7 +241,7 @@ export async function generate(opts: GenerateOptions = {}): Promise<PostprocessR
   const stdio = opts.stdio ?? (process.stdin.isTTY && process.stdout.isTTY ? 'inherit' : 'pipe');
   const bin = drizzleKitBin(cwd);
   const before = snapshotFolder(config.out, [JOURNAL_FILE]) // the journal: the one file drizzle-kit changes in place;
-  const { code, output } = await run(bin, args, cwd, stdio, opts.onOutput);
+  const { code, output } = kit ? await kit.run(args, stdio, opts.onOutput) : await run(bin, args, cwd, stdio, opts.onOutput);
   if (code !== 0) {
     const hints = /hints/i.test(output) ? "; drizzle-kit 1.0 needs rename answers: pass them through, e.g. drizzle-partitions generate --hints '[...]'" : '';
     throw new PostprocessError('DRIZZLE_KIT_FAILED', config.configFile, `drizzle-kit generate exited with code ${code}${hints}${stdio === 'pipe' && output.trim() ? `:\n${output.trim()}` : ''}`);
@@ -229,7 +254,7 @@ export async function generate(opts: GenerateOptions = {}): Promise<PostprocessR
   }
   let result: PostprocessResult;
   try {
-    result = await postprocessProject(config, opts);
+    result = await postprocessProject(config, opts, kit ? requireAsDrizzleKit : undefined);
   } catch (e) {
     // a refusal writes nothing: take back what drizzle-kit just wrote
     const { removed, restored, folder } = before.restore();

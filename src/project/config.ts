@@ -7,7 +7,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
 import { loadFailureHint, thrownMessage } from './thrown.js';
-import { withTsxLoader } from './load-schema.js';
+import { withTsxLoader, type ModuleLoader } from './load-schema.js';
 
 /**
  * The config files looked for in the working directory when no `--config` is
@@ -114,7 +114,8 @@ export interface DrizzleProjectConfig {
  * `require()`d through tsx, as drizzle-kit does, and their default export used (or
  * `module.exports`, when there is none); `.json` is parsed. `out` is resolved against `cwd`.
  * As in drizzle-kit, tsx loads `drizzle.config.ts` for `--config drizzle.config.js`
- * when both exist (`.cts`/`.mts` likewise for `.cjs`/`.mjs`).
+ * when both exist (`.cts`/`.mts` likewise for `.cjs`/`.mjs`). With `using.load`, a
+ * script config is loaded by it instead (generate's in-process drizzle-kit run).
  *
  * @throws {ConfigError} `CONFIG_NOT_FOUND`, `CONFIG_LOAD_FAILED` (the file threw,
  * or bad JSON; the original error is `cause`), `CONFIG_INVALID` (not postgresql, no
@@ -126,10 +127,10 @@ export interface DrizzleProjectConfig {
  * const { exports } = await loadSchema(config);
  * ```
  */
-export async function loadDrizzleConfig(opts: LoadDrizzleConfigOptions = {}): Promise<DrizzleProjectConfig> {
+export async function loadDrizzleConfig(opts: LoadDrizzleConfigOptions = {}, using: { load?: ModuleLoader } = {}): Promise<DrizzleProjectConfig> {
   const cwd = resolve(opts.cwd ?? process.cwd());
   const configFile = findConfigFile(cwd, opts.config);
-  const raw = await readConfigFile(configFile, cwd);
+  const raw = await readConfigFile(configFile, cwd, using.load);
   return checkConfig(raw, configFile, cwd);
 }
 
@@ -153,7 +154,7 @@ function findConfigFile(cwd: string, config: string | undefined): string {
   return found;
 }
 
-async function readConfigFile(file: string, cwd: string): Promise<Record<string, unknown>> {
+async function readConfigFile(file: string, cwd: string, load: ModuleLoader | undefined): Promise<Record<string, unknown>> {
   const ext = extname(file);
   if (!(CONFIG_EXTENSIONS as readonly string[]).includes(ext)) {
     throw new ConfigError('CONFIG_INVALID', `drizzle config "${file}": unsupported file type "${ext}"`, {
@@ -166,7 +167,7 @@ async function readConfigFile(file: string, cwd: string): Promise<Record<string,
     if (ext === '.json') {
       content = JSON.parse(readFileSync(file, 'utf8'));
     } else {
-      const mod = await withTsxLoader(cwd, (load) => load(file));
+      const mod = load ? await load(file) : await withTsxLoader(cwd, (tsxLoad) => tsxLoad(file));
       content = mod.default ?? mod;
     }
   } catch (e) {

@@ -132,6 +132,9 @@ export async function resolveSchemaFiles(opts: LoadSchemaOptions): Promise<strin
  * order, plus `default`). Like drizzle-kit, tsx loads `x.ts` for a matched `x.js`
  * that has one beside it (and `.cts`/`.mts` for `.cjs`/`.mjs`).
  *
+ * With `using.load`, files are loaded by it instead (generate passes one that
+ * takes the modules drizzle-kit 0.31 has just loaded, so none is evaluated twice).
+ *
  * @throws {ConfigError} `SCHEMA_NOT_FOUND` when nothing matches; `SCHEMA_LOAD_FAILED`
  * naming the file when one throws (the original error is `cause`).
  *
@@ -142,12 +145,13 @@ export async function resolveSchemaFiles(opts: LoadSchemaOptions): Promise<strin
  * const tables = partitionedTablesOf(exports);
  * ```
  */
-export async function loadSchema(config: LoadSchemaOptions): Promise<LoadedSchema> {
+export async function loadSchema(config: LoadSchemaOptions, using: { load?: ModuleLoader } = {}): Promise<LoadedSchema> {
   const cwd = resolve(config.cwd ?? process.cwd());
   const files = await resolveSchemaFiles({ schema: config.schema, cwd });
   const exports: Record<string, unknown> = {};
   const seen = new Set<unknown>();
-  await withTsxLoader(cwd, async (load) => {
+  const withLoader = (fn: (load: ModuleLoader) => Promise<void>) => (using.load ? fn(using.load) : withTsxLoader(cwd, fn));
+  await withLoader(async (load) => {
     for (const file of files) {
       let mod: Record<string, unknown>;
       try {
@@ -198,21 +202,11 @@ export type ModuleLoader = (file: string) => Promise<Record<string, unknown>>;
  * ```
  */
 export async function withTsxLoader<T>(cwd: string, fn: (load: ModuleLoader) => Promise<T>): Promise<T> {
-  // Loaded lazily (and an optional peer): importing this package must not pull in tsx and esbuild. Not a
-  // literal specifier: the CommonJS build resolves types the Node 10 way, which
-  // cannot see tsx's `exports` map; the shape used is declared below.
-  let tsx: TsxCjsApi;
-  try {
-    tsx = (await import(TSX_CJS_API)) as TsxCjsApi;
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') throw e;
-    throw new ConfigError('TSX_MISSING', 'loading the drizzle config and the schema files needs tsx, which is not installed', { hint: 'npm install --save-dev tsx (drizzle-partitions has it as an optional peer dependency, so that an application importing only the schema API does not install it)', cause: e });
-  }
+  const tsx = await importTsx();
   const tsconfig = process.env.TSX_TSCONFIG_PATH ? undefined : findUp(resolve(cwd), 'tsconfig.json');
   // tsx's CommonJS hooks read TSX_TSCONFIG_PATH once, when registered.
   if (tsconfig) process.env.TSX_TSCONFIG_PATH = tsconfig;
-  let api: ReturnType<TsxCjsApi['register']>;
+  let api: { require(id: string, fromFile: string): unknown; unregister(): void };
   try {
     api = tsx.register({ namespace: `drizzle-partitions-${randomUUID()}` });
   } finally {
@@ -232,9 +226,40 @@ export async function withTsxLoader<T>(cwd: string, fn: (load: ModuleLoader) => 
 
 const TSX_CJS_API: string = 'tsx/cjs/api';
 
-/** The part of `tsx/cjs/api` used here (tsx 4). */
-interface TsxCjsApi {
+/**
+ * The part of `tsx/cjs/api` used (tsx 4): registered under a namespace, or globally
+ * (then `register()` returns the function that unregisters it).
+ *
+ * @example
+ * ```ts
+ * const unregister = (await importTsx()).register();
+ * ```
+ */
+export interface TsxCjsApi {
   register(options: { namespace: string }): { require(id: string, fromFile: string): unknown; unregister(): void };
+  register(): () => void;
+}
+
+/**
+ * tsx's CommonJS API, loaded lazily (and an optional peer): importing this package
+ * must not pull in tsx and esbuild. Not a literal specifier: the CommonJS build
+ * resolves types the Node 10 way, which cannot see tsx's `exports` map.
+ *
+ * @throws {ConfigError} `TSX_MISSING` when tsx is not installed.
+ *
+ * @example
+ * ```ts
+ * const tsx = await importTsx();
+ * ```
+ */
+export async function importTsx(): Promise<TsxCjsApi> {
+  try {
+    return (await import(TSX_CJS_API)) as TsxCjsApi;
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') throw e;
+    throw new ConfigError('TSX_MISSING', 'loading the drizzle config and the schema files needs tsx, which is not installed', { hint: 'npm install --save-dev tsx (drizzle-partitions has it as an optional peer dependency, so that an application importing only the schema API does not install it)', cause: e });
+  }
 }
 
 function findUp(dir: string, name: string): string | undefined {

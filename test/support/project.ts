@@ -179,8 +179,8 @@ export interface Project {
   node(args: string[], opts?: RunOptions): Promise<RunResult>;
   /** Run `node node_modules/drizzle-kit/bin.cjs <args>` with cwd = dir (see `Answer`). */
   drizzleKit(args: string[], opts?: DrizzleKitOptions): Promise<RunResult>;
-  /** Run our CLI, `node <repo>/dist/esm/cli/main.js <args>` (drizzle 1: the project's copy of it), with cwd = dir. */
-  cli(args: string[], opts?: RunOptions): Promise<RunResult>;
+  /** Run our CLI, `node <repo>/dist/esm/cli/main.js <args>` (drizzle 1: the project's copy of it), with cwd = dir; with `answers`, under a pseudo-terminal (see `Answer`). */
+  cli(args: string[], opts?: RunOptions & { answers?: Answer[] }): Promise<RunResult>;
   /** `drizzle-kit migrate` with DATABASE_URL=url (plus `args`, e.g. ['--config', 'x.ts']). */
   migrateWithDrizzleKit(url: string, args?: string[]): Promise<RunResult>;
   /** Apply `<dir>/<migrationsFolder>` with drizzle-orm's postgres-js `migrate()`: in-process (0.45), or in a child process on the project's drizzle-orm (1.0). */
@@ -367,11 +367,9 @@ function makeProject(dir: string, env: Record<string, string | undefined>, line:
       });
     },
     cli: (args, opts = {}) =>
-      runPiped(process.execPath, [cliMain, ...args], {
-        cwd: dir,
-        env: childEnv(opts.env),
-        timeoutMs: opts.timeoutMs,
-      }),
+      opts.answers === undefined
+        ? runPiped(process.execPath, [cliMain, ...args], { cwd: dir, env: childEnv(opts.env), timeoutMs: opts.timeoutMs })
+        : runInPty(process.execPath, [cliMain, ...args], opts.answers, { cwd: dir, env: childEnv(opts.env), timeoutMs: opts.timeoutMs }),
     migrateWithDrizzleKit: (url, args = []) =>
       project.drizzleKit(['migrate', ...args], { env: { DATABASE_URL: url } }),
     async migrateWithOrm(url, migrationsFolder = 'drizzle') {
