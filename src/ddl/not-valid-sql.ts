@@ -4,6 +4,7 @@
  * migration run outside a transaction, and, for a foreign key on a partitioned
  * table, a block that adds it NOT VALID only where PostgreSQL can (18 and later).
  */
+import { quotedSpanEnd } from '../sql/quoted-span.js';
 import { dollarQuote, numericLiteral, quoteIdent, quoteLiteral, quoteQualified, type QualifiedName } from '../sql/quote.js';
 
 /** PostgreSQL 18 is the first to add a NOT VALID foreign key to a partitioned table. */
@@ -49,10 +50,9 @@ export function unqualifiedCheckSql(statement: string, table: string): string {
     }
     const ch = statement[i]!;
     if (ch === "'" || ch === '"') {
-      let j = i + 1;
-      while (j < statement.length && !(statement[j] === ch && statement[j + 1] !== ch)) j += statement[j] === ch ? 2 : 1;
-      out += statement.slice(i, j + 1);
-      i = j + 1;
+      const end = quotedSpanEnd(statement, i);
+      out += statement.slice(i, end);
+      i = end;
       continue;
     }
     out += ch;

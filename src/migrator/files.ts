@@ -14,6 +14,7 @@
  * Both hash the file's text with SHA-256 (hex) and split it on
  * `--> statement-breakpoint`.
  */
+import { quotedSpanEnd } from '../sql/quoted-span.js';
 import { ormFolderMillis } from '../compat/folder-time.js';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -137,10 +138,9 @@ export function stripComments(text: string): string {
       continue;
     }
     if (c === "'" || c === '"') {
-      let j = i + 1;
-      while (j < text.length && !(text[j] === c && text[j + 1] !== c)) j += text[j] === c ? 2 : 1;
-      out += text.slice(i, j + 1);
-      i = j + 1;
+      const end = quotedSpanEnd(text, i);
+      out += text.slice(i, end);
+      i = end;
       continue;
     }
     out += c;
