@@ -75,12 +75,14 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: 'partitions, bounds, rows and sizes, and the problems found (exit 1 if any)',
     details: [
       "Also shows each table's last run by startMaintenance (its record in drizzle_partitions.maintenance_runs).",
-      'With --stale-after, a table whose maintenance has not succeeded within that time before now is a problem.',
+      'With --stale-after (a duration) or --stale-intervals (a number of the runner\'s own intervals),',
+      'a table whose maintenance has not succeeded within that time before now is a problem.',
     ],
     options: {
       ...connection,
       json,
-      'stale-after': { type: 'string', kind: 'duration', arg: 'duration', help: 'a problem when the runner has not succeeded for this long: ms, or 90s, 15m, 2h, 1d (e.g. 3 intervals)' },
+      'stale-after': { type: 'string', kind: 'duration', arg: 'duration', help: 'a problem when the runner has not succeeded for this long: ms, or 90s, 15m, 2h, 1d' },
+      'stale-intervals': { type: 'string', kind: 'positive', arg: 'n', help: "a problem when the runner has not succeeded for n of its intervals (its recorded 'every')" },
     },
   },
   {

@@ -73,6 +73,10 @@ async function load(configFile: string | undefined, only: string | undefined) {
 export async function runMaintenance(command: 'status' | 'plan' | 'apply', v: Values, io: CliIo): Promise<number> {
   const text = (name: string) => v[name] as string | undefined;
   const whole = (name: string) => v[name] as number | undefined;
+  if (v['stale-after'] !== undefined && v['stale-intervals'] !== undefined) {
+    io.err('drizzle-partitions: give --stale-after or --stale-intervals, not both');
+    return 2;
+  }
   const { config, tables, tableObjects } = await load(text('config'), text('table'));
   if (tables.length === 0) {
     io.err(`drizzle-partitions: no partitioned table in ${config.schema.join(', ')}${text('table') ? ` named ${text('table')}` : ''}`);
@@ -81,7 +85,7 @@ export async function runMaintenance(command: 'status' | 'plan' | 'apply', v: Va
   return withDatabase({ flag: text('url'), dbCredentials: config.dbCredentials, cwd: config.cwd }, io.err, async (db) => {
     const p: MaintenancePlan = await plan(db, tableObjects, { now: (v.now as Date | undefined) ?? new Date(), backfill: whole('backfill') ?? 0, casing: config.casing, maxMoveRows: whole('max-move-rows'), maxDefaultRows: whole('max-default-rows'), sizes: command === 'status' });
     if (command === 'status') {
-      const runs = await maintenanceStatus(db, tableObjects, { now: p.now, staleAfterMs: whole('stale-after') });
+      const runs = await maintenanceStatus(db, tableObjects, { now: p.now, staleAfterMs: whole('stale-after'), staleAfterIntervals: whole('stale-intervals') });
       return status(p, tables, runs, v.json === true, io);
     }
     if (command === 'plan') {

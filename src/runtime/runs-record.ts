@@ -78,7 +78,7 @@ export interface MaintenanceRecordStatus {
   table: QualifiedName;
   /** The table's row of the record; null when no runner has recorded a run of it. */
   last: RunRecord | null;
-  /** Whether no run succeeded within `staleAfterMs` before `now` (always false without `staleAfterMs`). */
+  /** Whether no run succeeded within `staleAfterMs` (or `staleAfterIntervals` of the runner's interval) before `now` (always false without either). */
   stale: boolean;
   /** One sentence: how the last run went and when maintenance last succeeded. */
   message: string;
@@ -140,27 +140,38 @@ interface RecordRow {
 
 /**
  * Where the maintenance of `tables` stands by the runner's record: each table's last
- * run and last success, and with `staleAfterMs`, whether it is stale — no run has
- * succeeded within `staleAfterMs` before `now` (a table with no record is stale then
- * too). Reads only; a database where no runner ever ran gives `last: null` for each.
+ * run and last success, and with `staleAfterMs` (or `staleAfterIntervals`: that many of
+ * the runner's own recorded intervals, as pg_partman's maintenance_last_run check
+ * counts them), whether it is stale — no run has succeeded within that time before
+ * `now` (a table with no record is stale then too). Reads only; a database where no
+ * runner ever ran gives `last: null` for each.
  *
- * @throws {RuntimeError} `OPTION_INVALID` when `staleAfterMs` is not a positive number.
+ * @throws {RuntimeError} `OPTION_INVALID` when `staleAfterMs` or `staleAfterIntervals`
+ * is not a positive number, or both are given.
  *
  * @example
  * ```ts
  * const [events] = await maintenanceStatus(db, [eventsTable], { staleAfterMs: 3 * 60_000 });
  * if (events!.stale) console.error(events!.message); // 'maintenance last succeeded at ... , more than 180000 ms ago'
+ * const [byIntervals] = await maintenanceStatus(db, [eventsTable], { staleAfterIntervals: 3 }); // 3 × the runner's `every`
  * ```
  */
 export async function maintenanceStatus(
   db: DatabaseLike,
   tables: readonly (PgTable | QualifiedName)[],
-  opts: { staleAfterMs?: number; now?: Date } = {},
+  opts: { staleAfterMs?: number; staleAfterIntervals?: number; now?: Date } = {},
 ): Promise<MaintenanceRecordStatus[]> {
-  const { staleAfterMs } = opts;
+  const { staleAfterMs, staleAfterIntervals } = opts;
   if (staleAfterMs !== undefined && !(Number.isFinite(staleAfterMs) && staleAfterMs > 0)) {
     throw new RuntimeError('OPTION_INVALID', `staleAfterMs must be a positive number of milliseconds (got ${staleAfterMs})`);
   }
+  if (staleAfterIntervals !== undefined && !(Number.isFinite(staleAfterIntervals) && staleAfterIntervals > 0)) {
+    throw new RuntimeError('OPTION_INVALID', `staleAfterIntervals must be a positive number of the runner's intervals (got ${staleAfterIntervals})`);
+  }
+  if (staleAfterMs !== undefined && staleAfterIntervals !== undefined) {
+    throw new RuntimeError('OPTION_INVALID', 'give staleAfterMs or staleAfterIntervals, not both');
+  }
+  const checked = staleAfterMs !== undefined || staleAfterIntervals !== undefined;
   const now = opts.now ?? new Date();
   const names = tables.map((t) => resolveTarget(t).table);
   const rows = await withReadSession(db, async (ex) => {
@@ -171,8 +182,10 @@ export async function maintenanceStatus(
   return names.map((table) => {
     const row = rows.find((r) => r.sch === (table.schema ?? 'public') && r.tbl === table.name);
     const last = row ? toRecord(table, row) : null;
-    const stale = staleAfterMs !== undefined && (last?.lastSuccessAt == null || now.getTime() - last.lastSuccessAt.getTime() > staleAfterMs);
-    return { table, last, stale, message: describe(last, stale, staleAfterMs) };
+    const limitMs = staleAfterMs ?? (staleAfterIntervals !== undefined && last ? staleAfterIntervals * last.everyMs : undefined);
+    const stale = checked && (last?.lastSuccessAt == null || limitMs === undefined || now.getTime() - last.lastSuccessAt.getTime() > limitMs);
+    const past = limitMs === undefined ? '' : staleAfterIntervals !== undefined ? `, more than ${staleAfterIntervals} interval(s) of ${last!.everyMs} ms ago` : `, more than ${limitMs} ms ago`;
+    return { table, last, stale, message: describe(last, stale, past) };
   });
 }
 
@@ -192,8 +205,7 @@ function toRecord(table: QualifiedName, r: RecordRow): RunRecord {
   };
 }
 
-function describe(last: RunRecord | null, stale: boolean, staleAfterMs: number | undefined): string {
-  const past = staleAfterMs === undefined ? '' : `, more than ${staleAfterMs} ms ago`;
+function describe(last: RunRecord | null, stale: boolean, past: string): string {
   if (!last) return stale ? 'maintenance has never succeeded: no runner has recorded a run of this table' : 'no runner has recorded a run of this table (startMaintenance)';
   const lastRun = `last run ${last.outcome === 'ok' ? 'ok' : `failed (${last.error ?? 'no reason recorded'})`} at ${last.finishedAt.toISOString()} by runner "${last.runner}" (every ${last.everyMs} ms): ${last.done} done, ${last.failed} failed, ${last.skipped} skipped`;
   if (!last.lastSuccessAt) return `maintenance has never succeeded; ${lastRun}`;

@@ -369,6 +369,22 @@ describe('status reports a stale maintenance', { timeout: 120_000 }, () => {
     expect(parsed.healthy).toBe(false);
     expect(parsed.tables[0].maintenance).toMatchObject({ stale: true, last: { runner: 'audit', outcome: 'ok', lastSuccessAt: succeeded.toISOString() } });
 
+    // the same, counted in the runner's own intervals (every 60000 ms recorded): 3 intervals is fresh right after, stale ten later
+    const freshByIntervals = await project.cli(['status', '--url', db.url, '--now', new Date(succeeded.getTime() + 2 * 60_000).toISOString(), '--stale-intervals', '3']);
+    expect(freshByIntervals.code, freshByIntervals.stdout).toBe(0);
+    const staleByIntervals = await project.cli(['status', '--url', db.url, '--now', later, '--stale-intervals', '3']);
+    expect(staleByIntervals.code).toBe(1);
+    expect(staleByIntervals.stdout).toContain(`! maintenance-stale: maintenance last succeeded at ${succeeded.toISOString()}, more than 3 interval(s) of 60000 ms ago`);
+    const [byIntervals] = await maintenanceStatus(db.sql, [audit], { staleAfterIntervals: 3, now: new Date(later) });
+    expect(byIntervals!.stale).toBe(true);
+    await expect(maintenanceStatus(db.sql, [audit], { staleAfterIntervals: 3, staleAfterMs: 1000 })).rejects.toMatchObject({ code: 'OPTION_INVALID' });
+    const both = await project.cli(['status', '--url', db.url, '--stale-intervals', '3', '--stale-after', '3m']);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('--stale-after or --stale-intervals');
+    const badIntervals = await project.cli(['status', '--url', db.url, '--stale-intervals', '0']);
+    expect(badIntervals.code).toBe(2);
+    expect(badIntervals.stderr).toContain('--stale-intervals');
+
     // a record written long ago, read at the real time: stale too
     await db.sql`update drizzle_partitions.maintenance_runs set finished_at = '2020-01-01Z', last_success_at = '2020-01-01Z' where table_name = 'runner_audit'`;
     const old = await project.cli(['status', '--url', db.url, '--stale-after', '1d']);
