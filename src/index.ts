@@ -45,6 +45,10 @@ export type { MaintenancePlan, TablePlan, MaintenanceOp, CreateOp, RetireOp, Fin
 export { apply } from './runtime/apply.js';
 export type { ApplyOptions, ApplyResult, OpResult, ProgressEvent } from './runtime/apply.js';
 export { ensurePartitions } from './runtime/ensure.js';
+export { createPartition, attachPartition, detachPartition, movePartition } from './runtime/manual.js';
+export type { BoundSpec, PartitionOpResult, PartitionOpOptions } from './runtime/manual.js';
+export { partitionTablespaces } from './runtime/tablespace.js';
+export type { PartitionTablespace, RelationTablespace } from './runtime/tablespace.js';
 export { startMaintenance } from './runtime/runner.js';
 export type { MaintenanceRunner, MaintenanceRunnerOptions, MaintenanceRun } from './runtime/runner.js';
 export { maintenanceStatus } from './runtime/runs-record.js';
