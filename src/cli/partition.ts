@@ -86,7 +86,7 @@ export async function runPartition(sub: Sub, v: Values, io: CliIo): Promise<numb
     if (v.json === true) io.out(toJson(r));
     else {
       const where = `${r.partition.schema ?? 'public'}.${r.partition.name}`;
-      io.out(`${r.status === 'done' ? '✓' : '✗'} ${r.operation} ${where}: ${r.status}${r.method ? ` — ${r.method}` : ''}${r.reason ? ` — ${r.code ? `[${r.code}] ` : ''}${r.reason}` : ''}${r.attempts > 1 ? ` (${r.attempts} lock attempts)` : ''}`);
+      io.out(`${r.status === 'done' ? '✓' : '✗'} ${r.operation} ${where}: ${r.status}${r.method ? ` — ${r.method}` : ''}${r.reason ? ` — ${r.reason.startsWith(`[${r.code}]`) || !r.code ? r.reason : `[${r.code}] ${r.reason}`}` : ''}${r.attempts > 1 ? ` (${r.attempts} lock attempts)` : ''}`);
     }
     return r.status === 'done' ? 0 : 1;
   });
