@@ -11,7 +11,7 @@
 import type { PgTable } from 'drizzle-orm/pg-core';
 import { addCheckSql, boundPredicate, createSchemaSql, dropConstraintSql, setSchemaSql, validateConstraintSql } from '../ddl/maintenance-sql.js';
 import { quoteQualified, type QualifiedName } from '../sql/quote.js';
-import { DrizzlePartitionsError, RuntimeError } from '../errors.js';
+import { DrizzlePartitionsError, RuntimeError, type RuntimeErrorCode } from '../errors.js';
 import { isBoundProblem, normalizeBound, partitionName, type BoundInput, type BoundValue, type PartitionBound } from '../bound/values.js';
 import { applyCreates, applyRetire, attachTable, detach, BOUND_CONSTRAINT, type ApplyOptions } from './apply.js';
 import { sqlState, type DatabaseLike, type Executor } from './executor.js';
@@ -78,8 +78,8 @@ export type PartitionOpOptions = ApplyOptions & StepLimits;
 
 type Target = PgTable | QualifiedName;
 const label = (q: QualifiedName) => `${q.schema ?? 'public'}.${q.name}`;
-const refuse = (code: ConstructorParameters<typeof RuntimeError>[0], message: string): never => {
-  throw new RuntimeError(code, message);
+const refuse = (refusal: RuntimeErrorCode, message: string): never => {
+  throw new RuntimeError(refusal, message);
 };
 
 /** A partition named as text (`name` or `schema.name`, in the table's schema by default) or qualified. */

@@ -8,7 +8,8 @@
  * or stale row, and no writer waits longer than lock_timeout + 50 ms.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apply, attachPartition, createPartition, detachPartition, movePartition, partitionTablespaces, plan } from '../../src/index.js';
+import { bigint, primaryKey, text } from 'drizzle-orm/pg-core';
+import { apply, attachPartition, list, pgPartitionedTable, createPartition, detachPartition, movePartition, partitionTablespaces, plan } from '../../src/index.js';
 import { useTestDatabase } from '../harness/db.js';
 import { createOn, eventsTable, EVENTS_COLUMNS } from '../support/fixtures.js';
 import { createWorkload, type WorkloadReport } from '../support/workload.js';
@@ -49,7 +50,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const t of ['tsm_events', 'tsm_man', 'tsm_import', 'tsm_ref', 'tsm_outside', 'tsm_lone']) await db.sql.unsafe(`drop table if exists "${t}" cascade`);
+  for (const t of ['tsm_events', 'tsm_man', 'tsm_import', 'tsm_ref', 'tsm_outside', 'tsm_lone', 'tsm_decl']) await db.sql.unsafe(`drop table if exists "${t}" cascade`);
   await db.sql.unsafe('drop schema if exists tsm_archive cascade');
   for (const ts of [HOT, COLD]) await db.sql.unsafe(`drop tablespace if exists "${ts}"`);
 });
@@ -184,6 +185,12 @@ describe('manual partition operations', () => {
     // nothing done: the default partition in place, no CHECK left on tsm_outside, no new partition
     const [state] = await db.sql<{ parts: number; checks: number; dflt: string | null }[]>`select (select count(*)::int from pg_inherits where inhparent = 'tsm_ref'::regclass) as parts, (select count(*)::int from pg_constraint where conrelid = 'tsm_outside'::regclass and contype = 'c') as checks, (select t.spcname from pg_class c left join pg_tablespace t on t.oid = c.reltablespace where c.relname = 'tsm_ref_default') as dflt`;
     expect(state).toEqual({ parts: 1, checks: 0, dflt: null });
+    // a partition the schema declares belongs to the migrations: no detach, no schema move by hand
+    const decl = pgPartitionedTable('tsm_decl', { id: bigint({ mode: 'number' }).notNull(), region: text().notNull() }, (t) => [primaryKey({ columns: [t.id, t.region] })], (t) => list(t.region, { partitions: [{ values: ['eu'] }] }));
+    await createOn(db.sql, decl, `"id" bigint NOT NULL, "region" text NOT NULL, PRIMARY KEY ("id", "region")`);
+    const [eu] = await db.sql<{ n: string }[]>`select inhrelid::regclass::text as n from pg_inherits where inhparent = 'tsm_decl'::regclass`;
+    const declared = [await detachPartition(db.sql, decl, { partition: eu!.n }), await movePartition(db.sql, decl, { partition: eu!.n, schema: 'tsm_archive' })];
+    expect(declared.map((r) => [r.status, r.code])).toEqual([['refused', 'PARTITION_DECLARED'], ['refused', 'PARTITION_DECLARED']]);
     // beside the default partition, a created partition takes its rows out of it
     const made = await createPartition(db.sql, t, { bound: { from: day(0), to: day(1) } });
     expect(made).toMatchObject({ status: 'done', movedRows: 1 });
