@@ -106,7 +106,7 @@ export async function partitionTablespaces(db: DatabaseLike, table: PgTable | Qu
  * each of its indexes is rewritten in its own short step (lock_timeout, retries),
  * holding only that relation; a sub-partitioned partition and its partitioned
  * indexes are then set to the tablespace too, so that sub-partitions made later go
- * there. Relations already there are left alone. Returns the most attempts a step
+ * there. Relations already there are left alone; `partition` itself moves last. Returns the most attempts a step
  * needed and how many relations moved.
  *
  * @example
@@ -122,21 +122,23 @@ export async function moveToTablespace(ex: Executor, partition: QualifiedName, t
   if (!target?.oid) throw new RuntimeError('TABLESPACE_NOT_FOUND', `tablespace "${tablespace}" does not exist; ${partition.name} stays where it is`, `create it first: CREATE TABLESPACE ${tablespace} LOCATION '...'`);
   const there = (r: RelationTablespace) => (r.tablespace ?? null) === tablespace || (r.tablespace === null && target.oid === target.dflt);
   const tree = await readTreeTablespaces(ex, partition);
-  const leafSteps: { what: string; sql: string; relation: QualifiedName; index: boolean }[] = [];
-  const partitionedSteps: typeof leafSteps = [];
-  for (const r of tree) {
-    const steps = r.kind === 'p' ? partitionedSteps : leafSteps;
+  // Per relation its indexes first, the relation last; leaves first, then partitioned
+  // ones from the deepest up, `partition` itself last: once `partition` is in the
+  // tablespace, so is everything under it (plan() looks at `partition` alone), and a
+  // move that stopped halfway is finished by the next (relations already there are skipped).
+  const ordered = [...tree.filter((r) => r.kind !== 'p'), ...tree.filter((r) => r.kind === 'p').sort((a, b) => b.level - a.level)];
+  const steps: { what: string; sql: string; relation: QualifiedName; index: boolean }[] = [];
+  for (const r of ordered) {
     const rel = { schema: r.schema, name: r.name };
-    if (!there(r)) steps.push({ what: `move ${r.name} to tablespace ${tablespace}`, sql: setTablespaceSql(rel, tablespace), relation: rel, index: false });
     for (const i of r.indexes) {
       if (!there(i)) steps.push({ what: `move index ${i.name} to tablespace ${tablespace}`, sql: setIndexTablespaceSql({ schema: i.schema, name: i.name }, tablespace), relation: rel, index: true });
     }
+    if (!there(r)) steps.push({ what: `move ${r.name} to tablespace ${tablespace}`, sql: setTablespaceSql(rel, tablespace), relation: rel, index: false });
   }
   let attempts = 0;
-  for (const s of [...leafSteps, ...partitionedSteps]) {
+  for (const s of steps) {
     const r = await withLockRetry(ex, { what: s.what, relation: s.relation }, opts, (tx) => tx.query(s.sql));
     attempts = Math.max(attempts, r.attempts);
   }
-  const all = [...leafSteps, ...partitionedSteps];
-  return { attempts, tables: all.filter((s) => !s.index).length, indexes: all.filter((s) => s.index).length };
+  return { attempts, tables: steps.filter((s) => !s.index).length, indexes: steps.filter((s) => s.index).length };
 }

@@ -54,6 +54,9 @@ describe('partition create / move / detach and status --tablespaces', () => {
     const made = JSON.parse(c.stdout);
     expect(made).toMatchObject({ operation: 'create', status: 'done', partition: { name: 'events_p20260401' } });
     expect(c.stderr).toContain('partition create on events');
+    // made in place beside the default partition (no rows to move): table and index in the tablespace
+    const made1 = await db.sql<{ n: string; ts: string | null }[]>`select c.relname as n, t.spcname as ts from pg_class c left join pg_tablespace t on t.oid = c.reltablespace where c.relname in ('events_p20260401', 'events_p20260401_pkey') order by 1`;
+    expect(made1.map((x) => [x.n, x.ts])).toEqual([['events_p20260401', HOT], ['events_p20260401_pkey', HOT]]);
 
     const m = await project.cli(['partition', 'move', '--table', 'events', '--partition', 'events_p20260401', '--tablespace', COLD, ...url()]);
     expect(m.code, m.stderr).toBe(0);

@@ -95,8 +95,12 @@ describe('tablespaces', () => {
     await db.sql.unsafe(`create table tsm_lone_a0 partition of tsm_lone_a for values with (modulus 2, remainder 0)`);
     await db.sql.unsafe(`create table tsm_lone_a1 partition of tsm_lone_a for values with (modulus 2, remainder 1)`);
     await db.sql.unsafe(`create index on tsm_lone (k)`);
+    // one leaf already there (a move that stopped halfway): skipped, the rest moved
+    await db.sql.unsafe(`alter table tsm_lone_a0 set tablespace "${COLD}"`);
     const r = await movePartition(db.sql, { name: 'tsm_lone' }, { partition: 'tsm_lone_a', tablespace: COLD });
     expect(r.status).toBe('done');
+    // tsm_lone_a1 and tsm_lone_a; the four leaf indexes and tsm_lone_a's two partitioned ones
+    expect(r.method).toBe(`moved to tablespace ${COLD}: 2 table(s), 6 index(es) rewritten`);
     const leaves = ['tsm_lone_a0', 'tsm_lone_a1'];
     const idx = [...(await indexesOf('tsm_lone_a0')), ...(await indexesOf('tsm_lone_a1'))];
     expect(idx.length).toBe(4);
