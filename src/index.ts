@@ -7,7 +7,8 @@
  * ```
  *
  * What applications call: the schema API, the runtime (listPartitions, plan, apply,
- * ensurePartitions, startMaintenance, maintenanceStatus), the push filter and the errors. The SQL helpers are in
+ * ensurePartitions, the manual operations createPartition / attachPartition / detachPartition /
+ * movePartition, partitionTablespaces, startMaintenance, maintenanceStatus), the push filter and the errors. The SQL helpers are in
  * `drizzle-partitions/ddl`, generate / postprocess in `drizzle-partitions/migrations`.
  */
 export { pgPartitionedTable, partitioned, getPartitioning, isPartitionedTable } from './schema/partitioned-table.js';
