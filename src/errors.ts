@@ -332,6 +332,20 @@ export type RuntimeErrorCode =
   | 'VALUE_INVALID'
   /** Every name a new partition could take belongs to another table. */
   | 'NAME_TAKEN'
+  /** A tablespace named for a move or a new partition does not exist. */
+  | 'TABLESPACE_NOT_FOUND'
+  /** A manual operation on the default partition (createPartition, detachPartition, movePartition refuse it). */
+  | 'PARTITION_IS_DEFAULT'
+  /** A manual operation on a table that is not a partition of the table named. */
+  | 'NOT_A_PARTITION'
+  /** attachPartition of a table that is already a partition (of this table or another). */
+  | 'ALREADY_A_PARTITION'
+  /** detachPartition or movePartition (to a schema) of a partition the schema declares: the migrations own it. */
+  | 'PARTITION_DECLARED'
+  /** A bound given to createPartition or attachPartition does not fit the table's partitioning. */
+  | 'BOUND_INVALID'
+  /** attachPartition of a table holding rows outside the bound (its CHECK did not validate). */
+  | 'ROWS_OUTSIDE_BOUND'
   /** A plan option out of range (a step limit). */
   | 'OPTION_INVALID'
   /** PostgreSQL printed a partition bound this package cannot read back. */

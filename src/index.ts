@@ -7,7 +7,8 @@
  * ```
  *
  * What applications call: the schema API, the runtime (listPartitions, plan, apply,
- * ensurePartitions, startMaintenance, maintenanceStatus), the push filter and the errors. The SQL helpers are in
+ * ensurePartitions, the manual operations createPartition / attachPartition / detachPartition /
+ * movePartition, partitionTablespaces, startMaintenance, maintenanceStatus), the push filter and the errors. The SQL helpers are in
  * `drizzle-partitions/ddl`, generate / postprocess in `drizzle-partitions/migrations`.
  */
 export { pgPartitionedTable, partitioned, getPartitioning, isPartitionedTable } from './schema/partitioned-table.js';
@@ -45,6 +46,10 @@ export type { MaintenancePlan, TablePlan, MaintenanceOp, CreateOp, RetireOp, Fin
 export { apply } from './runtime/apply.js';
 export type { ApplyOptions, ApplyResult, OpResult, ProgressEvent } from './runtime/apply.js';
 export { ensurePartitions } from './runtime/ensure.js';
+export { createPartition, attachPartition, detachPartition, movePartition } from './runtime/manual.js';
+export type { BoundSpec, PartitionOpResult, PartitionOpOptions } from './runtime/manual.js';
+export { partitionTablespaces } from './runtime/tablespace.js';
+export type { PartitionTablespace, RelationTablespace } from './runtime/tablespace.js';
 export { startMaintenance } from './runtime/runner.js';
 export type { MaintenanceRunner, MaintenanceRunnerOptions, MaintenanceRun } from './runtime/runner.js';
 export { maintenanceStatus } from './runtime/runs-record.js';

@@ -16,7 +16,7 @@ export interface OptionSpec {
 }
 
 export interface CommandSpec {
-  name: 'generate' | 'postprocess' | 'migrate' | 'status' | 'plan' | 'apply';
+  name: 'generate' | 'postprocess' | 'migrate' | 'status' | 'plan' | 'apply' | 'partition create' | 'partition attach' | 'partition detach' | 'partition move';
   /** One line for the top-level help. */
   summary: string;
   /** More lines for the command's own help. */
@@ -83,6 +83,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       json,
       'stale-after': { type: 'string', kind: 'duration', arg: 'duration', help: 'a problem when the runner has not succeeded for this long: ms, or 90s, 15m, 2h, 1d' },
       'stale-intervals': { type: 'string', kind: 'positive', arg: 'n', help: "a problem when the runner has not succeeded for n of its intervals (its recorded 'every')" },
+      tablespaces: { type: 'boolean', help: "also show each partition's and each index's tablespace (one more catalog query)" },
     },
   },
   {
@@ -109,6 +110,62 @@ export const COMMANDS: readonly CommandSpec[] = [
     },
   },
 ];
+
+/** The options every `partition` subcommand takes. */
+const manual: Record<string, OptionSpec> = {
+  config,
+  url: connection.url!,
+  table: { type: 'string', arg: 'name', help: 'the partitioned table (name or schema.name; required)' },
+  json,
+  'lock-timeout': { type: 'string', kind: 'positive', arg: 'ms', help: 'lock_timeout of each step (default 1000)' },
+};
+const bound: Record<string, OptionSpec> = {
+  from: { type: 'string', arg: 'value', help: 'RANGE: the lower bound (inclusive); several key columns: comma-separated' },
+  to: { type: 'string', arg: 'value', help: 'RANGE: the upper bound (exclusive)' },
+  values: { type: 'string', arg: 'a,b,...', help: 'LIST: the values, comma-separated' },
+  modulus: { type: 'string', kind: 'positive', arg: 'n', help: 'HASH: the modulus' },
+  remainder: { type: 'string', kind: 'whole', arg: 'n', help: 'HASH: the remainder' },
+  window: { type: 'boolean', help: 'also when rows of the default partition to move or read pass the step limits (the application waits)' },
+};
+const partition: OptionSpec = { type: 'string', arg: 'name', help: 'the partition or table (name, or schema.name; required)' };
+
+/** The `partition` subcommands (manual operations), listed with the others. */
+const PARTITION_COMMANDS: readonly CommandSpec[] = [
+  {
+    name: 'partition create',
+    summary: 'creates a partition for a bound (--from/--to, --values or --modulus/--remainder)',
+    details: ['Made beside the table, then attached; rows of its range move out of the default partition in the same step.'],
+    options: { ...manual, ...bound, name: { type: 'string', arg: 'name', help: 'its name (default <table>_p<from> or <table>_<value>)' }, tablespace: { type: 'string', arg: 'name', help: 'the tablespace of the partition and its indexes' } },
+  },
+  {
+    name: 'partition attach',
+    summary: 'attaches an existing table for a bound (its CHECK validated first)',
+    details: ['A CHECK matching the bound is added NOT VALID and validated (writes go on), then ATTACH, then the CHECK is dropped.'],
+    options: { ...manual, partition, ...bound },
+  },
+  {
+    name: 'partition detach',
+    summary: 'detaches a partition (CONCURRENTLY where the server and the table allow it); the table stays',
+    details: ['Refused on the default partition, on a table that is not a partition of --table, and on a partition the schema declares.'],
+    options: { ...manual, partition, plain: { type: 'boolean', help: 'never CONCURRENTLY: a plain DETACH under lock_timeout' } },
+  },
+  {
+    name: 'partition move',
+    summary: 'moves a partition (and every index under it) to a tablespace, or to a schema',
+    details: ['A tablespace move rewrites each table and index in a step of its own that holds that relation (not the parent).'],
+    options: { ...manual, partition, tablespace: { type: 'string', arg: 'name', help: 'the tablespace to move to' }, schema: { type: 'string', arg: 'name', help: 'the schema to move to (made if missing)' } },
+  },
+];
+
+/**
+ * The commands with options, `partition` subcommands included (looked up as `partition create` and so on).
+ *
+ * @example
+ * ```ts
+ * ALL_COMMANDS.find((c) => c.name === 'partition move')!.options.tablespace; // { type: 'string', ... }
+ * ```
+ */
+export const ALL_COMMANDS: readonly CommandSpec[] = [...COMMANDS, ...PARTITION_COMMANDS];
 
 const EXIT_CODES = 'Exit codes: 0 success, 1 problem found, 2 usage or connection error.';
 
@@ -142,7 +199,7 @@ export function commandHelp(c: CommandSpec): string {
 
 /** The top-level help. */
 export function mainHelp(): string {
-  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  const width = Math.max(...ALL_COMMANDS.map((c) => c.name.length));
   return [
     'drizzle-partitions — PostgreSQL table partitioning for Drizzle ORM',
     '',
@@ -151,7 +208,7 @@ export function mainHelp(): string {
     '  drizzle-partitions <command> --help',
     '',
     'Commands:',
-    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    ...ALL_COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
     'migrate, status, plan and apply read the drizzle config (--config) and connect',
     'to --url, else DATABASE_URL, else dbCredentials.url.',

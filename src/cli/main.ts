@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { DrizzlePartitionsError } from '../errors.js';
 import { generate, postprocess, type PostprocessResult } from '../migrations/run.js';
 import { parseCommandArgs } from './args.js';
-import { COMMANDS, commandHelp, mainHelp } from './commands.js';
+import { ALL_COMMANDS, commandHelp, mainHelp } from './commands.js';
 import type { CliIo } from './io.js';
 
 export type { CliIo } from './io.js';
@@ -43,8 +43,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     io.out(packageVersion());
     return 0;
   }
-  const spec = COMMANDS.find((c) => c.name === first);
-  if (!spec) return usage(io, `unknown command "${first}"`);
+  // `partition <create|attach|detach|move>`: the subcommand is the second word
+  const sub = first === 'partition' && rest[0] !== undefined && !rest[0].startsWith('-') ? rest.shift() : undefined;
+  const name = sub ? `partition ${sub}` : first;
+  const spec = ALL_COMMANDS.find((c) => c.name === name);
+  if (!spec) return usage(io, first === 'partition' ? `partition needs one of create, attach, detach, move${sub ? `, not "${sub}"` : ''}` : `unknown command "${first}"`);
   const parsed = parseCommandArgs(spec, rest);
   if ('help' in parsed) {
     io.out(commandHelp(spec));
@@ -67,11 +70,20 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         printResult(result, io, false);
         return 0;
       }
+      case 'partition create':
+      case 'partition attach':
+      case 'partition detach':
+      case 'partition move': {
+        const { partitionArgsProblem, runPartition } = await import('./partition.js');
+        const problem = partitionArgsProblem(spec.name, v);
+        if (problem) return usage(io, problem, spec.name);
+        return await runPartition(spec.name, v, io);
+      }
       case 'migrate':
         // loaded on demand, as the maintenance commands are: generate needs no database driver
         return await (await import('./migrate.js')).runMigrate(v, io);
       default:
-        return await (await import('./maintenance.js')).runMaintenance(spec.name, v, io);
+        return await (await import('./maintenance.js')).runMaintenance(spec.name as 'status' | 'plan' | 'apply', v, io);
     }
   } catch (e) {
     if (e instanceof DrizzlePartitionsError) {

@@ -15,6 +15,7 @@ import type { PartitionInfo } from '../runtime/introspect.js';
 import { maintenanceStatus, type MaintenanceRecordStatus } from '../runtime/runs-record.js';
 import type { Partitioning } from '../schema/resolved.js';
 import { formatInterval } from '../schema/policy.js';
+import { partitionTablespaces, type PartitionTablespace } from '../runtime/tablespace.js';
 import { toJson, type Values } from './args.js';
 import { withDatabase } from './connect.js';
 import type { CliIo } from './io.js';
@@ -59,7 +60,8 @@ function flatten(parts: PartitionInfo[], depth = 0): { p: PartitionInfo; depth: 
   return parts.flatMap((p) => [{ p, depth }, ...flatten(p.children, depth + 1)]);
 }
 
-async function load(configFile: string | undefined, only: string | undefined) {
+/** The drizzle config and its partitioned tables (only `only`, name or schema.name, when given). */
+export async function load(configFile: string | undefined, only: string | undefined) {
   const config = await loadDrizzleConfig({ config: configFile });
   const schema = await loadSchema({ schema: config.schema, cwd: config.cwd });
   const tableObjects = partitionedTableObjects(schema.exports).filter((t) => {
@@ -86,7 +88,9 @@ export async function runMaintenance(command: 'status' | 'plan' | 'apply', v: Va
     const p: MaintenancePlan = await plan(db, tableObjects, { now: (v.now as Date | undefined) ?? new Date(), backfill: whole('backfill') ?? 0, casing: config.casing, maxMoveRows: whole('max-move-rows'), maxDefaultRows: whole('max-default-rows'), sizes: command === 'status' });
     if (command === 'status') {
       const runs = await maintenanceStatus(db, tableObjects, { now: p.now, staleAfterMs: whole('stale-after'), staleAfterIntervals: whole('stale-intervals') });
-      return status(p, tables, runs, v.json === true, io);
+      // asked for: a catalog query of its own, so that the partition list stays one fast read
+      const places = v.tablespaces === true ? await Promise.all(p.tables.map((t) => partitionTablespaces(db, t.table))) : undefined;
+      return status(p, tables, runs, v.json === true, io, places);
     }
     if (command === 'plan') {
       if (v.json === true) io.out(toJson(p.tables.map((t) => ({ table: t.table, ops: t.ops, problems: t.problems }))));
@@ -100,7 +104,8 @@ export async function runMaintenance(command: 'status' | 'plan' | 'apply', v: Va
   });
 }
 
-function status(p: MaintenancePlan, tables: Partitioning[], runs: MaintenanceRecordStatus[], json: boolean, io: CliIo): number {
+function status(p: MaintenancePlan, tables: Partitioning[], runs: MaintenanceRecordStatus[], json: boolean, io: CliIo, places?: PartitionTablespace[][]): number {
+  const where = (ts: string | null) => ts ?? '(default)';
   const sameTable = (a: { schema?: string; name: string }, b: { schema?: string; name: string }) => a.name === b.name && (a.schema ?? 'public') === (b.schema ?? 'public');
   const runOf = (t: { schema?: string; name: string }) => runs.find((r) => sameTable(r.table, t));
   const problems = p.tables.flatMap((t) => t.problems).filter((x) => x.code !== 'no-policy').length + runs.filter((r) => r.stale).length;
@@ -109,15 +114,15 @@ function status(p: MaintenancePlan, tables: Partitioning[], runs: MaintenanceRec
       toJson({
         healthy: problems === 0,
         now: p.now,
-        tables: p.tables.map((t) => {
+        tables: p.tables.map((t, i) => {
           const r = runOf(t.table);
-          return { table: t.table, partitionBy: t.tree.partitionBy, policy: t.policy, partitions: t.tree.partitions, problems: t.problems, pending: t.ops, maintenance: r ? { last: r.last, stale: r.stale, message: r.message } : null };
+          return { table: t.table, partitionBy: t.tree.partitionBy, policy: t.policy, partitions: t.tree.partitions, problems: t.problems, pending: t.ops, maintenance: r ? { last: r.last, stale: r.stale, message: r.message } : null, ...(places ? { tablespaces: places[i] } : {}) };
         }),
       }),
     );
     return problems === 0 ? 0 : 1;
   }
-  for (const t of p.tables) {
+  for (const [i, t] of p.tables.entries()) {
     const def = tables.find((x) => x.table.name === t.table.name && (x.table.schema ?? 'public') === (t.table.schema ?? 'public'));
     io.out(`${t.table.schema}.${t.table.name}  ${t.tree.partitionBy}  (${policyText(def?.policy)})`);
     const rows = [['  partition', 'bound', 'rows (est.)', 'size', 'origin']];
@@ -125,6 +130,11 @@ function status(p: MaintenancePlan, tables: Partitioning[], runs: MaintenanceRec
       rows.push([`  ${'  '.repeat(depth)}${x.name}${x.detachPending ? ' (detach pending)' : ''}`, x.boundText.replace(/^FOR VALUES /, ''), String(x.estimatedRows), x.bytes === undefined ? '' : human(x.bytes), x.origin]);
     }
     for (const line of table(rows)) io.out(line);
+    if (places) {
+      const ts = [['  partition', 'tablespace', 'indexes (tablespace)']];
+      for (const x of places[i]!) ts.push([`  ${'  '.repeat(x.level - 1)}${x.name}`, where(x.tablespace), x.indexes.map((ix) => `${ix.name} (${where(ix.tablespace)})`).join(', ')]);
+      for (const line of table(ts)) io.out(line);
+    }
     for (const pr of t.problems) io.out(`  ${pr.code === 'no-policy' ? '·' : '!'} ${pr.code}: ${pr.message}`);
     const r = runOf(t.table);
     if (r) io.out(`  ${r.stale ? '! maintenance-stale' : '· maintenance'}: ${r.message}`);

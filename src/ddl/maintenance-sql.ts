@@ -150,6 +150,37 @@ export function setTablespaceSql(table: QualifiedName, tablespace: string): stri
   return `ALTER TABLE ${quoteQualified(table)} SET TABLESPACE ${quoteIdent(tablespace)};`;
 }
 
+/**
+ * `ALTER INDEX i SET TABLESPACE ts;` (rewrites the index under an exclusive lock on it;
+ * on a partitioned index it only records where its future children go).
+ *
+ * @example
+ * ```ts
+ * setIndexTablespaceSql({ schema: 'public', name: 'events_p20250101_pkey' }, 'cold'); // 'ALTER INDEX "public"."events_p20250101_pkey" SET TABLESPACE "cold";'
+ * ```
+ */
+export function setIndexTablespaceSql(index: QualifiedName, tablespace: string): string {
+  return `ALTER INDEX ${quoteQualified(index)} SET TABLESPACE ${quoteIdent(tablespace)};`;
+}
+
+/**
+ * `SET LOCAL default_tablespace = 'ts'`: tables and indexes the rest of the transaction
+ * makes without naming a tablespace (LIKE, PARTITION OF, the indexes ATTACH builds) go there.
+ *
+ * @example
+ * ```ts
+ * localDefaultTablespaceSql('fast'); // "SET LOCAL default_tablespace = 'fast'"
+ * ```
+ */
+export function localDefaultTablespaceSql(tablespace: string): string {
+  return `SET LOCAL default_tablespace = ${quoteLiteral(tablespace)}`;
+}
+
+/** `ALTER TABLE t VALIDATE CONSTRAINT c;` (reads the table under SHARE UPDATE EXCLUSIVE: writes go on). */
+export function validateConstraintSql(table: QualifiedName, constraint: string): string {
+  return `ALTER TABLE ${quoteQualified(table)} VALIDATE CONSTRAINT ${quoteIdent(constraint)};`;
+}
+
 /** `CREATE SCHEMA IF NOT EXISTS s;` */
 export function createSchemaSql(schema: string): string {
   return `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)};`;

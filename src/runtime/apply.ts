@@ -27,8 +27,9 @@ import {
   deleteMovedRowsSql,
   lockExclusiveSql,
   setSchemaSql,
-  setTablespaceSql,
+  localDefaultTablespaceSql,
 } from '../ddl/maintenance-sql.js';
+import { moveToTablespace } from './tablespace.js';
 import type { QualifiedName } from '../sql/quote.js';
 import { DrizzlePartitionsError, RuntimeError } from '../errors.js';
 import { sqlState, type DatabaseLike, type Executor } from './executor.js';
@@ -120,7 +121,8 @@ export interface ApplyResult {
   skippedTables: string[];
 }
 
-const BOUND_CONSTRAINT = 'drizzle_partitions_bound';
+/** The CHECK matching a bound that a table carries until it is attached (see {@link attachTable}). */
+export const BOUND_CONSTRAINT = 'drizzle_partitions_bound';
 const label = (q: QualifiedName) => `${q.schema ?? 'public'}.${q.name}`;
 
 /**
@@ -139,7 +141,8 @@ const FLUSH = 'SELECT pg_catalog.txid_current() IS NOT NULL AS ok';
 /** Tables one creation transaction makes at most: each holds its locks until the commit (max_locks_per_transaction). */
 const CREATE_BATCH = 50;
 
-type Step = Omit<OpResult, 'op' | 'ms'>;
+/** An op's result before its op and time are added. */
+export type Step = Omit<OpResult, 'op' | 'ms'>;
 
 /**
  * The bound of `op` as a CHECK on the new table, when rows are to move into it: ATTACH
@@ -150,10 +153,16 @@ function boundCheck(op: CreateOp): string | undefined {
   return op.default && op.defaultRows > 0 ? boundPredicate(op.keyColumn, op.bound) : undefined;
 }
 
+/** With a tablespace for `op`: the table, its sub-partitions and the indexes made with them (or by ATTACH) go there. */
+function tablespaceFirst(op: CreateOp): string[] {
+  return op.tablespace ? [localDefaultTablespaceSql(op.tablespace)] : [];
+}
+
 /** The statements that make `op`'s table beside its parent: shaped like it, its bound as a CHECK (see {@link boundCheck}), its sub-partitions, marked as ours. */
 function createStatements(op: CreateOp, createdAt: Date): string[] {
   const check = boundCheck(op);
   return [
+    ...tablespaceFirst(op),
     createLikeSql(op.partition, op.table, op.subpartitions?.partitionBy),
     // on a partitioned table the CHECK reaches every sub-partition created after it
     ...(check ? [addCheckSql(op.partition, BOUND_CONSTRAINT, check)] : []),
@@ -201,10 +210,10 @@ async function createTables(ex: Executor, ops: readonly CreateOp[], opts: ApplyO
  * rows of the new range out of the default, then attaches. `fence`: drop the fence an
  * earlier version left on the default partition.
  */
-async function attachTable(ex: Executor, op: CreateOp, opts: ApplyOptions, fence: boolean): Promise<Step> {
+export async function attachTable(ex: Executor, op: CreateOp, opts: ApplyOptions, fence: boolean): Promise<Step> {
   opts.onProgress?.({ op, phase: 'attach' });
   const predicate = boundPredicate(op.keyColumn, op.bound);
-  const statements: string[] = [NO_FLUSH_WAIT];
+  const statements: string[] = [NO_FLUSH_WAIT, ...tablespaceFirst(op)];
   const move = op.default && predicate ? { from: op.default, predicate } : undefined;
   if (move) {
     // Held from here to the commit (ATTACH would take it anyway): nobody, not even a
@@ -270,6 +279,7 @@ async function createInPlace(ex: Executor, op: CreateOp & { default: QualifiedNa
   opts.onProgress?.({ op, phase: 'attach' });
   const statements = [
     NO_FLUSH_WAIT,
+    ...tablespaceFirst(op),
     // the default partition, as the attach step takes it (PARTITION OF reads it)
     lockExclusiveSql(op.default),
     createPartitionSql({ parent: op.table, partition: op.partition, bound: op.bound }),
@@ -301,7 +311,7 @@ function failed(op: MaintenanceOp, e: unknown, ms: number): OpResult {
  * made in one transaction and each attached in a transaction of its own. A result per
  * op, in order; `ms` is the op's attach plus its share of the check and of its batch.
  */
-async function applyCreates(ex: Executor, ops: readonly CreateOp[], opts: ApplyOptions): Promise<OpResult[]> {
+export async function applyCreates(ex: Executor, ops: readonly CreateOp[], opts: ApplyOptions): Promise<OpResult[]> {
   const results: OpResult[] = new Array(ops.length);
   let started = Date.now();
   let fence = false;
@@ -352,7 +362,8 @@ async function applyCreates(ex: Executor, ops: readonly CreateOp[], opts: ApplyO
   return results;
 }
 
-async function detach(ex: Executor, op: RetireOp | FinalizeOp, opts: ApplyOptions, finalize = false): Promise<{ attempts: number; method: string }> {
+/** Detaches a partition: CONCURRENTLY where the server, the table (no default partition) and the driver allow it, else plain under lock_timeout holding the parent first. */
+export async function detach(ex: Executor, op: RetireOp | FinalizeOp, opts: ApplyOptions, finalize = false): Promise<{ attempts: number; method: string }> {
   const version = await ex.serverVersionNum();
   if (finalize) {
     const r = await withLockRetry(ex, { what: `finish detaching ${op.partition.name}`, relation: op.table, transactional: false }, opts, (x) =>
@@ -378,12 +389,13 @@ async function detach(ex: Executor, op: RetireOp | FinalizeOp, opts: ApplyOption
   return { attempts: r.attempts, method: `detach with lock_timeout (${why})` };
 }
 
-async function applyRetire(ex: Executor, op: RetireOp, opts: ApplyOptions): Promise<Step> {
+/** Retires one partition by its action: marked retiring, detached, then marked retired (and dropped or moved); a tablespace move keeps it attached. */
+export async function applyRetire(ex: Executor, op: RetireOp, opts: ApplyOptions): Promise<Step> {
   const at = opts.now ?? new Date();
   if (op.action.kind === 'move-tablespace') {
     const ts = op.action.tablespace;
-    const r = await withLockRetry(ex, { what: `move ${op.partition.name} to tablespace ${ts}`, relation: op.partition }, opts, (tx) => tx.query(setTablespaceSql(op.partition, ts)));
-    return { status: 'done', attempts: r.attempts, method: `moved to tablespace ${ts} (still attached)` };
+    const r = await moveToTablespace(ex, op.partition, ts, opts);
+    return { status: 'done', attempts: r.attempts, method: `moved to tablespace ${ts} with ${r.indexes} index(es) (still attached)` };
   }
   opts.onProgress?.({ op, phase: 'detach' });
   // Marked first: a run that stops between the detach and the end of the retirement

@@ -57,6 +57,8 @@ export interface CreateOp {
   needsWindow?: string | undefined;
   /** When the policy sub-partitions new partitions: the new table's PARTITION BY and its sub-partitions' DDL. */
   subpartitions?: { partitionBy: string; statements: string[] } | undefined;
+  /** The tablespace of the new table and its indexes (the policy's `tablespace`, or createPartition's). */
+  tablespace?: string | undefined;
 }
 
 /**
@@ -348,6 +350,7 @@ async function planTable(ex: Executor, table: PgTable | QualifiedName, opts: { n
       ...rows,
       columns,
       subpartitions: subpartitionsOf(table, policy, { schema, name: choice.name }, opts.casing),
+      ...(policy.tablespace ? { tablespace: policy.tablespace } : {}),
     });
   }
 

@@ -58,6 +58,12 @@ export function resolvePolicy(input: MaintenancePolicyInput, level: PartitionLev
   if (typeof premake !== 'number' || !Number.isSafeInteger(premake) || premake < 0 || premake > 10_000) {
     fail('POLICY_PREMAKE_INVALID', `premake ${String(premake)} must be a whole number from 0 to 10000`, 'premake counts partitions made ahead of the current one, e.g. premake: 4');
   }
+  const tablespace = input.tablespace;
+  if (tablespace !== undefined) {
+    const problem = identifierProblem(tablespace);
+    if (problem) fail('POLICY_INVALID', `maintenance tablespace ${JSON.stringify(tablespace)} ${problem}`, "write tablespace: 'fast' (a tablespace that exists)");
+  }
+  const ts = tablespace === undefined ? {} : { tablespace };
   const retention = input.retention;
   if (retention !== undefined && (typeof retention !== 'object' || retention === null || !('keep' in retention))) {
     fail('POLICY_INVALID', 'retention must be an object with keep', "write retention: { keep: '12 months', action: 'detach' }");
@@ -69,24 +75,24 @@ export function resolvePolicy(input: MaintenancePolicyInput, level: PartitionLev
     if (key.type === 'date' && interval.unit === 'hour') {
       fail('POLICY_INTERVAL_INVALID', `interval ${formatInterval(interval)} is finer than a day, but the key is a date`, "use '1 day' or more, or key on a timestamp");
     }
-    if (!retention) return { kind: 'time', interval, premake };
+    if (!retention) return { kind: 'time', interval, premake, ...ts };
     const keep = parseTimeInterval(retention.keep);
     if (typeof keep === 'string') return fail('POLICY_INTERVAL_INVALID', `retention keep: ${keep}`);
     if (shorter(keep, interval)) {
       fail('POLICY_RETENTION_TOO_SHORT', `retention keeps ${formatInterval(keep)}, less than one partition interval (${formatInterval(interval)})`, `keep at least ${formatInterval(interval)}`);
     }
-    return { kind: 'time', interval, premake, retention: { keep, action: resolveAction(retention.action, fail) } };
+    return { kind: 'time', interval, premake, ...ts, retention: { keep, action: resolveAction(retention.action, fail) } };
   }
 
   const interval = positiveInteger(input.interval);
   if (interval === undefined) {
     return fail('POLICY_INTERVAL_INVALID', `interval ${String(input.interval)} must be a positive whole number for the ${key.type} key`, 'e.g. interval: 1_000_000 (key values per partition)');
   }
-  if (!retention) return { kind: 'integer', interval, premake };
+  if (!retention) return { kind: 'integer', interval, premake, ...ts };
   const keep = positiveInteger(retention.keep);
   if (keep === undefined) return fail('POLICY_INTERVAL_INVALID', `retention keep ${String(retention.keep)} must be a positive whole number of key values`);
   if (keep < interval) fail('POLICY_RETENTION_TOO_SHORT', `retention keeps ${keep} key values, less than one partition interval (${interval})`, `keep at least ${interval}`);
-  return { kind: 'integer', interval, premake, retention: { keep, action: resolveAction(retention.action, fail) } };
+  return { kind: 'integer', interval, premake, ...ts, retention: { keep, action: resolveAction(retention.action, fail) } };
 }
 
 /** Whether `a` is surely shorter than `b` (months taken at their longest for `a`). */

@@ -119,4 +119,6 @@ export type MaintenancePolicy = (
 ) & {
   /** The sub-partitioning of new partitions: the spec, and its check against a sample partition name. */
   partitionBy?: { spec: AnyPartitionSpec; sample: PartitionLevel } | undefined;
+  /** Tablespace of new partitions and their indexes (maintenance: { tablespace }). */
+  tablespace?: string | undefined;
 };

@@ -263,4 +263,9 @@ export interface MaintenancePolicyInput {
    * `hash(t.tenantId, { partitions: 4 })`: each new month is itself partitioned.
    */
   partitionBy?: AnyPartitionSpec;
+  /**
+   * Tablespace of every partition maintenance creates, and of its indexes, e.g.
+   * `'fast'` (retired ones can go elsewhere: `retention.action: { moveToTablespace: 'cold' }`).
+   */
+  tablespace?: string;
 }

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
 import { parseCommandArgs } from '../../src/cli/args.js';
-import { COMMANDS } from '../../src/cli/commands.js';
+import { ALL_COMMANDS, COMMANDS } from '../../src/cli/commands.js';
 
 async function cli(args: string[]) {
   const out: string[] = [];
@@ -17,10 +17,10 @@ async function cli(args: string[]) {
 }
 
 describe('--help', () => {
-  it.each(COMMANDS.map((c) => c.name))('%s --help and -h print its own usage and every option, exit 0', async (name) => {
-    const spec = COMMANDS.find((c) => c.name === name)!;
+  it.each(ALL_COMMANDS.map((c) => c.name))('%s --help and -h print its own usage and every option, exit 0', async (name) => {
+    const spec = ALL_COMMANDS.find((c) => c.name === name)!;
     for (const flag of ['--help', '-h']) {
-      const r = await cli([name, flag]);
+      const r = await cli([...name.split(' '), flag]);
       expect(r.code).toBe(0);
       expect(r.stderr).toBe('');
       expect(r.stdout).toContain(`Usage: drizzle-partitions ${name} [options]`);
@@ -31,7 +31,7 @@ describe('--help', () => {
   it('the top-level help lists every command; no command at all is a usage error (exit 2)', async () => {
     const help = await cli(['--help']);
     expect(help.code).toBe(0);
-    for (const c of COMMANDS) expect(help.stdout).toContain(`  ${c.name}`);
+    for (const c of ALL_COMMANDS) expect(help.stdout).toContain(`  ${c.name}`);
     expect((await cli([])).code).toBe(2);
     const unknown = await cli(['frobnicate']);
     expect(unknown.code).toBe(2);
@@ -57,6 +57,27 @@ describe('bad options exit 2 naming the option, before any work', () => {
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain(message);
     expect(r.stderr).toContain(`Run drizzle-partitions ${args[0]} --help.`);
+  });
+
+  it.each([
+    [['partition'], 'partition needs one of create, attach, detach, move'],
+    [['partition', 'split', '--table', 't'], 'partition needs one of create, attach, detach, move, not "split"'],
+    [['partition', 'create', '--from', '2026-01-01', '--to', '2026-02-01'], '--table is required'],
+    [['partition', 'create', '--table', 't', '--from', '2026-01-01'], '--to is required with --from'],
+    [['partition', 'create', '--table', 't', '--values', 'a', '--modulus', '2', '--remainder', '0'], 'partition create needs one bound'],
+    [['partition', 'create', '--table', 't', '--modulus', '0', '--remainder', '0'], '--modulus needs a whole number of 1 or more, not "0"'],
+    [['partition', 'create', '--table', 't', '--modulus', '4', '--remainder', '4'], '--remainder 4 must be below --modulus 4'],
+    [['partition', 'create', '--table', 't', '--values', 'a,,b'], '--values "a,,b" has an empty value'],
+    [['partition', 'attach', '--table', 't', '--from', 'a', '--to', 'b'], '--partition is required'],
+    [['partition', 'detach', '--table', 't', '--partition', 'p', '--lock-timeout', 'x'], '--lock-timeout needs a whole number of 1 or more, not "x"'],
+    [['partition', 'move', '--table', 't', '--partition', 'p'], 'partition move needs --tablespace or --schema'],
+    [['partition', 'move', '--table', 't', '--partition', 'p', '--tablespace', 'a', '--schema', 'b'], 'partition move needs --tablespace or --schema'],
+  ])('%j', async (args, message) => {
+    const r = await cli(args);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(message);
+    expect(r.stderr).toContain(`Run drizzle-partitions ${args[0] === 'partition' && args[1] && ['create', 'attach', 'detach', 'move'].includes(args[1]) ? `partition ${args[1]} ` : ''}--help.`);
   });
 });
 

@@ -305,6 +305,9 @@ describe('time-range maintenance', () => {
       expect(r.results.find((x) => x.op.kind === 'retire')).toMatchObject({ status: 'done' });
       const tree = await listPartitions(db.sql, t);
       expect(tree.partitions.find((p) => p.name === 'ev_cold_p20260101')?.tablespace).toBe('dp_cold');
+      // its indexes went along
+      const idx = await db.sql<{ ts: string | null }[]>`select t.spcname as ts from pg_index i join pg_class c on c.oid = i.indexrelid left join pg_tablespace t on t.oid = c.reltablespace where i.indrelid = 'ev_cold_p20260101'::regclass`;
+      expect(idx.map((x) => x.ts)).toEqual(['dp_cold']);
       // moved once: the next run does not move it again
       const again = await plan(db.sql, [t], { now: new Date('2026-01-06T12:00:00Z') });
       expect(again.tables[0]!.ops.filter((o) => o.kind === 'retire' && o.partition.name === 'ev_cold_p20260101')).toEqual([]);

@@ -463,6 +463,12 @@ const cases: Case[] = [
       pgPartitionedTable('ev', cols(), (t) => range(t.createdAt, { maintenance: { interval: '1 day', retention: { keep: '30 days', action: 'truncate' as never } } })),
   },
   {
+    name: 'policy tablespace name too long',
+    code: 'POLICY_INVALID',
+    mentions: ['maintenance tablespace', '64 bytes'],
+    define: () => pgPartitionedTable('ev', cols(), (t) => range(t.createdAt, { maintenance: { interval: '1 day', tablespace: 't'.repeat(64) } })),
+  },
+  {
     name: 'maintenance policy on a LIST table',
     code: 'POLICY_UNSUPPORTED_KEY',
     mentions: ['LIST', 'ensurePartitions'],
