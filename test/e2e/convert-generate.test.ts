@@ -11,6 +11,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Sql } from '../harness/db.js';
 import { useE2eScratch } from '../support/e2e-scratch.js';
+import { conversionTarget } from '../../src/migrations/conversion-target.js';
+import { openLayout } from '../../src/migrations/open-layout.js';
 import { fingerprint } from '../support/history-kit.js';
 import { createProject, pgConfig, type DrizzleLine, type Project } from '../support/project.js';
 
@@ -91,6 +93,10 @@ for (const line of ['0.31', '1'] as const satisfies readonly DrizzleLine[]) {
       expect(later.text.split('\n')[1]).toMatch(/^DO \$drizzle_partitions\$ BEGIN IF \(SELECT c\.relkind FROM pg_class c WHERE c\.oid = to_regclass\('"events"'\)\) IS DISTINCT FROM 'p' THEN RAISE EXCEPTION/);
       expect(later.text).toContain('CREATE TABLE "events_p20260201" PARTITION OF "events"');
       await checkPasses(p);
+      // what the converter builds: the partitions recorded by the conversion's migration, not February's
+      const target = conversionTarget(openLayout(p.path('drizzle'), { prefix: 'index', breakpoints: true }), 'public.events');
+      expect(target).toMatchObject({ direction: 'to-partitioned', migration: id });
+      expect(target!.table!.partitions.map((x) => x.name)).toEqual(['events_p20260101', 'events_default']);
 
       // still plain: migrate stops at the guard with the sentence, before any DDL
       const m2 = await p.cli(['migrate', '--url', url]);
@@ -121,6 +127,7 @@ for (const line of ['0.31', '1'] as const satisfies readonly DrizzleLine[]) {
         expect(lastState.tables).toEqual([]);
         expect(lastState.plainConversions).toEqual([{ schema: null, name: 'events', conversion: { direction: 'to-plain', migration: last.path.split('/').at(-1)!.replace(/\.sql$/, '') } }]);
         await checkPasses(p);
+        expect(conversionTarget(openLayout(p.path('drizzle'), { prefix: 'index', breakpoints: true }), 'public.events')).toEqual({ direction: 'to-plain', migration: last.path.split('/').at(-1)!.replace(/\.sql$/, '') });
       }
     });
   });
