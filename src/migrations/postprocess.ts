@@ -190,7 +190,8 @@ export function planPostprocess(input: PlanInput): PostprocessPlan {
     const name = input.name ?? 'partitions';
     // the id drizzle-kit's layout gives the migration is known once it is planned: the
     // diff runs again under that id, so a conversion records the migration that holds it
-    const diffAs = (id: string) => diffMigration({ migration: id, prev: state, prevPlain: plain, current, file: EMPTY_FILE, tablesBefore: layout.tablesBefore(migrations.length), opts: render });
+    const tablesBefore = layout.tablesBefore(migrations.length);
+    const diffAs = (id: string) => diffMigration({ migration: id, prev: state, prevPlain: plain, current, file: EMPTY_FILE, tablesBefore, opts: render });
     const diff = diffAs(at);
     const own = diffObjects(at, objects, wantedObjects);
     const statements = [...own.leading, ...diff.trailing, ...own.trailing, ...diff.conversions];
