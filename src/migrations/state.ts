@@ -12,6 +12,7 @@
  */
 import { boundClause } from '../bound/literals.js';
 import { partitionByClause, type RenderOptions } from '../ddl/partition-ddl.js';
+import type { ConversionDirection } from '../ddl/conversion-sql.js';
 import { DrizzlePartitionsError } from '../errors.js';
 import { quoteIdent } from '../sql/quote.js';
 import { parsePartitionBound } from '../bound/parse.js';
@@ -41,7 +42,7 @@ export interface PartitionState {
  * migration that changes the table's partitions checks first that the conversion ran.
  */
 export interface ConversionState {
-  direction: 'to-partitioned' | 'to-plain';
+  direction: ConversionDirection;
   /** Id (journal tag or folder name) of the migration that recorded the change. */
   migration: string;
 }
@@ -248,7 +249,7 @@ export function parseState(text: string): MigrationState | string {
   return d as MigrationState;
 }
 
-function isConversion(c: unknown, direction: ConversionState['direction']): boolean {
+function isConversion(c: unknown, direction: ConversionDirection): boolean {
   const x = c as Partial<ConversionState> | null;
   return typeof x === 'object' && x !== null && x.direction === direction && typeof x.migration === 'string';
 }
