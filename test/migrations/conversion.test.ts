@@ -5,9 +5,9 @@
  * changes the table's partitions starts with a guard that stops it while the table is
  * still plain.
  */
-import { integer, text, timestamp } from 'drizzle-orm/pg-core';
+import { integer, pgSchema, text, timestamp } from 'drizzle-orm/pg-core';
 import { describe, expect, it } from 'vitest';
-import { getPartitioning, pgPartitionedTable, range } from '../../src/index.js';
+import { getPartitioning, partitioned, pgPartitionedTable, range } from '../../src/index.js';
 import { diffMigration, type CurrentTable } from '../../src/migrations/diff.js';
 import { fileTables } from '../../src/migrations/sql-file.js';
 import { migrationState, parseState, sameState, serializeState, tableState, type TableState } from '../../src/migrations/state.js';
@@ -77,6 +77,15 @@ describe('later migrations of a converted table', () => {
     const same = diffMigration({ migration: '0002', prev: converted('0001'), current: current(['01']), file: fileTables('ALTER TABLE "events" ADD COLUMN "note" text;'), tablesBefore: new Set(['public.events']), opts: {} });
     expect(same.guards).toEqual([]);
     expect(same.trailing).toEqual([]);
+  });
+
+  it('a table moved to another schema: its partitions follow it after the guard', () => {
+    const file = fileTables('ALTER TABLE "events" SET SCHEMA "app";');
+    const app = getPartitioning(partitioned(pgSchema('app').table('events', { id: integer().notNull(), at: timestamp({ withTimezone: true }).notNull(), kind: text() }), (t) => range(t.at, { partitions: [{ from: '2026-01-01', to: '2026-02-01' }] })))!;
+    const r = diffMigration({ migration: '0002', prev: converted('0001'), current: new Map([['app.events', { partitioning: app, state: tableState(app) }]]), file, tablesBefore: new Set(['public.events']), opts: {} });
+    expect(r.guards).toHaveLength(1);
+    expect(r.guards[0]).toContain(`to_regclass('"events"')`);
+    expect(r.trailing[0]).toBe('ALTER TABLE "events_p20260101" SET SCHEMA "app";');
   });
 
   it('the guard names the table as it is when the migration starts (before a rename)', () => {
