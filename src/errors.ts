@@ -239,13 +239,11 @@ export class ConfigError extends DrizzlePartitionsError {
  *
  * @example
  * ```ts
- * const refused = (code: PostprocessErrorCode) => code === 'KEY_CHANGED' || code === 'CONVERT_TO_PARTITIONED';
+ * const refused = (code: PostprocessErrorCode) => code === 'KEY_CHANGED' || code === 'BOUND_CHANGED';
  * ```
  */
 export type PostprocessErrorCode =
   | 'KEY_CHANGED'
-  | 'CONVERT_TO_PARTITIONED'
-  | 'CONVERT_TO_PLAIN'
   | 'BOUND_CHANGED'
   | 'SUBPARTITION_CHANGED'
   | 'TABLESPACE_CHANGED'

@@ -19,12 +19,13 @@ import {
 } from '../ddl/partition-ddl.js';
 import { putRowsIntoPartitionSql, takeRowsFromDefaultSql } from '../ddl/default-rows-sql.js';
 import { boundRowsPredicate, setSchemaSql } from '../ddl/maintenance-sql.js';
+import { conversionNoteSql, conversionSentence, requirePartitionedSql } from '../ddl/conversion-sql.js';
 import type { QualifiedName } from '../sql/quote.js';
 import type { DeclaredPartition, PartitionBound, PartitionLevel, Partitioning } from '../schema/resolved.js';
 import { PostprocessError } from '../errors.js';
 import { outsideTransactionMoves } from './outside-transaction-moves.js';
 import type { CreateTableEdit, FileTables, TextReplacement } from './sql-file.js';
-import { isDefaultClause, readRecordedBound, recordedBoundIs, renameColumnInState, sameClause, tableKey, type PartitionState, type TableState } from './state.js';
+import { isDefaultClause, readRecordedBound, recordedBoundIs, renameColumnInState, sameClause, tableKey, type PartitionState, type PlainConversionState, type TableState } from './state.js';
 
 /** A partitioned table of the schema, with its state rendered for this project's casing. */
 export interface CurrentTable {
@@ -37,6 +38,8 @@ export interface DiffInput {
   migration: string;
   /** State recorded after the previous migration, keyed `schema.name`. */
   prev: ReadonlyMap<string, TableState>;
+  /** Tables recorded as turned plain by an online conversion, keyed `schema.name` (none when absent). */
+  prevPlain?: ReadonlyMap<string, PlainConversionState>;
   /** The schema's partitioned tables now, keyed `schema.name`. */
   current: ReadonlyMap<string, CurrentTable>;
   /** What the migration's own statements do to tables. */
@@ -65,6 +68,15 @@ export interface DiffResult {
   guards: string[];
   /** The state after this migration. */
   next: Map<string, TableState>;
+  /** Tables turned plain by an online conversion, after this migration. */
+  nextPlain: Map<string, PlainConversionState>;
+  /**
+   * What the migration holds for each table converted online (in place of its DDL):
+   * a comment and a notice, appended with the trailing statements.
+   */
+  conversions: string[];
+  /** One sentence per table converted online: how to carry the conversion out. */
+  conversionSentences: string[];
   /** One line per change, for the report. */
   notes: string[];
 }
@@ -216,16 +228,35 @@ function diffLevel(
 export function diffMigration(input: DiffInput): DiffResult {
   const { migration, file, current, opts } = input;
   const next = new Map(input.prev);
+  const nextPlain = new Map(input.prevPlain ?? []);
   const notes: string[] = [];
+  const guards: string[] = [];
+  // the name each table has when the migration starts, for the guards that run first
+  const origin = new Map<string, QualifiedName>();
+  const startName = (key: string, fallback: QualifiedName) => origin.get(key) ?? fallback;
+  // a table converted online may still be plain: its partitions are changed only once it is not
+  const guarded = new Set<string>();
+  const guard = (key: string, table: QualifiedName) => {
+    if (guarded.has(key)) return;
+    guarded.add(key);
+    guards.push(requirePartitionedSql(table));
+  };
 
   for (const d of file.dropped) {
     if (next.delete(k(d))) notes.push(`table ${k(d)} dropped (its partitions go with it)`);
+    nextPlain.delete(k(d));
   }
   for (const r of file.renamed) {
+    const plain = nextPlain.get(k(r.from));
+    if (plain) {
+      nextPlain.delete(k(r.from));
+      nextPlain.set(k(r.to), { ...plain, schema: r.to.schema ?? null, name: r.to.name });
+    }
     const st = next.get(k(r.from));
     if (!st) continue;
     next.delete(k(r.from));
     next.set(k(r.to), { ...st, schema: r.to.schema ?? null, name: r.to.name });
+    origin.set(k(r.to), origin.get(k(r.from)) ?? r.from);
     notes.push(`table ${k(r.from)} renamed to ${k(r.to)}; its partitioning state goes with it`);
   }
   // ALTER TABLE ... SET SCHEMA moves the parent alone: its partitions follow it here,
@@ -236,7 +267,10 @@ export function diffMigration(input: DiffInput): DiffResult {
     if (!st) continue;
     const schema = m.toSchema === 'public' ? null : m.toSchema;
     next.delete(k(m.table));
-    next.set(k({ schema: schema ?? undefined, name: st.name }), { ...st, schema });
+    const movedKey = k({ schema: schema ?? undefined, name: st.name });
+    next.set(movedKey, { ...st, schema });
+    origin.set(movedKey, origin.get(k(m.table)) ?? m.table);
+    if (st.conversion && st.partitions.length > 0) guard(movedKey, startName(movedKey, m.table));
     const follow = (list: readonly PartitionState[]) => {
       for (const p of list) {
         moves.push(setSchemaSql({ schema: m.table.schema, name: p.name }, m.toSchema));
@@ -257,11 +291,13 @@ export function diffMigration(input: DiffInput): DiffResult {
   }
 
   const edits: CreateTableEdit[] = [];
-  const guards: string[] = [];
+  const conversions: string[] = [];
+  const sentences: string[] = [];
   const createdKeys = new Set<string>();
   for (const c of file.created) {
     const key = k(c.table);
     createdKeys.add(key);
+    nextPlain.delete(key);
     const cur = current.get(key);
     if (!cur) {
       next.delete(key);
@@ -278,22 +314,36 @@ export function diffMigration(input: DiffInput): DiffResult {
   }
 
   const ops: LevelOps = { moves, renames: [], detaches: [], creates: [], notes: [], kept: new Map(), created: [] };
+  // the partitions of a table this migration creates (or records as converted) take their names too
+  const takeNames = (key: string, cur: CurrentTable) => {
+    const walk = (list: readonly PartitionState[], schema: string | undefined) => {
+      for (const p of list) {
+        ops.created.push({ key: k({ schema, name: p.name }), name: p.name, table: key, bound: p.bound });
+        walk(p.partitions ?? [], schema);
+      }
+    };
+    walk(cur.state.partitions, cur.partitioning.table.schema);
+  };
+  const existedPlain = (key: string) => input.tablesBefore !== undefined && (input.tablesBefore.has(key) || file.renamed.some((r) => k(r.to) === key && input.tablesBefore!.has(k(r.from))));
   for (const [key, cur] of current) {
     if (createdKeys.has(key)) {
-      // the partitions of a table this migration creates take their names too
-      const walk = (list: readonly PartitionState[], schema: string | undefined) => {
-        for (const p of list) {
-          ops.created.push({ key: k({ schema, name: p.name }), name: p.name, table: key, bound: p.bound });
-          walk(p.partitions ?? [], schema);
-        }
-      };
-      walk(cur.state.partitions, cur.partitioning.table.schema);
+      takeNames(key, cur);
       continue;
     }
     const before = next.get(key);
     if (!before) {
-      if (input.tablesBefore?.has(key)) {
-        throw new PostprocessError('CONVERT_TO_PARTITIONED', migration, `table "${key}" already exists as a plain table; turning it into a partitioned table needs its rows copied into a new table`, 'keep it plain for now (online conversion is planned), or create a new partitioned table and move the data yourself');
+      if (existedPlain(key)) {
+        // An existing plain table the schema now declares partitioned: no DDL here, the
+        // conversion runs online (drizzle-partitions convert apply). The state records
+        // the table partitioned as declared, marked converted by this migration.
+        const table = { schema: cur.partitioning.table.schema ?? 'public', name: cur.partitioning.table.name };
+        next.set(key, { ...cur.state, conversion: { direction: 'to-partitioned', migration } });
+        nextPlain.delete(key);
+        conversions.push(conversionNoteSql(table, 'to-partitioned'));
+        sentences.push(conversionSentence(table, 'to-partitioned'));
+        notes.push(`table ${key} becomes partitioned (${cur.state.partitionBy}, ${cur.state.partitions.length} partition(s)) by an online conversion: drizzle-partitions convert apply --table ${key}`);
+        takeNames(key, cur);
+        continue;
       }
       throw new PostprocessError('TABLE_MISSING_FROM_MIGRATION', migration, `partitioned table "${key}" is neither created by this migration nor recorded by an earlier one`, 'check that drizzle-kit sees the same schema files (and tablesFilter/schemaFilter) as drizzle-partitions, then generate again');
     }
@@ -301,18 +351,26 @@ export function diffMigration(input: DiffInput): DiffResult {
       throw new PostprocessError('KEY_CHANGED', migration, `table "${key}" changes its partitioning from ${before.partitionBy} to ${cur.state.partitionBy}; PostgreSQL cannot change a partition key or method in place`, 'keep the old key, or create a new table with the new key and move the data (a rebuild operation is planned)');
     }
     const schema = cur.partitioning.table.schema;
+    const opsBefore = ops.renames.length + ops.detaches.length + ops.creates.length;
     diffLevel({ migration, table: key, onRemove: cur.partitioning.onPartitionRemoved, schema, opts }, cur.partitioning.table, before.partitions, cur.state.partitions, cur.partitioning, ops);
-    next.set(key, cur.state);
+    if (before.conversion && ops.renames.length + ops.detaches.length + ops.creates.length > opsBefore) guard(key, startName(key, cur.partitioning.table));
+    next.set(key, before.conversion ? { ...cur.state, conversion: before.conversion } : cur.state);
   }
   refuseReusedNames(migration, ops);
-  for (const key of next.keys()) {
-    if (!current.has(key)) {
-      throw new PostprocessError('CONVERT_TO_PLAIN', migration, `table "${key}" was created partitioned, but the schema no longer declares it partitioned and this migration does not drop it`, 'declare it with pgPartitionedTable()/partitioned() again; turning a partitioned table into a plain one needs a rebuild');
-    }
+  for (const [key, st] of [...next]) {
+    if (current.has(key)) continue;
+    // A partitioned table the schema now declares plain, and this migration keeps: the
+    // conversion back runs online too.
+    const table = { schema: st.schema ?? 'public', name: st.name };
+    next.delete(key);
+    nextPlain.set(key, { schema: st.schema, name: st.name, conversion: { direction: 'to-plain', migration } });
+    conversions.push(conversionNoteSql(table, 'to-plain'));
+    sentences.push(conversionSentence(table, 'to-plain'));
+    notes.push(`table ${key} becomes a plain table again by an online conversion: drizzle-partitions convert apply --table ${key}`);
   }
   const { replacements, deferred, notes: moveNotes } = outsideTransactionMoves(file, input.concurrentBefore ?? new Set());
   notes.push(...moveNotes);
   notes.push(...ops.notes);
-  if (input.recordOnly) return { edits: [], replacements: [], deferred: [], trailing: [], guards: [], next, notes };
-  return { edits, replacements, deferred, trailing: [...ops.moves, ...ops.renames, ...ops.detaches, ...ops.creates], guards, next, notes };
+  if (input.recordOnly) return { edits: [], replacements: [], deferred: [], trailing: [], guards: [], next, nextPlain, conversions: [], conversionSentences: [], notes };
+  return { edits, replacements, deferred, trailing: [...ops.moves, ...ops.renames, ...ops.detaches, ...ops.creates], guards, next, nextPlain, conversions, conversionSentences: sentences, notes };
 }

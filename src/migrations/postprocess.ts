@@ -18,7 +18,7 @@ import type { FileWrite, MigrationsLayout } from './layout.js';
 import { PostprocessError } from '../errors.js';
 import { planNotValid } from './not-valid.js';
 import { editMigration, fileTables, isFrozen, isProcessed, noTransactionMigration, type FileTables } from './sql-file.js';
-import { migrationState, parseState, sameState, serializeState, stateObjects, tableKey, tableState, type MigrationState, type TableState } from './state.js';
+import { migrationState, parseState, sameState, serializeState, stateObjects, tableKey, tableState, type MigrationState, type PlainConversionState, type TableState } from './state.js';
 import { diffObjects, NO_OBJECTS, objectsState, type ObjectsState } from './declared-objects.js';
 import type { PgCollation } from '../schema/collation.js';
 import type { PgExtension } from '../schema/extension.js';
@@ -75,7 +75,7 @@ function readState(path: string): MigrationState {
   return parsed;
 }
 
-function toMap(tables: readonly TableState[]): Map<string, TableState> {
+function toMap<T extends { schema: string | null; name: string }>(tables: readonly T[]): Map<string, T> {
   return new Map(tables.map((t) => [tableKey(t), t]));
 }
 
@@ -113,11 +113,14 @@ export function planPostprocess(input: PlanInput): PostprocessPlan {
   }
   const lastState = last >= 0 ? readState(migrations[last]!.statePath) : undefined;
   let state = toMap(lastState?.tables ?? []);
+  let plain: Map<string, PlainConversionState> = toMap(lastState?.plainConversions ?? []);
   let objects: ObjectsState = lastState ? stateObjects(lastState) : NO_OBJECTS;
   // which indexes were declared .concurrently() before the next migration
   let concurrentBefore = new Set(lastState?.concurrentIndexes ?? []);
-  const extras = { concurrentIndexes: input.concurrentIndexes };
-  const recorded = (tables: Iterable<TableState>, objs: ObjectsState) => serializeState(migrationState(tables, objs, extras));
+  const recorded = (tables: Iterable<TableState>, objs: ObjectsState, plainTables: ReadonlyMap<string, PlainConversionState> = plain) =>
+    serializeState(migrationState(tables, objs, { concurrentIndexes: input.concurrentIndexes, plainConversions: plainTables.values() }));
+  // a table converted online: the migration holds a comment, the developer runs the conversion
+  const converting = (sentences: readonly string[]) => warnings.push(...sentences);
 
   const deferred: string[] = [];
   const validations: string[] = [];
@@ -135,7 +138,7 @@ export function planPostprocess(input: PlanInput): PostprocessPlan {
     const frozen = isFrozen(text);
     const recordOnly = frozen || isProcessed(text);
     const file = fileTables(text);
-    const diff = diffMigration({ migration: m.id, prev: state, current, file, tablesBefore: layout.tablesBefore(i), opts: render, recordOnly, concurrentBefore });
+    const diff = diffMigration({ migration: m.id, prev: state, prevPlain: plain, current, file, tablesBefore: layout.tablesBefore(i), opts: render, recordOnly, concurrentBefore });
     if (!recordOnly) {
       const nv = planNotValid({ migration: m.id, file, marked: input.notValid ?? new Map(), isPartitioned: (key) => current.has(key) || state.has(key) });
       diff.replacements.push(...nv.replacements);
@@ -147,7 +150,8 @@ export function planPostprocess(input: PlanInput): PostprocessPlan {
     const own = diffObjects(m.id, objects, wantedObjects);
     const notes = [...own.notes, ...diff.notes];
     const leading = recordOnly ? [] : own.leading;
-    const trailing = recordOnly ? diff.trailing : [...diff.trailing, ...own.trailing];
+    const trailing = recordOnly ? diff.trailing : [...diff.trailing, ...own.trailing, ...diff.conversions];
+    converting(diff.conversionSentences);
     if (frozen) {
       if (notes.length > 0) warnings.push(`${m.id} is frozen and was not rewritten; its state assumes it already does: ${notes.join('; ')}`);
       report.push({ id: m.id, action: 'frozen', notes });
@@ -158,6 +162,7 @@ export function planPostprocess(input: PlanInput): PostprocessPlan {
       report.push({ id: m.id, action: 'recorded', notes });
     }
     state = diff.next;
+    plain = diff.nextPlain;
     objects = wantedObjects;
     concurrentBefore = new Set(input.concurrentIndexes ?? []);
     deferred.push(...diff.deferred);
@@ -182,13 +187,20 @@ export function planPostprocess(input: PlanInput): PostprocessPlan {
   if (!sameState(migrationState(state.values(), objects), wanted)) {
     const lastId = migrations[migrations.length - 1]!.id;
     const at = `(new migration after ${lastId})`;
-    const diff = diffMigration({ migration: at, prev: state, current, file: EMPTY_FILE, tablesBefore: layout.tablesBefore(migrations.length), opts: render });
+    const name = input.name ?? 'partitions';
+    // the id drizzle-kit's layout gives the migration is known once it is planned: the
+    // diff runs again under that id, so a conversion records the migration that holds it
+    const tablesBefore = layout.tablesBefore(migrations.length);
+    const diffAs = (id: string) => diffMigration({ migration: id, prev: state, prevPlain: plain, current, file: EMPTY_FILE, tablesBefore, opts: render });
+    const diff = diffAs(at);
     const own = diffObjects(at, objects, wantedObjects);
-    const statements = [...own.leading, ...diff.trailing, ...own.trailing];
+    const statements = [...own.leading, ...diff.trailing, ...own.trailing, ...diff.conversions];
     if (statements.length > 0) {
-      const sql = editMigration('', [], statements, breakpoints);
-      const { migration, writes: files } = layout.planNewMigration(input.name ?? 'partitions', sql, input.now ?? new Date(), { before: state, after: diff.next });
-      writes.push(...files, { path: migration.statePath, content: recorded(diff.next.values(), wantedObjects) });
+      const sql = editMigration('', [], [...diff.guards, ...statements], breakpoints);
+      const { migration, writes: files } = layout.planNewMigration(name, sql, input.now ?? new Date(), { before: state, after: diff.next });
+      const named = diff.conversions.length > 0 ? diffAs(migration.id) : diff;
+      converting(named.conversionSentences);
+      writes.push(...files, { path: migration.statePath, content: recorded(named.next.values(), wantedObjects, named.nextPlain) });
       report.push({ id: migration.id, action: 'created', notes: [...own.notes, ...diff.notes] });
     }
   }

@@ -12,6 +12,7 @@
  */
 import { boundClause } from '../bound/literals.js';
 import { partitionByClause, type RenderOptions } from '../ddl/partition-ddl.js';
+import type { ConversionDirection } from '../ddl/conversion-sql.js';
 import { DrizzlePartitionsError } from '../errors.js';
 import { quoteIdent } from '../sql/quote.js';
 import { parsePartitionBound } from '../bound/parse.js';
@@ -33,6 +34,19 @@ export interface PartitionState {
   partitions?: PartitionState[];
 }
 
+/**
+ * A table the history turned from plain into partitioned, or back, without DDL: the
+ * migration that records the change holds a comment only, and `drizzle-partitions
+ * convert apply` carries it out online. Kept on the table's entry (or in
+ * {@link MigrationState.plainConversions}) in every later state, so each later
+ * migration that changes the table's partitions checks first that the conversion ran.
+ */
+export interface ConversionState {
+  direction: ConversionDirection;
+  /** Id (journal tag or folder name) of the migration that recorded the change. */
+  migration: string;
+}
+
 /** One partitioned table as recorded. */
 export interface TableState {
   /** Schema name; null for drizzle's default (public). */
@@ -40,6 +54,15 @@ export interface TableState {
   name: string;
   partitionBy: string;
   partitions: PartitionState[];
+  /** Present when the table became partitioned through an online conversion (direction `to-partitioned`). */
+  conversion?: ConversionState;
+}
+
+/** A table the history turned back into a plain one, converted online (see {@link ConversionState}). */
+export interface PlainConversionState {
+  schema: string | null;
+  name: string;
+  conversion: ConversionState;
 }
 
 /** The state file's content. */
@@ -56,12 +79,19 @@ export interface MigrationState {
    * concurrently, outside a transaction.
    */
   concurrentIndexes?: string[];
+  /**
+   * Tables a migration turned from partitioned into plain, converted online (absent
+   * when none); dropped from the list when the table is dropped or partitioned again.
+   */
+  plainConversions?: PlainConversionState[];
 }
 
 /** What a state records beside the partitioned tables and the declared objects. */
 export interface StateExtras {
   /** See {@link MigrationState.concurrentIndexes}. */
   concurrentIndexes?: Iterable<string> | undefined;
+  /** See {@link MigrationState.plainConversions}. */
+  plainConversions?: Iterable<PlainConversionState> | undefined;
 }
 
 /** `public.events` style key of a table state. */
@@ -176,6 +206,8 @@ export function migrationState(tables: Iterable<TableState>, objects: ObjectsSta
   if (objects.collations.length > 0) state.collations = objects.collations;
   const concurrent = [...new Set(extras.concurrentIndexes ?? [])].sort();
   if (concurrent.length > 0) state.concurrentIndexes = concurrent;
+  const plain = [...(extras.plainConversions ?? [])].sort((a, b) => (tableKey(a) < tableKey(b) ? -1 : tableKey(a) > tableKey(b) ? 1 : 0));
+  if (plain.length > 0) state.plainConversions = plain;
   return state;
 }
 
@@ -203,6 +235,10 @@ export function parseState(text: string): MigrationState | string {
   if (d.concurrentIndexes !== undefined && (!Array.isArray(d.concurrentIndexes) || d.concurrentIndexes.some((n) => typeof n !== 'string'))) return 'has a malformed concurrentIndexes list';
   for (const t of d.tables) {
     if (typeof t?.name !== 'string' || typeof t.partitionBy !== 'string' || !Array.isArray(t.partitions)) return `has a malformed table entry ${JSON.stringify(t)?.slice(0, 80)}`;
+    if (t.conversion !== undefined && !isConversion(t.conversion, 'to-partitioned')) return `has a malformed conversion on table entry ${JSON.stringify(t.name)}`;
+  }
+  for (const t of d.plainConversions === undefined ? [] : Array.isArray(d.plainConversions) ? d.plainConversions : [undefined]) {
+    if (typeof t?.name !== 'string' || !isConversion(t.conversion, 'to-plain')) return `has a malformed plainConversions entry ${JSON.stringify(t)?.slice(0, 80)}`;
   }
   for (const e of d.extensions === undefined ? [] : Array.isArray(d.extensions) ? d.extensions : [undefined]) {
     if (typeof e?.name !== 'string') return `has a malformed extension entry ${JSON.stringify(e)?.slice(0, 80)}`;
@@ -213,13 +249,21 @@ export function parseState(text: string): MigrationState | string {
   return d as MigrationState;
 }
 
+function isConversion(c: unknown, direction: ConversionDirection): boolean {
+  const x = c as Partial<ConversionState> | null;
+  return typeof x === 'object' && x !== null && x.direction === direction && typeof x.migration === 'string';
+}
+
 /**
- * Whether two states are recorded the same (byte for byte once ordered). A quick
+ * Whether two states are recorded the same (byte for byte once ordered, conversion
+ * markers aside). A quick
  * check only: states that differ here may still mean the same partitioning (one
  * rendered by another version); the diff compares them by value.
  */
 export function sameState(a: MigrationState, b: MigrationState): boolean {
-  return serializeState(migrationState(a.tables, stateObjects(a))) === serializeState(migrationState(b.tables, stateObjects(b)));
+  // a conversion marker records how the table got there, not its partitioning
+  const tables = (s: MigrationState) => s.tables.map(({ conversion: _, ...t }) => t);
+  return serializeState(migrationState(tables(a), stateObjects(a))) === serializeState(migrationState(tables(b), stateObjects(b)));
 }
 
 // ---------------------------------------------------------------------------

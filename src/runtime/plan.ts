@@ -15,7 +15,8 @@ import type { MaintenancePolicy, RetentionAction } from '../schema/resolved.js';
 import type { PartitionBound } from '../schema/resolved.js';
 import type { DatabaseLike, Executor } from './executor.js';
 import { withReadSession } from './session.js';
-import { copyColumns, readPlanCatalog, relationsNamed, resolveTarget, type PartitionInfo, type PartitionTree } from './introspect.js';
+import { copyColumns, findRelation, readPlanCatalog, relationsNamed, resolveTarget, type PartitionInfo, type PartitionTree } from './introspect.js';
+import { RuntimeError } from '../errors.js';
 import { choosePartitionName, hashedName } from './partition-names.js';
 import { measureDefault, type StepLimits } from './step-limits.js';
 import { addSlots, boundMicros, floorToIntegerSlot, floorToSlot, integerBound, subtractInterval, timeBound } from './time-grid.js';
@@ -138,7 +139,8 @@ export type ProblemCode =
   | 'rows-unattached'
   | 'name-too-long'
   | 'key-mismatch'
-  | 'no-policy';
+  | 'no-policy'
+  | 'not-converted';
 
 /**
  * A problem {@link plan} found with a table, as `status` reports it: a code, the
@@ -223,12 +225,26 @@ const asRange = (r: { from: BoundValue; to: BoundValue }): RangeBound => ({ kind
 const overlaps = (a: { from: BoundValue; to: BoundValue }, b: { from: BoundValue; to: BoundValue }) => rangesOverlap(asRange(a), asRange(b)) === true;
 const same = (a: { from: BoundValue; to: BoundValue }, b: { from: BoundValue; to: BoundValue }) => boundsEqual(asRange(a), asRange(b));
 
+/**
+ * A table the schema declares partitioned that is still a plain table in the database
+ * (its online conversion has not run): a problem naming the convert command, instead
+ * of the NOT_PARTITIONED error `e`, which is thrown again in any other case.
+ */
+async function notConverted(ex: Executor, table: PgTable | QualifiedName, target: QualifiedName, e: unknown): Promise<{ problem: Problem }> {
+  const plain = e instanceof RuntimeError && e.code === 'NOT_PARTITIONED' && getPartitioning(table) !== undefined && (await findRelation(ex, target))?.kind === 'r';
+  if (!plain) throw e;
+  const t = label(target);
+  return { problem: { code: 'not-converted', table: t, message: `the schema declares ${t} partitioned, but it is a plain table in this database: run drizzle-partitions convert apply --table ${t}; nothing is created or retired until then` } };
+}
+
 async function planTable(ex: Executor, table: PgTable | QualifiedName, opts: { now: Date; backfill: number; casing: Casing; limits: StepLimits; sizes: boolean }): Promise<TablePlan> {
   const target = resolveTarget(table);
   const policy = getPartitioning(table)?.policy;
   // One statement: the tree, the default partition's fence and whether it may hold
   // rows, and the tables a stopped run left being retired.
-  const { tree, defaultFacts, leftovers } = await readPlanCatalog(ex, target.table, target.declared, { sizes: opts.sizes });
+  const catalog = await readPlanCatalog(ex, target.table, target.declared, { sizes: opts.sizes }).catch((e: unknown) => notConverted(ex, table, target.table, e));
+  if ('problem' in catalog) return { table: target.table, policy, tree: { table: target.table, partitionBy: '', keyTypes: [], keyColumns: [], partitions: [] }, ops: [], problems: [catalog.problem] };
+  const { tree, defaultFacts, leftovers } = catalog;
   const t = label(tree.table);
   const plan: TablePlan = { table: tree.table, policy, tree, ops: [], problems: [] };
   const dflt = tree.partitions.find((p) => p.isDefault);

@@ -73,18 +73,11 @@ describe('refusals and bad input (journal layout)', () => {
     await refused(p, ['postprocess'], ['[PRIMARY_KEY_MISSING_KEY_COLUMN]', 'public.bad', '"at"']);
   });
 
-  it('turning a plain table into a partitioned one', async () => {
+  it('turning a plain table into a partitioned one whose primary key lacks the partition key: refused when the schema loads, with the fix', async () => {
     const p = await baseline();
-    await p.write('src/schema.ts', base().replace("export const users = pgTable('users', { id: integer().primaryKey(), name: text() });", "export const users = pgPartitionedTable('users', { id: integer().notNull(), name: text() }, (t) => hash(t.id, { partitions: 2 }));"));
-    const kit = await p.drizzleKit(['generate', '--name', 'convert']);
-    expect(kit.code).toBe(0);
-    await refused(p, ['postprocess'], ['[CONVERT_TO_PARTITIONED]', 'public.users']);
-  });
-
-  it('turning a partitioned table into a plain one', async () => {
-    const p = await baseline();
-    await p.write('src/schema.ts', base().replace(/export const events = pgPartitionedTable\([\s\S]*?\n\);\n/, "export const events = pgTable('events', { id: integer().notNull(), at: timestamp({ withTimezone: true }).notNull(), kind: text() }, (t) => [primaryKey({ columns: [t.id, t.at] })]);\n"));
-    await refused(p, ['postprocess'], ['[CONVERT_TO_PLAIN]', 'public.events']);
+    await p.write('src/schema.ts', base().replace("export const users = pgTable('users', { id: integer().primaryKey(), name: text() });", "export const users = pgPartitionedTable('users', { id: integer().primaryKey(), name: text().notNull() }, undefined, (t) => hash(t.name, { partitions: 2 }));"));
+    const stderr = await refused(p, ['generate', '--name', 'convert'], ['[PRIMARY_KEY_MISSING_KEY_COLUMN]', 'public.users', '"name"']);
+    expect(stderr).toMatch(/fix: .*primaryKey/);
   });
 
   it('a partitioned table that no migration creates', async () => {
