@@ -100,7 +100,9 @@ export type DefinitionErrorCode =
   | 'POLICY_INTERVAL_INVALID'
   | 'POLICY_PREMAKE_INVALID'
   | 'POLICY_RETENTION_TOO_SHORT'
-  | 'POLICY_RETENTION_ACTION_INVALID';
+  | 'POLICY_RETENTION_ACTION_INVALID'
+  | 'FAMILY_TARGET_INVALID'
+  | 'FAMILY_MISMATCH';
 
 /** Where in a definition a mistake sits: the table, and optionally a column or partition. */
 export interface DefinitionErrorContext {

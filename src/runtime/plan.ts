@@ -19,6 +19,7 @@ import { copyColumns, findRelation, readPlanCatalog, relationsNamed, resolveTarg
 import { RuntimeError } from '../errors.js';
 import { choosePartitionName, hashedName } from './partition-names.js';
 import { measureDefault, type StepLimits } from './step-limits.js';
+import { orderFamilies } from './family-order.js';
 import { addSlots, boundMicros, floorToIntegerSlot, floorToSlot, integerBound, subtractInterval, timeBound } from './time-grid.js';
 
 /** Why a partition is created. */
@@ -78,6 +79,8 @@ export interface RetireOp {
   action: RetentionAction;
   /** Whether the parent has a default partition (DETACH CONCURRENTLY is refused then). */
   parentHasDefault: boolean;
+  /** Referencing tables whose rows would make the detach fail (a foreign key): apply skips the op. */
+  blockedBy?: string[] | undefined;
 }
 
 /**
@@ -139,6 +142,7 @@ export type ProblemCode =
   | 'rows-unattached'
   | 'name-too-long'
   | 'key-mismatch'
+  | 'retire-blocked'
   | 'no-policy'
   | 'not-converted';
 
@@ -424,7 +428,8 @@ export async function plan(db: DatabaseLike, tables: readonly (PgTable | Qualifi
   return withReadSession(db, async (ex) => {
     const out: TablePlan[] = [];
     for (const t of tables) out.push(await planTable(ex, t, full));
-    return { now: full.now, tables: out };
+    // parents first (foreign keys), and retirements a foreign key would block marked
+    return { now: full.now, tables: await orderFamilies(ex, out, tables) };
   });
 }
 

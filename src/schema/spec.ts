@@ -77,6 +77,14 @@ export interface PartitionCommon {
   tablespace?: string;
   /** Makes this partition itself partitioned (sub-partitioning). */
   partitionBy?: AnyPartitionSpec;
+  /**
+   * A partition family: this table is split on the same grid as another partitioned
+   * table (same key type, interval, declared bounds, premake and retention keep),
+   * checked when the schema loads. Maintenance then creates and retires the
+   * family's partitions together, in foreign-key order. Pass the table, or a
+   * function returning it when it is declared further down the module.
+   */
+  alignedWith?: object | (() => object);
 }
 
 /**
@@ -268,4 +276,12 @@ export interface MaintenancePolicyInput {
    * `'fast'` (retired ones can go elsewhere: `retention.action: { moveToTablespace: 'cold' }`).
    */
   tablespace?: string;
+  /**
+   * A partition family: this table is split on the same grid as another partitioned
+   * table (same key type, interval, declared bounds, premake and retention keep),
+   * checked when the schema loads. Maintenance then creates and retires the
+   * family's partitions together, in foreign-key order. Pass the table, or a
+   * function returning it when it is declared further down the module.
+   */
+  alignedWith?: object | (() => object);
 }
