@@ -24,14 +24,16 @@ const keepText = (p: MaintenancePolicy) => (p.retention === undefined ? 'no rete
  *
  * @example
  * ```ts
- * checkFamily(retweets, getPartitioning(retweets)!, getPartitioning); // throws [FAMILY_MISMATCH] when tweets is monthly and retweets daily
+ * checkFamily(retweets, getPartitioning(retweets)!, getPartitioning, { final: true }); // throws [FAMILY_MISMATCH] when tweets is monthly and retweets daily
  * ```
  */
-export function checkFamily(table: PgTable, partitioning: Partitioning, read: Read): void {
+export function checkFamily(table: PgTable, partitioning: Partitioning, read: Read, opts: { final: boolean }): void {
   const policy = partitioning.policy;
   if (!policy?.alignedWith) return;
   const self = tableLabel(table);
   const other = policy.alignedWith();
+  // `() => tweets` with tweets not assigned yet (a `let`, a cycle of modules): checked on first read
+  if (other === undefined && !opts.final) throw new ReferenceError(`alignedWith of ${self} is not defined yet`);
   const fail = (code: 'FAMILY_TARGET_INVALID' | 'FAMILY_MISMATCH', message: string, hint?: string): never => {
     throw new PartitionDefinitionError(code, { table: self }, message, hint);
   };
@@ -42,7 +44,7 @@ export function checkFamily(table: PgTable, partitioning: Partitioning, read: Re
   const theirs = target.policy;
   if (!theirs) return fail('FAMILY_TARGET_INVALID', `is aligned with "${name}", which has no maintenance policy`, `give "${name}" a maintenance policy, or remove alignedWith`);
   const mismatch = (what: string, mine: string, yours: string) =>
-    fail('FAMILY_MISMATCH', `is aligned with "${name}" but its ${what} differs: ${mine} here, ${yours} on "${name}"`, `give both tables the same ${what}, or remove alignedWith`);
+    fail('FAMILY_MISMATCH', `is aligned with "${name}" but they differ in ${what}: ${mine} here, ${yours} on "${name}"`, `give both tables the same ${what}, or remove alignedWith`);
   const [a, b] = [partitioning.keys[0]!, target.keys[0]!];
   if (partitioning.method !== target.method || partitioning.keys.length !== target.keys.length || a.type !== b.type) {
     mismatch('partition key', `${partitioning.method.toUpperCase()} on ${partitioning.keys.map((k) => k.type).join(', ')}`, `${target.method.toUpperCase()} on ${target.keys.map((k) => k.type).join(', ')}`);

@@ -41,7 +41,7 @@ export function partitioned<T extends PgTable>(table: T, partitionBy: ((t: T) =>
   Object.defineProperty(table, PARTITIONING, { value: partitioning, enumerable: false, configurable: true, writable: false });
   try {
     checkUniqueness(table, partitioning);
-    checkFamily(table, partitioning, getPartitioning);
+    checkFamily(table, partitioning, getPartitioning, { final: false });
   } catch (e) {
     // The extra-config callback may refer to a table declared further down the
     // module (a foreign key), and alignedWith to a table declared further down:
@@ -117,7 +117,7 @@ export function getPartitioning(table: unknown): Partitioning | undefined {
     carrier[PENDING_UNIQUENESS] = 'checking';
     try {
       checkUniqueness(table as PgTable, partitioning);
-      checkFamily(table as PgTable, partitioning, getPartitioning);
+      checkFamily(table as PgTable, partitioning, getPartitioning, { final: true });
     } catch (e) {
       carrier[PENDING_UNIQUENESS] = true;
       throw e;
