@@ -18,6 +18,7 @@ import { attachPartitionSql, createPartitionSql, detachPartitionSql, dropTableSq
 import { moveGuardSql, triggersBackOnSql } from '../ddl/default-rows-sql.js';
 import {
   addCheckSql,
+  addForeignKeySql,
   boundPredicate,
   commentOnTableSql,
   createLikeSql,
@@ -167,8 +168,14 @@ function createStatements(op: CreateOp, createdAt: Date): string[] {
     // on a partitioned table the CHECK reaches every sub-partition created after it
     ...(check ? [addCheckSql(op.partition, BOUND_CONSTRAINT, check)] : []),
     ...(op.subpartitions?.statements ?? []),
+    ...foreignKeyStatements(op),
     commentOnTableSql(op.partition, managedComment({ createdAt, reason: op.reason })),
   ];
+}
+
+/** A partition family's foreign keys from `op`'s new table to the matching partitions (family-order.ts). */
+function foreignKeyStatements(op: CreateOp): string[] {
+  return (op.foreignKeys ?? []).map((fk) => addForeignKeySql(op.partition, fk.name, fk.columns, fk.references, fk.referencedColumns));
 }
 
 /**
@@ -283,6 +290,7 @@ async function createInPlace(ex: Executor, op: CreateOp & { default: QualifiedNa
     // the default partition, as the attach step takes it (PARTITION OF reads it)
     lockExclusiveSql(op.default),
     createPartitionSql({ parent: op.table, partition: op.partition, bound: op.bound }),
+    ...foreignKeyStatements(op),
     commentOnTableSql(op.partition, managedComment({ createdAt: opts.now ?? new Date(), reason: op.reason })),
     ...(fence ? [dropConstraintSql(op.default, FENCE_CONSTRAINT)] : []),
   ];

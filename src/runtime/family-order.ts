@@ -8,8 +8,12 @@
  */
 import { getTableConfig, PgTable } from 'drizzle-orm/pg-core';
 import { is } from 'drizzle-orm';
-import { quoteIdent, quoteQualified, type QualifiedName } from '../sql/quote.js';
+import { identifierBytes, MAX_IDENTIFIER_BYTES, quoteIdent, quoteQualified, type QualifiedName } from '../sql/quote.js';
 import { tableIdentity } from '../schema/resolve.js';
+import { getPartitioning } from '../schema/partitioned-table.js';
+import { boundsEqual } from '../bound/values.js';
+import { columnDbName, type Casing } from '../ddl/column-names.js';
+import { hashedName } from './partition-names.js';
 import type { Executor } from './executor.js';
 import type { RetireOp, TablePlan } from './plan.js';
 
@@ -83,8 +87,47 @@ function declaredLinks(tables: readonly (PgTable | QualifiedName)[]): [string, s
       const to = tableIdentity(ref.foreignTable);
       out.push([key(from), key(to)]);
     }
+    // partition-to-partition foreign keys: the aligned table's partition must exist first
+    const policy = getPartitioning(t)?.policy;
+    const target = policy?.partitionForeignKeys && policy.alignedWith ? policy.alignedWith() : undefined;
+    if (is(target, PgTable)) out.push([key(tableIdentity(t)), key(tableIdentity(target))]);
   }
   return out;
+}
+
+/**
+ * Gives each create op of a table with `partitionForeignKeys` the foreign keys to
+ * the partition of its aligned table with the same bounds — already attached, or
+ * created earlier in the same plan (parents first). Without one, the partition is
+ * created without them and a `family-unaligned` problem says so.
+ */
+function linkPartitions(plans: readonly TablePlan[], tables: readonly (PgTable | QualifiedName)[], casing: Casing): void {
+  for (const [i, p] of plans.entries()) {
+    const t = tables[i];
+    const policy = is(t, PgTable) ? getPartitioning(t)?.policy : undefined;
+    const target = policy?.partitionForeignKeys && policy.alignedWith ? policy.alignedWith() : undefined;
+    if (!policy?.partitionForeignKeys || !is(target, PgTable)) continue;
+    const other = plans.find((x) => key(x.table) === key(tableIdentity(target)));
+    for (const op of p.ops) {
+      if (op.kind !== 'create') continue;
+      const attached = other?.tree.partitions.find((x) => !x.isDefault && x.bound.kind === 'range' && boundsEqual(x.bound, op.bound));
+      const planned = other?.ops.find((x) => x.kind === 'create' && boundsEqual(x.bound, op.bound));
+      const match = attached ? { schema: attached.schema, name: attached.name } : planned?.partition;
+      if (!match) {
+        p.problems.push({ code: 'family-unaligned', table: key(p.table), partition: op.partition.name, message: `${op.partition.name} has no partition of ${key(tableIdentity(target))} with the same bounds to reference${other ? '' : ` (${key(tableIdentity(target))} is not maintained in this run)`}: it is created without its partition foreign keys` });
+        continue;
+      }
+      op.foreignKeys = policy.partitionForeignKeys.map((fk, k) => {
+        const base = `${op.partition.name}_fk${k}`;
+        return {
+          name: identifierBytes(base) > MAX_IDENTIFIER_BYTES ? hashedName(op.partition.name, `fk${k}`) : base,
+          columns: fk.columns.map((c) => columnDbName(c, casing)),
+          references: match,
+          referencedColumns: fk.foreignColumns.map((c) => columnDbName(c, casing)),
+        };
+      });
+    }
+  }
 }
 
 /**
@@ -111,6 +154,21 @@ export function orderParentsFirst<T extends { table: QualifiedName }>(plans: rea
   return out;
 }
 
+/**
+ * Whether every row that `link` lets reference `op`'s partition is retired first,
+ * without reading a row: the referencing table is in the plan, has no default
+ * partition, its foreign key maps its key column onto this table's key column (a row
+ * of one month references a row of the same month), and it retires the partition with
+ * the same bounds. The common case of a family; otherwise the rows are read.
+ */
+function alignedAway(link: ForeignKeyLink, p: TablePlan, op: RetireOp, plans: readonly TablePlan[]): boolean {
+  const from = plans.find((x) => key(x.table) === key(link.fromRoot));
+  if (!from || key(link.from) !== key(link.fromRoot) || from.tree.partitions.some((x) => x.isDefault)) return false;
+  const k = link.fromColumns.indexOf(from.tree.keyColumns[0] ?? '');
+  if (k < 0 || link.toColumns[k] !== p.tree.keyColumns[0]) return false;
+  return from.ops.some((x) => x.kind === 'retire' && x.action.kind !== 'move-tablespace' && boundsEqual(x.bound, op.bound));
+}
+
 /** Whether rows of `link.from`, outside the tables in `retiring`, reference rows of `partition`. */
 async function referenced(ex: Executor, link: ForeignKeyLink, partition: QualifiedName, retiring: readonly QualifiedName[]): Promise<boolean> {
   const cols = (alias: string, names: string[]) => names.map((n) => `${alias}.${quoteIdent(n)}`).join(', ');
@@ -124,12 +182,14 @@ async function referenced(ex: Executor, link: ForeignKeyLink, partition: Qualifi
 }
 
 /**
- * Orders `plans` parents first (see {@link orderParentsFirst}) and marks each retire
+ * Adds the partition foreign keys of new partitions ({@link linkPartitions}), orders
+ * `plans` parents first (see {@link orderParentsFirst}) and marks each retire
  * op that a foreign key would block: rows of a referencing table, other than those
  * the plan retires first, reference the partition. Such an op gets `blockedBy` (the
  * referencing tables) and a `retire-blocked` problem; apply skips it.
  */
-export async function orderFamilies(ex: Executor, plans: TablePlan[], tables: readonly (PgTable | QualifiedName)[]): Promise<TablePlan[]> {
+export async function orderFamilies(ex: Executor, plans: TablePlan[], tables: readonly (PgTable | QualifiedName)[], casing: Casing): Promise<TablePlan[]> {
+  linkPartitions(plans, tables, casing);
   const links = await readForeignKeys(ex, plans.map((p) => p.table));
   const ordered = orderParentsFirst(plans, [...links.map((l): [string, string] => [key(l.fromRoot), key(l.toRoot)]), ...declaredLinks(tables)]);
   const retiredFirst = new Map<string, QualifiedName[]>();
@@ -145,6 +205,8 @@ export async function orderFamilies(ex: Executor, plans: TablePlan[], tables: re
       for (const l of inbound) {
         if (key(l.from) === key(op.partition)) continue;
         const gone = retiredFirst.get(key(l.fromRoot)) ?? [];
+        if (gone.some((g) => key(g) === key(l.from))) continue;
+        if (alignedAway(l, p, op, plans)) continue;
         if (await referenced(ex, l, op.partition, gone)) blockers.push(key(l.fromRoot));
       }
       if (blockers.length === 0) continue;

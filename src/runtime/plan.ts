@@ -61,6 +61,8 @@ export interface CreateOp {
   subpartitions?: { partitionBy: string; statements: string[] } | undefined;
   /** The tablespace of the new table and its indexes (the policy's `tablespace`, or createPartition's). */
   tablespace?: string | undefined;
+  /** A partition family's partition-to-partition foreign keys (policy `partitionForeignKeys`), added to the new table. */
+  foreignKeys?: { name: string; columns: string[]; references: QualifiedName; referencedColumns: string[] }[] | undefined;
 }
 
 /**
@@ -143,6 +145,7 @@ export type ProblemCode =
   | 'name-too-long'
   | 'key-mismatch'
   | 'retire-blocked'
+  | 'family-unaligned'
   | 'no-policy'
   | 'not-converted';
 
@@ -429,7 +432,7 @@ export async function plan(db: DatabaseLike, tables: readonly (PgTable | Qualifi
     const out: TablePlan[] = [];
     for (const t of tables) out.push(await planTable(ex, t, full));
     // parents first (foreign keys), and retirements a foreign key would block marked
-    return { now: full.now, tables: await orderFamilies(ex, out, tables) };
+    return { now: full.now, tables: await orderFamilies(ex, out, tables, full.casing) };
   });
 }
 

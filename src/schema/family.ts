@@ -29,8 +29,11 @@ const keepText = (p: MaintenancePolicy) => (p.retention === undefined ? 'no rete
  */
 export function checkFamily(table: PgTable, partitioning: Partitioning, read: Read, opts: { final: boolean }): void {
   const policy = partitioning.policy;
-  if (!policy?.alignedWith) return;
   const self = tableLabel(table);
+  if (policy?.partitionForeignKeys !== undefined && !policy.alignedWith) {
+    throw new PartitionDefinitionError('FAMILY_FOREIGN_KEY_INVALID', { table: self }, 'maintenance.partitionForeignKeys needs alignedWith: the table whose partitions they reference', 'add alignedWith: <the referenced table>');
+  }
+  if (!policy?.alignedWith) return;
   const other = policy.alignedWith();
   // `() => tweets` with tweets not assigned yet (a `let`, a cycle of modules): checked on first read
   if (other === undefined && !opts.final) throw new ReferenceError(`alignedWith of ${self} is not defined yet`);
@@ -55,8 +58,37 @@ export function checkFamily(table: PgTable, partitioning: Partitioning, read: Re
   const ranges = (p: Partitioning) => p.partitions.filter((d) => d.bound.kind === 'range').map((d) => d.bound);
   const [mine, yours] = [ranges(partitioning), ranges(target)];
   const lone = mine.find((x) => !yours.some((y) => boundsEqual(x, y))) ?? yours.find((y) => !mine.some((x) => boundsEqual(x, y)));
+  checkPartitionForeignKeys(table, partitioning, other as PgTable, target, name);
   if (lone && lone.kind === 'range') {
     const text = `[${lone.from.map(displayValue).join(', ')}, ${lone.to.map(displayValue).join(', ')})`;
     mismatch('declared partitions', mine.includes(lone) ? `${text} declared` : `no ${text}`, mine.includes(lone) ? `no ${text}` : `${text} declared`);
+  }
+}
+
+/**
+ * Each partition foreign key must be columns of `table` referencing as many columns
+ * of `other`, with `table`'s key column opposite `other`'s key column: then a row of
+ * one month references a row of the same month, in the partition with the same bounds.
+ */
+function checkPartitionForeignKeys(table: PgTable, partitioning: Partitioning, other: PgTable, target: Partitioning, name: string): void {
+  const fks = partitioning.policy?.partitionForeignKeys;
+  if (fks === undefined) return;
+  const fail = (message: string, hint?: string): never => {
+    throw new PartitionDefinitionError('FAMILY_FOREIGN_KEY_INVALID', { table: tableLabel(table) }, message, hint);
+  };
+  if (!Array.isArray(fks)) fail('maintenance.partitionForeignKeys must be a list of { columns, foreignColumns }');
+  const [mine, theirs] = [partitioning.keys[0], target.keys[0]];
+  if (mine?.kind !== 'column' || theirs?.kind !== 'column') return fail('partitionForeignKeys need both tables keyed on a column (not an expression)');
+  for (const [i, fk] of fks.entries()) {
+    const at = `partitionForeignKeys[${i}]`;
+    const cols: readonly unknown[] = fk?.columns ?? [];
+    const refs: readonly unknown[] = fk?.foreignColumns ?? [];
+    if (cols.length === 0 || cols.length !== refs.length) fail(`${at} needs as many columns as foreignColumns, at least one`);
+    if (cols.some((c) => (c as { table?: unknown }).table !== table)) fail(`${at}: columns must be columns of this table`);
+    if (refs.some((c) => (c as { table?: unknown }).table !== other)) fail(`${at}: foreignColumns must be columns of "${name}", the table it is aligned with`);
+    const k = cols.indexOf(mine.column);
+    if (k < 0 || refs[k] !== theirs.column) {
+      fail(`${at} must map the key column ${mine.column.name} onto "${name}"'s key column ${theirs.column.name}, so each row references the partition with the same bounds`, `e.g. columns: [t.parentId, t.${mine.column.name}], foreignColumns: [parent.id, parent.${theirs.column.name}]`);
+    }
   }
 }

@@ -333,6 +333,7 @@ export function resolvePartitioning(table: PgTable, spec: unknown): Partitioning
     policy.partitionBy = { spec, sample: resolveLevel(spec, { ...ctx, prefix: sample, under: 'maintenance.partitionBy' }, new Map([[sample, 'the sample partition']])) };
   }
   if (policy && options.maintenance?.alignedWith !== undefined) policy.alignedWith = familyTarget(options.maintenance.alignedWith, (code, message, hint) => fail(code, ctx, message, hint));
+  if (policy && options.maintenance?.partitionForeignKeys !== undefined) policy.partitionForeignKeys = options.maintenance.partitionForeignKeys;
   const onPartitionRemoved = options.onPartitionRemoved ?? 'detach';
   if (onPartitionRemoved !== 'detach' && onPartitionRemoved !== 'drop') {
     fail('SPEC_INVALID', ctx, `onPartitionRemoved ${JSON.stringify(onPartitionRemoved)} is not 'detach' or 'drop'`);

@@ -123,4 +123,6 @@ export type MaintenancePolicy = (
   tablespace?: string | undefined;
   /** The table this one is aligned with (a partition family, see family.ts): read lazily, it may be declared further down. */
   alignedWith?: (() => unknown) | undefined;
+  /** Foreign keys maintenance adds partition to partition within the family (checked in family.ts). */
+  partitionForeignKeys?: readonly { columns: readonly PgColumn[]; foreignColumns: readonly PgColumn[] }[] | undefined;
 };

@@ -85,6 +85,30 @@ export interface PartitionCommon {
    * function returning it when it is declared further down the module.
    */
   alignedWith?: object | (() => object);
+  /**
+   * With `alignedWith`: foreign keys that run partition to partition. Maintenance
+   * adds each to every partition it creates, referencing the partition of the aligned
+   * table with the same bounds (`retweets_p20260101` -> `tweets_p20260101`), so
+   * retiring a month checks nothing outside it. The columns must map this table's
+   * key column onto the aligned table's key column. Declare no table-level foreign
+   * key for the same columns (PostgreSQL would check that one on every retirement).
+   */
+  partitionForeignKeys?: readonly PartitionForeignKeyInput[];
+}
+
+/**
+ * A partition-to-partition foreign key of a partition family, as written: this
+ * table's columns and the aligned table's columns they reference (as drizzle's
+ * `foreignKey()` takes them).
+ *
+ * @example
+ * ```ts
+ * range(t.at, { maintenance: { interval: '1 month', alignedWith: tweets, partitionForeignKeys: [{ columns: [t.tweetId, t.at], foreignColumns: [tweets.id, tweets.at] }] } })
+ * ```
+ */
+export interface PartitionForeignKeyInput {
+  columns: readonly PgColumn[];
+  foreignColumns: readonly PgColumn[];
 }
 
 /**
@@ -284,4 +308,28 @@ export interface MaintenancePolicyInput {
    * function returning it when it is declared further down the module.
    */
   alignedWith?: object | (() => object);
+  /**
+   * With `alignedWith`: foreign keys that run partition to partition. Maintenance
+   * adds each to every partition it creates, referencing the partition of the aligned
+   * table with the same bounds (`retweets_p20260101` -> `tweets_p20260101`), so
+   * retiring a month checks nothing outside it. The columns must map this table's
+   * key column onto the aligned table's key column. Declare no table-level foreign
+   * key for the same columns (PostgreSQL would check that one on every retirement).
+   */
+  partitionForeignKeys?: readonly PartitionForeignKeyInput[];
+}
+
+/**
+ * A partition-to-partition foreign key of a partition family, as written: this
+ * table's columns and the aligned table's columns they reference (as drizzle's
+ * `foreignKey()` takes them).
+ *
+ * @example
+ * ```ts
+ * range(t.at, { maintenance: { interval: '1 month', alignedWith: tweets, partitionForeignKeys: [{ columns: [t.tweetId, t.at], foreignColumns: [tweets.id, tweets.at] }] } })
+ * ```
+ */
+export interface PartitionForeignKeyInput {
+  columns: readonly PgColumn[];
+  foreignColumns: readonly PgColumn[];
 }

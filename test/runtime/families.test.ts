@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { bigint, foreignKey, primaryKey, timestamp } from 'drizzle-orm/pg-core';
-import { apply, listPartitions, pgPartitionedTable, plan, range, type MaintenancePolicyInput } from '../../src/index.js';
+import { apply, listPartitions, pgPartitionedTable, plan, range, type MaintenancePlan, type MaintenancePolicyInput } from '../../src/index.js';
 import { useTestDatabase } from '../harness/db.js';
 
 const db = useTestDatabase();
@@ -52,6 +52,41 @@ async function months(table: Parameters<typeof listPartitions>[1]) {
 }
 
 const monthStart = (k: number) => new Date(Date.UTC(2026, k, 1));
+
+/** Runs `fn` while another session holds `table` in ACCESS EXCLUSIVE mode. */
+async function whileLocked<T>(table: string, fn: () => Promise<T>): Promise<T> {
+  const holder = await db.sql.reserve();
+  try {
+    await holder.unsafe(`begin; lock table "${table}" in access exclusive mode`);
+    return await fn();
+  } finally {
+    await holder.unsafe('rollback');
+    holder.release();
+  }
+}
+
+/** `p` with its retirements only. */
+function retiresOnly(p: MaintenancePlan): MaintenancePlan {
+  return { ...p, tables: p.tables.map((t) => ({ ...t, ops: t.ops.filter((o) => o.kind === 'retire') })) };
+}
+
+/** tweets <- retweets with partition-to-partition foreign keys only (no table-level one). */
+function partitionLinkedFamily(prefix: string) {
+  const policy = { interval: '1 month', premake: 1, retention: { keep: '1 month', action: 'drop' as const } };
+  const tweets = pgPartitionedTable(
+    `${prefix}_tweets`,
+    { id: bigint({ mode: 'number' }).notNull(), at: timestamp({ withTimezone: true }).notNull() },
+    (t) => [primaryKey({ columns: [t.id, t.at] })],
+    (t) => range(t.at, { default: false, maintenance: policy }),
+  );
+  const retweets = pgPartitionedTable(
+    `${prefix}_retweets`,
+    { id: bigint({ mode: 'number' }).notNull(), at: timestamp({ withTimezone: true }).notNull(), tweetId: bigint('tweet_id', { mode: 'number' }).notNull() },
+    (t) => [primaryKey({ columns: [t.id, t.at] })],
+    (t) => range(t.at, { default: false, maintenance: { ...policy, alignedWith: tweets, partitionForeignKeys: [{ columns: [t.tweetId, t.at], foreignColumns: [tweets.id, tweets.at] }] } }),
+  );
+  return { tweets, retweets };
+}
 
 describe('partition families', () => {
   it('a year of maintenance keeps three foreign-key-linked tables in lockstep: created parents first, retired children first, no foreign-key error, no orphan', async () => {
@@ -136,5 +171,57 @@ describe('partition families', () => {
     expect(retires).toEqual([['famb_tweets_p20260101', 'skipped'], ['famb_tweets_p20260201', 'done']]);
     expect(r.results.find((x) => x.status === 'skipped')!.reason).toContain('public.famb_quotes');
     expect(await months(tweets)).toContain('p20260101');
+  });
+
+  it('partitionForeignKeys: each new partition references the partition of the same month; retiring a month reads nothing outside it', async () => {
+    const { tweets, retweets } = partitionLinkedFamily('famp');
+    await db.sql.unsafe(`
+      CREATE TABLE famp_tweets (id bigint NOT NULL, at timestamptz NOT NULL, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+      CREATE TABLE famp_retweets (id bigint NOT NULL, at timestamptz NOT NULL, tweet_id bigint NOT NULL, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);`);
+    const jan = new Date(Date.UTC(2026, 0, 15));
+    // retweets first: the order comes from the declaration (no foreign key in the catalog yet)
+    const p = await plan(db.sql, [retweets, tweets], { now: jan });
+    expect(p.tables.map((t) => t.table.name)).toEqual(['famp_tweets', 'famp_retweets']);
+    const r = await apply(db.sql, p, { now: jan });
+    expect(r.results.filter((x) => x.status !== 'done')).toEqual([]);
+    const links = await db.sql.unsafe<{ from: string; to: string }[]>(
+      `select conrelid::regclass::text as "from", confrelid::regclass::text as "to" from pg_constraint where contype = 'f' and conrelid::regclass::text like 'famp_%' order by 1`,
+    );
+    expect(links).toEqual([
+      { from: 'famp_retweets_p20260101', to: 'famp_tweets_p20260101' },
+      { from: 'famp_retweets_p20260201', to: 'famp_tweets_p20260201' },
+    ]);
+    await db.sql.unsafe(`insert into famp_tweets values (1, '2026-01-10Z'), (2, '2026-02-10Z'); insert into famp_retweets values (1, '2026-01-10Z', 1), (2, '2026-02-10Z', 2)`);
+    await expect(db.sql.unsafe(`insert into famp_retweets values (3, '2026-01-11Z', 2)`)).rejects.toThrow(/foreign key/);
+
+    // April: January and February retire while another session holds March's retweets
+    // partition: with partition foreign keys nothing outside the retired months is read
+    const apr = new Date(Date.UTC(2026, 3, 15));
+    await apply(db.sql, await plan(db.sql, [tweets, retweets], { now: new Date(Date.UTC(2026, 2, 15)) }), { now: new Date(Date.UTC(2026, 2, 15)) });
+    const q = retiresOnly(await plan(db.sql, [tweets, retweets], { now: apr }));
+    const done = await whileLocked('famp_retweets_p20260301', () => apply(db.sql, q, { allowDestructive: true, now: apr, lockTimeoutMs: 200, attempts: 1 }));
+    expect(done.results.map((x) => [x.op.partition.name, x.status, x.reason ?? ''])).toEqual([
+      ['famp_retweets_p20260101', 'done', ''],
+      ['famp_retweets_p20260201', 'done', ''],
+      ['famp_tweets_p20260101', 'done', ''],
+      ['famp_tweets_p20260201', 'done', ''],
+    ]);
+  });
+
+  it('a table-level foreign key makes the same retirement read the whole referencing table (what partitionForeignKeys avoids)', async () => {
+    const { tweets, retweets, likes } = family('famt', { keep: '1 month', action: 'drop' });
+    await createFamily('famt');
+    const feb = new Date(Date.UTC(2026, 1, 15));
+    await apply(db.sql, await plan(db.sql, [tweets, retweets, likes], { now: feb }), { now: feb });
+    const apr = new Date(Date.UTC(2026, 3, 15));
+    const q = retiresOnly(await plan(db.sql, [tweets, retweets, likes], { now: apr }));
+    const done = await whileLocked('famt_retweets_p20260401', () => apply(db.sql, q, { allowDestructive: true, now: apr, lockTimeoutMs: 100, attempts: 1, maxWaitShare: 1 }));
+    expect(done.results.map((x) => [x.op.partition.name, x.status, x.code ?? ''])).toEqual([
+      // dropping it drops its foreign key's triggers on every partition of famt_retweets
+      ['famt_likes_p20260201', 'failed', 'LOCK_TIMEOUT'],
+      ['famt_retweets_p20260201', 'done', ''],
+      // the detach reads every partition of famt_retweets for rows referencing February
+      ['famt_tweets_p20260201', 'failed', 'LOCK_TIMEOUT'],
+    ]);
   });
 });

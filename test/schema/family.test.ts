@@ -90,4 +90,34 @@ describe('alignedWith', () => {
     const orphan = retweets({ ...monthly, alignedWith: () => missing! });
     expect(thrown(() => getPartitioning(orphan)).code).toBe('FAMILY_TARGET_INVALID');
   });
+
+  describe('partitionForeignKeys', () => {
+    const child = (parent: ReturnType<typeof tweets>, fks: (t: { tweetId: any; at: any; id: any }) => unknown, aligned = true) =>
+      pgPartitionedTable(
+        'retweets',
+        { id: bigint({ mode: 'number' }).notNull(), at: timestamp({ withTimezone: true }).notNull(), tweetId: bigint('tweet_id', { mode: 'number' }).notNull() },
+        (t) => [primaryKey({ columns: [t.id, t.at] })],
+        (t) => range(t.at, { maintenance: { ...monthly, ...(aligned ? { alignedWith: parent } : {}), partitionForeignKeys: fks(t) as never } }),
+      );
+
+    it("accepts columns that map the key column onto the aligned table's key column", () => {
+      const parent = tweets();
+      const t = child(parent, (c) => [{ columns: [c.tweetId, c.at], foreignColumns: [parent.id, parent.at] }]);
+      expect(getPartitioning(t)!.policy!.partitionForeignKeys).toHaveLength(1);
+    });
+
+    it.each([
+      ['without alignedWith', false, (_p: ReturnType<typeof tweets>) => (c: any) => [{ columns: [c.tweetId, c.at], foreignColumns: [_p.id, _p.at] }], /needs alignedWith/],
+      ['with the key column mapped elsewhere', true, (p: ReturnType<typeof tweets>) => (c: any) => [{ columns: [c.at, c.tweetId], foreignColumns: [p.id, p.at] }], /must map the key column at onto "public.tweets"'s key column at/],
+      ['without the key column', true, (p: ReturnType<typeof tweets>) => (c: any) => [{ columns: [c.tweetId], foreignColumns: [p.id] }], /must map the key column at/],
+      ['with columns of another table', true, (p: ReturnType<typeof tweets>) => (c: any) => [{ columns: [c.tweetId, c.at], foreignColumns: [c.id, c.at] }], /foreignColumns must be columns of "public.tweets"/],
+      ['with unequal lists', true, (p: ReturnType<typeof tweets>) => (c: any) => [{ columns: [c.tweetId, c.at], foreignColumns: [p.id] }], /as many columns as foreignColumns/],
+    ])('refuses one %s (FAMILY_FOREIGN_KEY_INVALID)', (_what, aligned, fks, message) => {
+      const parent = tweets();
+      const e = thrown(() => child(parent, fks(parent), aligned));
+      expect(e.code).toBe('FAMILY_FOREIGN_KEY_INVALID');
+      expect(e.message).toContain('"public.retweets"');
+      expect(e.message).toMatch(message);
+    });
+  });
 });
