@@ -216,12 +216,10 @@ describe('partition families', () => {
     const apr = new Date(Date.UTC(2026, 3, 15));
     const q = retiresOnly(await plan(db.sql, [tweets, retweets, likes], { now: apr }));
     const done = await whileLocked('famt_retweets_p20260401', () => apply(db.sql, q, { allowDestructive: true, now: apr, lockTimeoutMs: 100, attempts: 1, maxWaitShare: 1 }));
-    expect(done.results.map((x) => [x.op.partition.name, x.status, x.code ?? ''])).toEqual([
-      // dropping it drops its foreign key's triggers on every partition of famt_retweets
-      ['famt_likes_p20260201', 'failed', 'LOCK_TIMEOUT'],
-      ['famt_retweets_p20260201', 'done', ''],
-      // the detach reads every partition of famt_retweets for rows referencing February
-      ['famt_tweets_p20260201', 'failed', 'LOCK_TIMEOUT'],
-    ]);
+    // (on PostgreSQL 15, not 13, retiring famt_likes_p20260201 waits on that lock too)
+    const tweetsFeb = done.results.find((x) => x.op.partition.name === 'famt_tweets_p20260201')!;
+    // the detach reads every partition of famt_retweets for rows referencing February
+    expect([tweetsFeb.status, tweetsFeb.code]).toEqual(['failed', 'LOCK_TIMEOUT']);
+    expect(done.results.find((x) => x.op.partition.name === 'famt_retweets_p20260201')!.status).toBe('done');
   });
 });
