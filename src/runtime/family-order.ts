@@ -190,6 +190,9 @@ async function referenced(ex: Executor, link: ForeignKeyLink, partition: Qualifi
  */
 export async function orderFamilies(ex: Executor, plans: TablePlan[], tables: readonly (PgTable | QualifiedName)[], casing: Casing): Promise<TablePlan[]> {
   linkPartitions(plans, tables, casing);
+  // Nothing to order and nothing retired: the catalog is not asked (plan() of one table stays one round trip).
+  const retiring = plans.some((p) => p.ops.some((op) => op.kind === 'retire'));
+  if (plans.length < 2 && !retiring) return plans;
   const links = await readForeignKeys(ex, plans.map((p) => p.table));
   const ordered = orderParentsFirst(plans, [...links.map((l): [string, string] => [key(l.fromRoot), key(l.toRoot)]), ...declaredLinks(tables)]);
   const retiredFirst = new Map<string, QualifiedName[]>();
