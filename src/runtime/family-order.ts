@@ -134,6 +134,12 @@ function linkPartitions(plans: readonly TablePlan[], tables: readonly (PgTable |
  * `plans` ordered parents first: a table comes after every table of the plan it
  * references (by a foreign key in the catalog or in the drizzle definitions). Tables
  * in a cycle keep their given order. Stable otherwise.
+ *
+ * @example
+ * ```ts
+ * orderParentsFirst([likes, retweets, tweets].map((t) => ({ table: t })), [['public.likes', 'public.retweets'], ['public.retweets', 'public.tweets']]);
+ * // tweets, retweets, likes
+ * ```
  */
 export function orderParentsFirst<T extends { table: QualifiedName }>(plans: readonly T[], edges: readonly [string, string][]): T[] {
   const keys = plans.map((p) => key(p.table));
@@ -187,6 +193,12 @@ async function referenced(ex: Executor, link: ForeignKeyLink, partition: Qualifi
  * op that a foreign key would block: rows of a referencing table, other than those
  * the plan retires first, reference the partition. Such an op gets `blockedBy` (the
  * referencing tables) and a `retire-blocked` problem; apply skips it.
+ *
+ * @example
+ * ```ts
+ * const tables = await orderFamilies(ex, [likesPlan, retweetsPlan, tweetsPlan], [likes, retweets, tweets], undefined);
+ * tables.map((t) => t.table.name); // ['tweets', 'retweets', 'likes']
+ * ```
  */
 export async function orderFamilies(ex: Executor, plans: TablePlan[], tables: readonly (PgTable | QualifiedName)[], casing: Casing): Promise<TablePlan[]> {
   linkPartitions(plans, tables, casing);

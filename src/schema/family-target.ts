@@ -7,7 +7,14 @@ import type { DefinitionErrorCode } from '../errors.js';
 
 type Fail = (code: DefinitionErrorCode, message: string, hint?: string) => never;
 
-/** `alignedWith` as a function returning the table; calls `fail` when it is neither a table nor a function. */
+/**
+ * `alignedWith` as a function returning the table; calls `fail` when it is neither a table nor a function.
+ *
+ * @example
+ * ```ts
+ * familyTarget(tweets, fail)(); // tweets
+ * ```
+ */
 export function familyTarget(input: unknown, fail: Fail): () => unknown {
   if (typeof input === 'function') return input as () => unknown;
   if (typeof input === 'object' && input !== null) return () => input;
