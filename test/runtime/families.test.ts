@@ -222,4 +222,17 @@ describe('partition families', () => {
     expect([tweetsFeb.status, tweetsFeb.code]).toEqual(['failed', 'LOCK_TIMEOUT']);
     expect(done.results.find((x) => x.op.partition.name === 'famt_retweets_p20260201')!.status).toBe('done');
   });
+
+  it('partitionForeignKeys without the aligned table in the run: family-unaligned, and the partitions are still made', async () => {
+    const { retweets } = partitionLinkedFamily('famu');
+    await db.sql.unsafe(`
+      CREATE TABLE famu_tweets (id bigint NOT NULL, at timestamptz NOT NULL, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+      CREATE TABLE famu_retweets (id bigint NOT NULL, at timestamptz NOT NULL, tweet_id bigint NOT NULL, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);`);
+    const jan = new Date(Date.UTC(2026, 0, 15));
+    const p = await plan(db.sql, [retweets], { now: jan });
+    expect(p.tables[0]!.problems.filter((x) => x.code === 'family-unaligned').map((x) => x.partition)).toEqual(['famu_retweets_p20260101', 'famu_retweets_p20260201']);
+    expect(p.tables[0]!.problems.find((x) => x.code === 'family-unaligned')!.message).toContain('public.famu_tweets is not maintained in this run');
+    const r = await apply(db.sql, p, { now: jan });
+    expect(r.results.map((x) => x.status)).toEqual(['done', 'done']);
+  });
 });
