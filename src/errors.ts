@@ -100,7 +100,10 @@ export type DefinitionErrorCode =
   | 'POLICY_INTERVAL_INVALID'
   | 'POLICY_PREMAKE_INVALID'
   | 'POLICY_RETENTION_TOO_SHORT'
-  | 'POLICY_RETENTION_ACTION_INVALID';
+  | 'POLICY_RETENTION_ACTION_INVALID'
+  | 'FAMILY_TARGET_INVALID'
+  | 'FAMILY_MISMATCH'
+  | 'FAMILY_FOREIGN_KEY_INVALID';
 
 /** Where in a definition a mistake sits: the table, and optionally a column or partition. */
 export interface DefinitionErrorContext {

@@ -31,7 +31,7 @@ export type {
 } from './schema/spec.js';
 export type { Partitioning, PartitionLevel, DeclaredPartition, PartitionBound, PartitionKey } from './schema/resolved.js';
 export type { TimeInterval, IntervalUnit } from './schema/policy.js';
-export type { MaintenancePolicyInput, RetentionActionInput } from './schema/spec.js';
+export type { MaintenancePolicyInput, PartitionForeignKeyInput, RetentionActionInput } from './schema/spec.js';
 export type { MaintenancePolicy, RetentionAction } from './schema/resolved.js';
 export type { QualifiedName } from './sql/quote.js';
 export { partitionsTablesFilter } from './migrations/push-filter.js';

@@ -77,6 +77,20 @@ export function dropConstraintSql(table: QualifiedName, constraint: string): str
   return `ALTER TABLE ${quoteQualified(table)} DROP CONSTRAINT IF EXISTS ${quoteIdent(constraint)};`;
 }
 
+/**
+ * `ALTER TABLE t ADD CONSTRAINT c FOREIGN KEY (cols) REFERENCES r (refs);` — a
+ * partition family's partition-to-partition foreign key.
+ *
+ * @example
+ * ```ts
+ * addForeignKeySql({ schema: 'public', name: 'retweets_p20260101' }, 'retweets_p20260101_fk0', ['tweet_id', 'at'], { schema: 'public', name: 'tweets_p20260101' }, ['id', 'at']);
+ * ```
+ */
+export function addForeignKeySql(table: QualifiedName, constraint: string, columns: readonly string[], references: QualifiedName, referencedColumns: readonly string[]): string {
+  const list = (names: readonly string[]) => names.map(quoteIdent).join(', ');
+  return `ALTER TABLE ${quoteQualified(table)} ADD CONSTRAINT ${quoteIdent(constraint)} FOREIGN KEY (${list(columns)}) REFERENCES ${quoteQualified(references)} (${list(referencedColumns)});`;
+}
+
 /** `COMMENT ON TABLE t IS '...';` */
 export function commentOnTableSql(table: QualifiedName, comment: string): string {
   return `COMMENT ON TABLE ${quoteQualified(table)} IS ${quoteLiteral(comment)};`;

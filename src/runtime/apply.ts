@@ -18,6 +18,7 @@ import { attachPartitionSql, createPartitionSql, detachPartitionSql, dropTableSq
 import { moveGuardSql, triggersBackOnSql } from '../ddl/default-rows-sql.js';
 import {
   addCheckSql,
+  addForeignKeySql,
   boundPredicate,
   commentOnTableSql,
   createLikeSql,
@@ -30,7 +31,7 @@ import {
   localDefaultTablespaceSql,
 } from '../ddl/maintenance-sql.js';
 import { moveToTablespace } from './tablespace.js';
-import type { QualifiedName } from '../sql/quote.js';
+import { quoteQualified, type QualifiedName } from '../sql/quote.js';
 import { DrizzlePartitionsError, RuntimeError } from '../errors.js';
 import { sqlState, type DatabaseLike, type Executor } from './executor.js';
 import { hasConstraint, partitionState, partitionStates } from './introspect.js';
@@ -38,7 +39,7 @@ import { LockTimeoutError, releaseMaintainerLock, takeMaintainerLock, withLockRe
 import { managedComment, retiredComment, retiringComment } from './marker.js';
 import { FENCE_CONSTRAINT } from './fence.js';
 import { PG_ERRORS } from './pg-errors.js';
-import type { CreateOp, FinalizeOp, FinishRetireOp, MaintenanceOp, MaintenancePlan, RetireOp } from './plan.js';
+import type { CreateOp, FinalizeOp, FinishRetireOp, MaintenanceOp, MaintenancePlan, RetireOp, TablePlan } from './plan.js';
 import { withSession } from './session.js';
 
 /**
@@ -167,8 +168,14 @@ function createStatements(op: CreateOp, createdAt: Date): string[] {
     // on a partitioned table the CHECK reaches every sub-partition created after it
     ...(check ? [addCheckSql(op.partition, BOUND_CONSTRAINT, check)] : []),
     ...(op.subpartitions?.statements ?? []),
+    ...foreignKeyStatements(op),
     commentOnTableSql(op.partition, managedComment({ createdAt, reason: op.reason })),
   ];
+}
+
+/** A partition family's foreign keys from `op`'s new table to the matching partitions (family-order.ts). */
+function foreignKeyStatements(op: CreateOp): string[] {
+  return (op.foreignKeys ?? []).map((fk) => addForeignKeySql(op.partition, fk.name, fk.columns, fk.references, fk.referencedColumns));
 }
 
 /**
@@ -283,6 +290,7 @@ async function createInPlace(ex: Executor, op: CreateOp & { default: QualifiedNa
     // the default partition, as the attach step takes it (PARTITION OF reads it)
     lockExclusiveSql(op.default),
     createPartitionSql({ parent: op.table, partition: op.partition, bound: op.bound }),
+    ...foreignKeyStatements(op),
     commentOnTableSql(op.partition, managedComment({ createdAt: opts.now ?? new Date(), reason: op.reason })),
     ...(fence ? [dropConstraintSql(op.default, FENCE_CONSTRAINT)] : []),
   ];
@@ -422,13 +430,32 @@ async function finishRetire(ex: Executor, op: RetireOp | FinalizeOp | FinishReti
     const schema = action.schema;
     const r = await withLockRetry(ex, { what: `move ${op.partition.name} to schema ${schema}`, relation: op.partition }, opts, async (tx) => {
       await tx.query(mark);
+      await dropForeignKeysIntoPartitioned(tx, op.partition);
       await tx.query(createSchemaSql(schema));
       await tx.query(setSchemaSql(op.partition, schema));
     });
     return { status: 'done', attempts: Math.max(d.attempts, r.attempts), method: `${d.method}, moved to schema ${schema}` };
   }
-  await ex.query(mark);
-  return { status: 'done', attempts: d.attempts, method: `${d.method}, table kept` };
+  const r = await withLockRetry(ex, { what: `mark ${op.partition.name} as retired`, relation: op.partition }, opts, async (tx) => {
+    await tx.query(mark);
+    await dropForeignKeysIntoPartitioned(tx, op.partition);
+  });
+  return { status: 'done', attempts: Math.max(d.attempts, r.attempts), method: `${d.method}, table kept` };
+}
+
+/**
+ * A detached partition keeps, as a constraint of its own, the foreign keys it had
+ * through its parent. One into a partitioned table (or a partition) would make that
+ * table's own retirement fail while the kept rows reference it: the retired table
+ * gives it up (partition families, family-order.ts).
+ */
+async function dropForeignKeysIntoPartitioned(tx: Executor, table: QualifiedName): Promise<void> {
+  const rows = await tx.query<{ name: string }>(
+    `select c.conname as name from pg_catalog.pg_constraint c join pg_catalog.pg_class r on r.oid = c.confrelid
+     where c.conrelid = to_regclass($1) and c.contype = 'f' and c.conparentid = 0 and (r.relkind = 'p' or r.relispartition) order by 1`,
+    [quoteQualified(table)],
+  );
+  for (const { name } of rows) await tx.query(dropConstraintSql(table, name));
 }
 
 /**
@@ -466,6 +493,7 @@ async function recheck(ex: Executor, op: MaintenanceOp): Promise<MaintenanceOp |
 async function applyOne(ex: Executor, op: Exclude<MaintenanceOp, CreateOp>, opts: ApplyOptions): Promise<Step> {
   switch (op.kind) {
     case 'retire':
+      if (op.blockedBy?.length) return { status: 'skipped', attempts: 0, reason: `rows of ${op.blockedBy.join(' and ')} reference ${op.partition.name} through a foreign key: retiring it would fail` };
       if (!opts.allowDestructive) return { status: 'skipped', attempts: 0, reason: `retiring ${op.partition.name} (${op.action.kind}) needs allowDestructive (--yes)` };
       return applyRetire(ex, op, opts);
     case 'finish-retire': {
@@ -499,46 +527,64 @@ async function applyOne(ex: Executor, op: Exclude<MaintenanceOp, CreateOp>, opts
 export async function apply(db: DatabaseLike, plan: MaintenancePlan, opts: ApplyOptions = {}): Promise<ApplyResult> {
   return withSession(db, async (ex) => {
     const results: OpResult[] = [];
-    const skippedTables: string[] = [];
-    for (const t of plan.tables) {
-      if (t.ops.length === 0) continue;
-      const locked = await takeMaintainerLock(ex, t.table, opts.concurrentMaintainer ?? 'skip', opts.maintainerWaitMs);
-      if (!locked) {
-        skippedTables.push(label(t.table));
-        const reason = `another maintainer holds the lock on ${label(t.table)} (${opts.concurrentMaintainer === 'wait' ? `waited ${opts.maintainerWaitMs ?? 30_000} ms` : 'skipped'})`;
-        for (const op of t.ops) results.push({ op, status: 'skipped', reason, attempts: 0, ms: 0 });
-        continue;
-      }
-      try {
-        const runOpts = { ...opts, now: opts.now ?? plan.now };
-        for (let i = 0; i < t.ops.length; i++) {
-          const op = t.ops[i]!;
-          if (op.kind === 'create') {
-            // the creates that follow one another: batched (see applyCreates)
-            let j = i;
-            while (t.ops[j + 1]?.kind === 'create') j++;
-            results.push(...(await applyCreates(ex, t.ops.slice(i, j + 1) as CreateOp[], runOpts)));
-            i = j;
-            continue;
-          }
-          const started = Date.now();
-          try {
-            const current = await recheck(ex, op);
-            if ('skip' in current) {
-              results.push({ op, status: 'skipped', reason: current.skip, attempts: 0, ms: Date.now() - started });
-              continue;
-            }
-            const r = await applyOne(ex, current as Exclude<MaintenanceOp, CreateOp>, runOpts);
-            results.push({ op, ...r, ms: Date.now() - started });
-          } catch (e) {
-            const code = e instanceof DrizzlePartitionsError ? e.code : sqlState(e);
-            results.push({ op, status: 'failed', reason: (e as Error).message, code, attempts: (e as { attempts?: number }).attempts ?? 0, ms: Date.now() - started });
-          }
+    const skippedTables = new Set<string>();
+    const runOpts = { ...opts, now: opts.now ?? plan.now };
+    // Partition families (family-order.ts): plan() puts referenced tables first.
+    // Everything but retirements runs in that order (parents' partitions exist before
+    // their children's), then the retirements in the reverse one (a referencing
+    // table's partition goes before the one it references).
+    const passes: [readonly TablePlan[], (op: MaintenanceOp) => boolean][] = [
+      [plan.tables, (op) => op.kind !== 'retire'],
+      [[...plan.tables].reverse(), (op) => op.kind === 'retire'],
+    ];
+    for (const [tables, wanted] of passes) {
+      for (const t of tables) {
+        const ops = t.ops.filter(wanted);
+        if (ops.length === 0) continue;
+        const locked = await takeMaintainerLock(ex, t.table, opts.concurrentMaintainer ?? 'skip', opts.maintainerWaitMs);
+        if (!locked) {
+          skippedTables.add(label(t.table));
+          const reason = `another maintainer holds the lock on ${label(t.table)} (${opts.concurrentMaintainer === 'wait' ? `waited ${opts.maintainerWaitMs ?? 30_000} ms` : 'skipped'})`;
+          for (const op of ops) results.push({ op, status: 'skipped', reason, attempts: 0, ms: 0 });
+          continue;
         }
-      } finally {
-        await releaseMaintainerLock(ex, t.table).catch(() => undefined);
+        try {
+          results.push(...(await applyTableOps(ex, ops, runOpts)));
+        } finally {
+          await releaseMaintainerLock(ex, t.table).catch(() => undefined);
+        }
       }
     }
-    return { results, skippedTables };
+    return { results, skippedTables: [...skippedTables] };
   });
+}
+
+/** Carries out `ops` of one table, under its maintainer lock. */
+async function applyTableOps(ex: Executor, ops: readonly MaintenanceOp[], runOpts: ApplyOptions): Promise<OpResult[]> {
+  const results: OpResult[] = [];
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i]!;
+    if (op.kind === 'create') {
+      // the creates that follow one another: batched (see applyCreates)
+      let j = i;
+      while (ops[j + 1]?.kind === 'create') j++;
+      results.push(...(await applyCreates(ex, ops.slice(i, j + 1) as CreateOp[], runOpts)));
+      i = j;
+      continue;
+    }
+    const started = Date.now();
+    try {
+      const current = await recheck(ex, op);
+      if ('skip' in current) {
+        results.push({ op, status: 'skipped', reason: current.skip, attempts: 0, ms: Date.now() - started });
+        continue;
+      }
+      const r = await applyOne(ex, current as Exclude<MaintenanceOp, CreateOp>, runOpts);
+      results.push({ op, ...r, ms: Date.now() - started });
+    } catch (e) {
+      const code = e instanceof DrizzlePartitionsError ? e.code : sqlState(e);
+      results.push({ op, status: 'failed', reason: (e as Error).message, code, attempts: (e as { attempts?: number }).attempts ?? 0, ms: Date.now() - started });
+    }
+  }
+  return results;
 }

@@ -19,6 +19,7 @@ import { copyColumns, findRelation, readPlanCatalog, relationsNamed, resolveTarg
 import { RuntimeError } from '../errors.js';
 import { choosePartitionName, hashedName } from './partition-names.js';
 import { measureDefault, type StepLimits } from './step-limits.js';
+import { orderFamilies } from './family-order.js';
 import { addSlots, boundMicros, floorToIntegerSlot, floorToSlot, integerBound, subtractInterval, timeBound } from './time-grid.js';
 
 /** Why a partition is created. */
@@ -60,6 +61,8 @@ export interface CreateOp {
   subpartitions?: { partitionBy: string; statements: string[] } | undefined;
   /** The tablespace of the new table and its indexes (the policy's `tablespace`, or createPartition's). */
   tablespace?: string | undefined;
+  /** A partition family's partition-to-partition foreign keys (policy `partitionForeignKeys`), added to the new table. */
+  foreignKeys?: { name: string; columns: string[]; references: QualifiedName; referencedColumns: string[] }[] | undefined;
 }
 
 /**
@@ -78,6 +81,8 @@ export interface RetireOp {
   action: RetentionAction;
   /** Whether the parent has a default partition (DETACH CONCURRENTLY is refused then). */
   parentHasDefault: boolean;
+  /** Referencing tables whose rows would make the detach fail (a foreign key): apply skips the op. */
+  blockedBy?: string[] | undefined;
 }
 
 /**
@@ -139,6 +144,8 @@ export type ProblemCode =
   | 'rows-unattached'
   | 'name-too-long'
   | 'key-mismatch'
+  | 'retire-blocked'
+  | 'family-unaligned'
   | 'no-policy'
   | 'not-converted';
 
@@ -424,7 +431,8 @@ export async function plan(db: DatabaseLike, tables: readonly (PgTable | Qualifi
   return withReadSession(db, async (ex) => {
     const out: TablePlan[] = [];
     for (const t of tables) out.push(await planTable(ex, t, full));
-    return { now: full.now, tables: out };
+    // parents first (foreign keys), and retirements a foreign key would block marked
+    return { now: full.now, tables: await orderFamilies(ex, out, tables, full.casing) };
   });
 }
 

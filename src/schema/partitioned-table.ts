@@ -11,10 +11,11 @@ import { resolvePartitioning } from './resolve.js';
 import type { Partitioning } from './resolved.js';
 import type { PartitionSpec } from './spec.js';
 import { checkUniqueness } from './uniqueness.js';
+import { checkFamily } from './family.js';
 
 /** @internal where the partitioning lives on a table */
 export const PARTITIONING = Symbol.for('drizzle-partitions:Partitioning');
-/** @internal set while a uniqueness check waits for forward references to resolve */
+/** @internal set while the uniqueness and family checks wait for forward references to resolve ('checking' while they run) */
 const PENDING_UNIQUENESS = Symbol.for('drizzle-partitions:PendingUniqueness');
 
 type Carrier = Record<symbol, unknown>;
@@ -40,9 +41,11 @@ export function partitioned<T extends PgTable>(table: T, partitionBy: ((t: T) =>
   Object.defineProperty(table, PARTITIONING, { value: partitioning, enumerable: false, configurable: true, writable: false });
   try {
     checkUniqueness(table, partitioning);
+    checkFamily(table, partitioning, getPartitioning, { final: false });
   } catch (e) {
     // The extra-config callback may refer to a table declared further down the
-    // module (a foreign key): it cannot run yet. Check on first getPartitioning().
+    // module (a foreign key), and alignedWith to a table declared further down:
+    // they cannot run yet. Check on first getPartitioning().
     if (!(e instanceof ReferenceError)) throw e;
     Object.defineProperty(table, PENDING_UNIQUENESS, { value: true, enumerable: false, configurable: true, writable: true });
   }
@@ -109,8 +112,16 @@ export function getPartitioning(table: unknown): Partitioning | undefined {
   if (typeof table !== 'object' || table === null) return undefined;
   const carrier = table as Carrier;
   const partitioning = carrier[PARTITIONING] as Partitioning | undefined;
-  if (partitioning && carrier[PENDING_UNIQUENESS]) {
-    checkUniqueness(table as PgTable, partitioning);
+  if (partitioning && carrier[PENDING_UNIQUENESS] === true) {
+    // 'checking': two tables aligned with each other read each other once
+    carrier[PENDING_UNIQUENESS] = 'checking';
+    try {
+      checkUniqueness(table as PgTable, partitioning);
+      checkFamily(table as PgTable, partitioning, getPartitioning, { final: true });
+    } catch (e) {
+      carrier[PENDING_UNIQUENESS] = true;
+      throw e;
+    }
     carrier[PENDING_UNIQUENESS] = false;
   }
   return partitioning;

@@ -21,6 +21,7 @@ import { enumLabelsOf, keyTypeOfColumn } from '../bound/key-type.js';
 import type { DeclaredPartition, PartitionBound, PartitionKey, PartitionLevel, Partitioning } from './resolved.js';
 import { isKeyExpression, isPartitionSpec, type AnyPartitionSpec, type PartitionCommon } from './spec.js';
 import { resolvePolicy } from './resolve-policy.js';
+import { familyTarget } from './family-target.js';
 import { expressionProblem } from '../sql/expression.js';
 
 /** Where we are in a definition, for error messages. */
@@ -331,6 +332,8 @@ export function resolvePartitioning(table: PgTable, spec: unknown): Partitioning
     const spec = options.maintenance.partitionBy;
     policy.partitionBy = { spec, sample: resolveLevel(spec, { ...ctx, prefix: sample, under: 'maintenance.partitionBy' }, new Map([[sample, 'the sample partition']])) };
   }
+  if (policy && options.maintenance?.alignedWith !== undefined) policy.alignedWith = familyTarget(options.maintenance.alignedWith, (code, message, hint) => fail(code, ctx, message, hint));
+  if (policy && options.maintenance?.partitionForeignKeys !== undefined) policy.partitionForeignKeys = options.maintenance.partitionForeignKeys;
   const onPartitionRemoved = options.onPartitionRemoved ?? 'detach';
   if (onPartitionRemoved !== 'detach' && onPartitionRemoved !== 'drop') {
     fail('SPEC_INVALID', ctx, `onPartitionRemoved ${JSON.stringify(onPartitionRemoved)} is not 'detach' or 'drop'`);

@@ -121,4 +121,8 @@ export type MaintenancePolicy = (
   partitionBy?: { spec: AnyPartitionSpec; sample: PartitionLevel } | undefined;
   /** Tablespace of new partitions and their indexes (maintenance: { tablespace }). */
   tablespace?: string | undefined;
+  /** The table this one is aligned with (a partition family, see family.ts): read lazily, it may be declared further down. */
+  alignedWith?: (() => unknown) | undefined;
+  /** Foreign keys maintenance adds partition to partition within the family (checked in family.ts). */
+  partitionForeignKeys?: readonly { columns: readonly PgColumn[]; foreignColumns: readonly PgColumn[] }[] | undefined;
 };

@@ -77,6 +77,38 @@ export interface PartitionCommon {
   tablespace?: string;
   /** Makes this partition itself partitioned (sub-partitioning). */
   partitionBy?: AnyPartitionSpec;
+  /**
+   * A partition family: this table is split on the same grid as another partitioned
+   * table (same key type, interval, declared bounds, premake and retention keep),
+   * checked when the schema loads. Maintenance then creates and retires the
+   * family's partitions together, in foreign-key order. Pass the table, or a
+   * function returning it when it is declared further down the module.
+   */
+  alignedWith?: object | (() => object);
+  /**
+   * With `alignedWith`: foreign keys that run partition to partition. Maintenance
+   * adds each to every partition it creates, referencing the partition of the aligned
+   * table with the same bounds (`retweets_p20260101` -> `tweets_p20260101`), so
+   * retiring a month checks nothing outside it. The columns must map this table's
+   * key column onto the aligned table's key column. Declare no table-level foreign
+   * key for the same columns (PostgreSQL would check that one on every retirement).
+   */
+  partitionForeignKeys?: readonly PartitionForeignKeyInput[];
+}
+
+/**
+ * A partition-to-partition foreign key of a partition family, as written: this
+ * table's columns and the aligned table's columns they reference (as drizzle's
+ * `foreignKey()` takes them).
+ *
+ * @example
+ * ```ts
+ * range(t.at, { maintenance: { interval: '1 month', alignedWith: tweets, partitionForeignKeys: [{ columns: [t.tweetId, t.at], foreignColumns: [tweets.id, tweets.at] }] } })
+ * ```
+ */
+export interface PartitionForeignKeyInput {
+  columns: readonly PgColumn[];
+  foreignColumns: readonly PgColumn[];
 }
 
 /**
@@ -268,4 +300,36 @@ export interface MaintenancePolicyInput {
    * `'fast'` (retired ones can go elsewhere: `retention.action: { moveToTablespace: 'cold' }`).
    */
   tablespace?: string;
+  /**
+   * A partition family: this table is split on the same grid as another partitioned
+   * table (same key type, interval, declared bounds, premake and retention keep),
+   * checked when the schema loads. Maintenance then creates and retires the
+   * family's partitions together, in foreign-key order. Pass the table, or a
+   * function returning it when it is declared further down the module.
+   */
+  alignedWith?: object | (() => object);
+  /**
+   * With `alignedWith`: foreign keys that run partition to partition. Maintenance
+   * adds each to every partition it creates, referencing the partition of the aligned
+   * table with the same bounds (`retweets_p20260101` -> `tweets_p20260101`), so
+   * retiring a month checks nothing outside it. The columns must map this table's
+   * key column onto the aligned table's key column. Declare no table-level foreign
+   * key for the same columns (PostgreSQL would check that one on every retirement).
+   */
+  partitionForeignKeys?: readonly PartitionForeignKeyInput[];
+}
+
+/**
+ * A partition-to-partition foreign key of a partition family, as written: this
+ * table's columns and the aligned table's columns they reference (as drizzle's
+ * `foreignKey()` takes them).
+ *
+ * @example
+ * ```ts
+ * range(t.at, { maintenance: { interval: '1 month', alignedWith: tweets, partitionForeignKeys: [{ columns: [t.tweetId, t.at], foreignColumns: [tweets.id, tweets.at] }] } })
+ * ```
+ */
+export interface PartitionForeignKeyInput {
+  columns: readonly PgColumn[];
+  foreignColumns: readonly PgColumn[];
 }
