@@ -1,0 +1,101 @@
+/**
+ * The swap: in one short transaction that holds the live table (ACCESS EXCLUSIVE,
+ * under lock_timeout, retried with backoff), the standby table takes the live one's
+ * name and place. Foreign keys pointing at the table are re-made NOT VALID on the new
+ * one (validated after the commit), views re-made from their definition, owned
+ * sequences and identity values carried over, user triggers made (or enabled) on the
+ * new table and disabled on the one swapped out, and the change capture turned round:
+ * the table swapped out keeps receiving every write, which is what makes undo exact.
+ * Statements queued on the live table re-resolve its name once the swap commits.
+ */
+import { createSyncTriggerSql, dropTriggerSql, syncFunctionSql } from '../../ddl/convert-sql.js';
+import { renameTableSql } from '../../ddl/partition-ddl.js';
+import { quoteIdent, quoteQualified, type QualifiedName } from '../../sql/quote.js';
+import type { Executor } from '../executor.js';
+import { withLockRetry, type LockOptions } from '../lock.js';
+import type { ConversionNames } from './names.js';
+import { readSource, type ForeignKey, type SourceFacts } from './source.js';
+import { rowSecuritySql } from './shadow.js';
+import { setPhaseSql } from './record.js';
+
+/** Which way: plain to partitioned (`forward`), or back (`back`, for undo). */
+export type SwapDirection = 'forward' | 'back';
+
+const ENABLE: Record<string, string> = { O: 'ENABLE TRIGGER', D: 'DISABLE TRIGGER', R: 'ENABLE REPLICA TRIGGER', A: 'ENABLE ALWAYS TRIGGER' };
+
+/**
+ * Swaps the live table and its standby (see the file's comment). Returns the foreign
+ * keys re-made NOT VALID, for {@link validateForeignKeys}.
+ *
+ * @example
+ * ```ts
+ * const fks = await swapTables(ex, names, 'forward', { lockTimeoutMs: 1000 });
+ * await validateForeignKeys(ex, fks, opts);
+ * ```
+ */
+export async function swapTables(ex: Executor, names: ConversionNames, direction: SwapDirection, opts: LockOptions): Promise<ForeignKey[]> {
+  const live = names.table;
+  const standby = { schema: live.schema, name: direction === 'forward' ? names.shadow : names.old };
+  const outName = direction === 'forward' ? names.old : names.shadow;
+  const out: QualifiedName = { schema: live.schema, name: outName };
+  const capture = direction === 'forward' ? names.reverse : names.forward;
+  const { value } = await withLockRetry(ex, { what: `swap ${live.schema}.${live.name} with ${standby.name}`, relation: live, holdFirst: live }, opts, async (tx) => {
+    const facts = await readSource(tx, live, names.trigger);
+    const standbyFacts = await readSource(tx, standby, names.trigger);
+    const run = async (statements: readonly string[]) => {
+      for (const s of statements) await tx.query(s);
+    };
+    await run([`LOCK TABLE ${quoteQualified(standby)} IN ACCESS EXCLUSIVE MODE;`, dropTriggerSql(live, names.trigger)]);
+    await run(facts.inbound.map((fk) => `ALTER TABLE ${quoteQualified(fk.table)} DROP CONSTRAINT ${quoteIdent(fk.name)};`));
+    await run([renameTableSql(live, outName), renameTableSql(standby, live.name)]);
+    // The definitions name the table as it was called: now the new one.
+    await run(facts.inbound.map((fk) => `ALTER TABLE ${quoteQualified(fk.table)} ADD CONSTRAINT ${quoteIdent(fk.name)} ${fk.definition.replace(/\s+NOT VALID$/, '')} NOT VALID;`));
+    await run(facts.views.map((v) => `CREATE OR REPLACE VIEW ${quoteQualified(v.view)}${v.options?.length ? ` WITH (${v.options.join(', ')})` : ''} AS ${v.definition.replace(/;\s*$/, '')};`));
+    await run(facts.ownedSequences.map((s) => `ALTER SEQUENCE ${quoteQualified(s.sequence)} OWNED BY ${quoteQualified(live)}.${quoteIdent(s.column)};`));
+    for (const column of facts.identity) {
+      await tx.query(
+        `select pg_catalog.setval(pg_catalog.pg_get_serial_sequence($1::text, $3::text), v) from (select pg_catalog.pg_sequence_last_value(pg_catalog.pg_get_serial_sequence($2::text, $3::text)::regclass) as v) x where v is not null`,
+        [quoteQualified(live), quoteQualified(out), column],
+      );
+    }
+    await run(triggerStatements(facts, standbyFacts, live, out));
+    if (standbyFacts.policies.length === 0 && !standbyFacts.rowSecurity.enabled) await run(rowSecuritySql(facts, live));
+    await run([syncFunctionSql(capture, out, facts.columns, facts.key.map((k) => k.name)), createSyncTriggerSql(live, names.trigger, capture)]);
+    await tx.query(setPhaseSql(), [live.schema, live.name, direction === 'forward' ? 'swapped' : 'undone', JSON.stringify(facts.inbound)]);
+    return facts.inbound;
+  });
+  return value;
+}
+
+/** The user triggers of the live table, made or enabled on the new one and disabled on the one swapped out. */
+function triggerStatements(facts: SourceFacts, standby: SourceFacts, live: QualifiedName, out: QualifiedName): string[] {
+  const statements: string[] = [];
+  for (const t of facts.triggers) {
+    if (!standby.triggers.some((s) => s.name === t.name)) statements.push(`${t.definition};`);
+    statements.push(`ALTER TABLE ${quoteQualified(live)} ${ENABLE[t.enabled] ?? 'ENABLE TRIGGER'} ${quoteIdent(t.name)};`);
+    statements.push(`ALTER TABLE ${quoteQualified(out)} DISABLE TRIGGER ${quoteIdent(t.name)};`);
+  }
+  return statements;
+}
+
+/**
+ * Validates the foreign keys a swap re-made NOT VALID, each in a step of its own
+ * (SHARE UPDATE EXCLUSIVE on the table holding it: its writers go on).
+ *
+ * @example
+ * ```ts
+ * await validateForeignKeys(ex, fks, { lockTimeoutMs: 1000 });
+ * ```
+ */
+export async function validateForeignKeys(ex: Executor, fks: readonly ForeignKey[], opts: LockOptions): Promise<void> {
+  for (const fk of fks) {
+    const [row] = await ex.query<{ ok: boolean | null }>(
+      `select c.convalidated as ok from pg_catalog.pg_constraint c where c.conrelid = pg_catalog.to_regclass($1::text) and c.conname = $2::text`,
+      [quoteQualified(fk.table), fk.name],
+    );
+    if (!row || row.ok !== false || !fk.validated) continue;
+    await withLockRetry(ex, { what: `validate ${fk.name} of ${fk.table.schema}.${fk.table.name}`, relation: fk.table }, opts, (tx) =>
+      tx.query(`ALTER TABLE ${quoteQualified(fk.table)} VALIDATE CONSTRAINT ${quoteIdent(fk.name)};`),
+    );
+  }
+}
