@@ -1,0 +1,74 @@
+/**
+ * Child process of the conversion tests: runs convertTable() on a plain events table
+ * and dies with process.exit() (its connections dropped, its transaction in flight
+ * rolled back, nothing cleaned up) just before it sends the statement `crashAt` names:
+ *   'create'   the CREATE TRIGGER that makes the change capture (shadow not committed)
+ *   'copy-<n>' the n-th batch copy
+ *   'verify'   the verification's snapshot
+ *   'swap'     the renames of the swap (its lock held)
+ *   'capture'  the swap's new change capture, after the renames
+ *   'validate' the validation of a re-made foreign key (the swap committed)
+ *   'none'     runs to the end (the test may SIGKILL it)
+ *
+ *   node --import tsx test/support/convert-child.ts <json args>
+ *
+ * args: { url, table, policy, now, lockTimeoutMs, batchRows, crashAt }
+ * Prints APPLYING when convertTable() begins; exits CRASHED (42) when it crashed as asked, 0 when done.
+ */
+import postgres from 'postgres';
+import { convertTable, type MaintenancePolicyInput } from '../../src/index.js';
+import { databaseFromUrl } from '../harness/client.js';
+import { APPLYING, CHILD_APPLICATION_NAME, CRASHED } from './concurrency.js';
+import { eventsTable } from './fixtures.js';
+
+interface Args {
+  url: string;
+  table: string;
+  policy: MaintenancePolicyInput;
+  now: string;
+  lockTimeoutMs: number;
+  batchRows: number;
+  crashAt: string;
+}
+
+function matches(crashAt: string, text: string, batches: number): boolean {
+  if (crashAt.startsWith('copy-')) return text.startsWith('WITH ins AS (INSERT') && batches === Number(crashAt.slice(5));
+  switch (crashAt) {
+    case 'create':
+      return text.startsWith('CREATE TRIGGER') && !text.includes('_dp_old');
+    case 'verify':
+      return text.startsWith('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+    case 'swap':
+      return /^ALTER TABLE .* RENAME TO /.test(text);
+    case 'capture':
+      return text.startsWith('CREATE TRIGGER') && text.includes('"rev_');
+    case 'validate':
+      return text.includes('VALIDATE CONSTRAINT');
+    default:
+      return false;
+  }
+}
+
+async function main(): Promise<void> {
+  const args = JSON.parse(process.argv[2]!) as Args;
+  let batches = 0;
+  const debug = (_c: number, text: string) => {
+    if (text.startsWith('WITH ins AS (INSERT')) batches++;
+    if (matches(args.crashAt, text, batches)) {
+      console.log(`crashing before: ${text.slice(0, 60)}`);
+      process.exit(CRASHED);
+    }
+  };
+  const database = databaseFromUrl(args.url);
+  const sql = postgres(args.url, { ...(database ? { database } : {}), max: 2, onnotice: () => {}, connection: { application_name: CHILD_APPLICATION_NAME }, debug });
+  const t = eventsTable(args.table, args.policy);
+  console.log(APPLYING);
+  const r = await convertTable(sql, t, { now: new Date(args.now), lockTimeoutMs: args.lockTimeoutMs, batchRows: args.batchRows });
+  console.log(JSON.stringify({ phase: r.phase, rowsCopied: r.rowsCopied }));
+  process.exit(0);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
