@@ -5,8 +5,8 @@
  *   'create'   the CREATE TRIGGER that makes the change capture (shadow not committed)
  *   'copy-<n>' the n-th batch copy
  *   'verify'   the verification's snapshot
- *   'swap'     the renames of the swap (its lock held)
- *   'capture'  the swap's new change capture, after the renames
+ *   'swap'     the swap's transaction (one message: its lock, the renames, the new change capture)
+ *   'swap-sent' dies 1 ms after sending the swap (it committed, or it rolled back)
  *   'validate' the validation of a re-made foreign key (the swap committed)
  *   'none'     runs to the end (the test may SIGKILL it)
  *
@@ -39,9 +39,8 @@ function matches(crashAt: string, text: string, batches: number): boolean {
     case 'verify':
       return text.startsWith('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
     case 'swap':
-      return /^ALTER TABLE .* RENAME TO /.test(text);
-    case 'capture':
-      return text.startsWith('CREATE TRIGGER') && text.includes('"rev_');
+    case 'swap-sent':
+      return text.includes(' RENAME TO ') && text.includes('_dp_old');
     case 'validate':
       return text.includes('VALIDATE CONSTRAINT');
     default:
@@ -54,7 +53,9 @@ async function main(): Promise<void> {
   let batches = 0;
   const debug = (_c: number, text: string) => {
     if (text.startsWith('WITH ins AS (INSERT')) batches++;
-    if (matches(args.crashAt, text, batches)) {
+    if (args.crashAt === 'swap-sent' && matches(args.crashAt, text, batches)) {
+      setTimeout(() => process.exit(CRASHED), 1);
+    } else if (matches(args.crashAt, text, batches)) {
       console.log(`crashing before: ${text.slice(0, 60)}`);
       process.exit(CRASHED);
     }

@@ -10,11 +10,11 @@
  */
 import { createSyncTriggerSql, dropTriggerSql, syncFunctionSql } from '../../ddl/convert-sql.js';
 import { renameTableSql } from '../../ddl/partition-ddl.js';
-import { quoteIdent, quoteQualified, type QualifiedName } from '../../sql/quote.js';
+import { dollarQuote, inlineParameters, numericLiteral, quoteIdent, quoteLiteral, quoteQualified, type QualifiedName } from '../../sql/quote.js';
 import type { Executor } from '../executor.js';
-import { withLockRetry, type LockOptions } from '../lock.js';
+import { withLockRetry, withLockRetryScript, type LockOptions } from '../lock.js';
 import type { ConversionNames } from './names.js';
-import { readSource, type ForeignKey, type SourceFacts } from './source.js';
+import { readSource, sourceFactsSql, type ForeignKey, type SourceFacts } from './source.js';
 import { rowSecuritySql } from './shadow.js';
 import { setPhaseSql } from './record.js';
 
@@ -39,32 +39,55 @@ export async function swapTables(ex: Executor, names: ConversionNames, direction
   const outName = direction === 'forward' ? names.old : names.shadow;
   const out: QualifiedName = { schema: live.schema, name: outName };
   const capture = direction === 'forward' ? names.reverse : names.forward;
-  const { value } = await withLockRetry(ex, { what: `swap ${live.schema}.${live.name} with ${standby.name}`, relation: live, holdFirst: live }, opts, async (tx) => {
-    const facts = await readSource(tx, live, names.trigger);
-    const standbyFacts = await readSource(tx, standby, names.trigger);
-    const run = async (statements: readonly string[]) => {
-      for (const s of statements) await tx.query(s);
-    };
-    await run([`LOCK TABLE ${quoteQualified(standby)} IN ACCESS EXCLUSIVE MODE;`, dropTriggerSql(live, names.trigger)]);
-    await run(facts.inbound.map((fk) => `ALTER TABLE ${quoteQualified(fk.table)} DROP CONSTRAINT ${quoteIdent(fk.name)};`));
-    await run([renameTableSql(live, outName), renameTableSql(standby, live.name)]);
-    // The definitions name the table as it was called: now the new one.
-    await run(facts.inbound.map((fk) => `ALTER TABLE ${quoteQualified(fk.table)} ADD CONSTRAINT ${quoteIdent(fk.name)} ${fk.definition.replace(/\s+NOT VALID$/, '')} NOT VALID;`));
-    await run(facts.views.map((v) => `CREATE OR REPLACE VIEW ${quoteQualified(v.view)}${v.options?.length ? ` WITH (${v.options.join(', ')})` : ''} AS ${v.definition.replace(/;\s*$/, '')};`));
-    await run(facts.ownedSequences.map((s) => `ALTER SEQUENCE ${quoteQualified(s.sequence)} OWNED BY ${quoteQualified(live)}.${quoteIdent(s.column)};`));
-    for (const column of facts.identity) {
-      await tx.query(
-        `select pg_catalog.setval(pg_catalog.pg_get_serial_sequence($1::text, $3::text), v) from (select pg_catalog.pg_sequence_last_value(pg_catalog.pg_get_serial_sequence($2::text, $3::text)::regclass) as v) x where v is not null`,
-        [quoteQualified(live), quoteQualified(out), column],
-      );
+  for (let attempt = 1; ; attempt++) {
+    // Read before taking the lock, so the table is held for one round trip only; the
+    // script checks first, holding it, that nothing read has changed since.
+    const facts = await readSource(ex, live, names.trigger);
+    const standbyFacts = await readSource(ex, standby, names.trigger);
+    const statements = [
+      guardSql(live, facts, names.trigger),
+      `LOCK TABLE ${quoteQualified(standby)} IN ACCESS EXCLUSIVE MODE;`,
+      dropTriggerSql(live, names.trigger),
+      ...facts.inbound.map((fk) => `ALTER TABLE ${quoteQualified(fk.table)} DROP CONSTRAINT ${quoteIdent(fk.name)};`),
+      renameTableSql(live, outName),
+      renameTableSql(standby, live.name),
+      // The definitions name the table as it was called: now the new one.
+      ...facts.inbound.map((fk) => `ALTER TABLE ${quoteQualified(fk.table)} ADD CONSTRAINT ${quoteIdent(fk.name)} ${fk.definition.replace(/\s+NOT VALID$/, '')} NOT VALID;`),
+      ...facts.views.map((v) => `CREATE OR REPLACE VIEW ${quoteQualified(v.view)}${v.options?.length ? ` WITH (${v.options.join(', ')})` : ''} AS ${v.definition.replace(/;\s*$/, '')};`),
+      ...facts.ownedSequences.map((q) => `ALTER SEQUENCE ${quoteQualified(q.sequence)} OWNED BY ${quoteQualified(live)}.${quoteIdent(q.column)};`),
+      ...facts.identity.map((column) =>
+        inlineParameters(
+          `SELECT pg_catalog.setval(pg_catalog.pg_get_serial_sequence($1::text, $3::text), v) FROM (SELECT pg_catalog.pg_sequence_last_value(pg_catalog.pg_get_serial_sequence($2::text, $3::text)::regclass) AS v) x WHERE v IS NOT NULL;`,
+          [quoteQualified(live), quoteQualified(out), column],
+        ),
+      ),
+      ...triggerStatements(facts, standbyFacts, live, out),
+      ...(standbyFacts.policies.length === 0 && !standbyFacts.rowSecurity.enabled ? rowSecuritySql(facts, live) : []),
+      syncFunctionSql(capture, out, facts.columns, facts.key.map((k) => k.name)),
+      createSyncTriggerSql(live, names.trigger, capture),
+      `${inlineParameters(setPhaseSql(), [live.schema, live.name, direction === 'forward' ? 'swapped' : 'undone', JSON.stringify(facts.inbound)])};`,
+    ];
+    try {
+      await withLockRetryScript(ex, { what: `swap ${live.schema}.${live.name} with ${standby.name}`, relation: live, holdFirst: live }, opts, statements);
+      return facts.inbound;
+    } catch (e) {
+      if (attempt < 3 && e instanceof Error && e.message.includes(CHANGED)) continue;
+      throw e;
     }
-    await run(triggerStatements(facts, standbyFacts, live, out));
-    if (standbyFacts.policies.length === 0 && !standbyFacts.rowSecurity.enabled) await run(rowSecuritySql(facts, live));
-    await run([syncFunctionSql(capture, out, facts.columns, facts.key.map((k) => k.name)), createSyncTriggerSql(live, names.trigger, capture)]);
-    await tx.query(setPhaseSql(), [live.schema, live.name, direction === 'forward' ? 'swapped' : 'undone', JSON.stringify(facts.inbound)]);
-    return facts.inbound;
-  });
-  return value;
+  }
+}
+
+const CHANGED = 'drizzle-partitions: the table changed while its swap was prepared';
+
+/** Fails the swap (to be prepared again) when the table is no longer as read. */
+function guardSql(live: QualifiedName, facts: SourceFacts, ourTrigger: string): string {
+  const body = `BEGIN
+  IF pg_catalog.to_regclass(${quoteLiteral(quoteQualified(live))}) IS DISTINCT FROM ${numericLiteral(facts.oid)}::oid::regclass
+     OR (SELECT pg_catalog.md5(x.j) FROM (${sourceFactsSql(facts.oid, ourTrigger)}) x) IS DISTINCT FROM ${quoteLiteral(facts.stamp)} THEN
+    RAISE EXCEPTION ${quoteLiteral(CHANGED)};
+  END IF;
+END`;
+  return `DO ${dollarQuote(body)};`;
 }
 
 /** The user triggers of the live table, made or enabled on the new one and disabled on the one swapped out. */
