@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { DrizzlePartitionsError } from '../errors.js';
 import { generate, postprocess, type PostprocessResult } from '../migrations/run.js';
 import { parseCommandArgs } from './args.js';
-import { COMMANDS, commandHelp, mainHelp } from './commands.js';
+import { COMMANDS, CONVERT_ACTIONS, commandHelp, mainHelp, type ConvertAction } from './commands.js';
 import type { CliIo } from './io.js';
 
 export type { CliIo } from './io.js';
@@ -45,6 +45,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   }
   const spec = COMMANDS.find((c) => c.name === first);
   if (!spec) return usage(io, `unknown command "${first}"`);
+  let action: string | undefined;
+  if (spec.name === 'convert' && rest[0] !== undefined && !rest[0].startsWith('-')) action = rest.shift();
   const parsed = parseCommandArgs(spec, rest);
   if ('help' in parsed) {
     io.out(commandHelp(spec));
@@ -66,6 +68,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         const result = await generate({ config: text('config'), name, drizzleKitArgs: [...(name ? ['--name', name] : []), ...parsed.forward], inProcess: true });
         printResult(result, io, false);
         return 0;
+      }
+      case 'convert': {
+        if (!action || !(CONVERT_ACTIONS as readonly string[]).includes(action)) return usage(io, action ? `unknown convert action "${action}" (one of ${CONVERT_ACTIONS.join(', ')})` : `convert needs an action: ${CONVERT_ACTIONS.join(', ')}`, 'convert');
+        if (!text('table')) return usage(io, 'convert needs --table <name>', 'convert');
+        return await (await import('./convert.js')).runConvert(action as ConvertAction, v, io);
       }
       case 'migrate':
         // loaded on demand, as the maintenance commands are: generate needs no database driver

@@ -110,6 +110,47 @@ describe('convert', () => {
     expect(await one<{ r: string | null }>(`select to_regclass('cv_nokey_dp_new')::text as r`)).toEqual({ r: null });
   });
 
+  it('refuses, naming the table, and changes nothing: no table, a key without the partition key, a materialized view, too wide a range, a busy table; a copy that differs is not swapped', async () => {
+    const code = (p: Promise<unknown>) => p.then(() => ({ code: 'resolved', message: '' }), (e: { code: string; message: string }) => ({ code: e.code, message: e.message }));
+    const refused = (r: { code: string; message: string }, expected: string, message: RegExp) => {
+      expect(r.code).toBe(expected);
+      expect(r.message).toMatch(message);
+    };
+    refused(await code(convertTable(db.sql, eventsTable('cv_missing', { interval: '1 day', premake: 1 }), { now: NOW })), 'CONVERT_NO_TABLE', /public.cv_missing/);
+
+    await db.sql.unsafe(`create table cv_idkey (id bigint primary key, at timestamptz not null, payload text)`);
+    refused(await code(convertTable(db.sql, eventsTable('cv_idkey', { interval: '1 day', premake: 1 }), { now: NOW })), 'CONVERT_KEY_MISSING', /public.cv_idkey: .*partition key column at/);
+
+    await plainEvents('cv_mat', 10);
+    await db.sql.unsafe(`create materialized view cv_mat_totals as select count(*) from cv_mat`);
+    refused(await code(convertTable(db.sql, eventsTable('cv_mat', { interval: '1 day', premake: 1 }), { now: NOW })), 'CONVERT_VIEW_UNSUPPORTED', /.*public.cv_mat_totals/);
+
+    await db.sql.unsafe(`create table cv_wide (id bigint not null, at timestamptz not null, payload text, primary key (id, at))`);
+    await db.sql.unsafe(`insert into cv_wide values (1, '2020-01-01', 'a'), (2, '2026-01-01', 'b')`);
+    refused(await code(convertTable(db.sql, eventsTable('cv_wide', { interval: '1 hour', premake: 1 }), { now: NOW })), 'CONVERT_RANGE_TOO_WIDE', /public.cv_wide/);
+
+    await plainEvents('cv_busy', 10);
+    const held = await db.sql.reserve();
+    try {
+      await held.unsafe(`select pg_advisory_lock(${0x44505254}, hashtext('public.cv_busy'))`);
+      refused(await code(convertTable(db.sql, eventsTable('cv_busy', { interval: '1 day', premake: 1 }), { now: NOW })), 'CONVERT_BUSY', /public.cv_busy/);
+    } finally {
+      held.release();
+    }
+    for (const t of ['cv_idkey', 'cv_mat', 'cv_wide', 'cv_busy']) expect(await one<{ r: string | null }>(`select to_regclass('${t}_dp_new')::text as r`)).toEqual({ r: null });
+
+    await plainEvents('cv_diff', 500);
+    const t = eventsTable('cv_diff', { interval: '1 day', premake: 1 });
+    expect((await convertTable(db.sql, t, { now: NOW, stopAfter: 'copied' })).phase).toBe('copied');
+    await db.sql.unsafe(`update cv_diff_dp_new set payload = 'tampered' where id = 7`);
+    refused(await code(convertTable(db.sql, t, { now: NOW })), 'CONVERT_VERIFY_MISMATCH', /public.cv_diff: .*nothing was swapped/);
+    expect(await one<{ k: string }>(`select relkind::text as k from pg_class where oid = 'cv_diff'::regclass`)).toEqual({ k: 'r' });
+    expect((await conversionStatus(db.sql, t)).phase).toBe('copied');
+    // abandoning drops the copy and its trigger
+    expect(await dropConvertedOriginal(db.sql, t, { confirm: true })).toEqual({ dropped: 'public.cv_diff_dp_new' });
+    expect(await one<{ n: number }>(`select count(*)::int as n from pg_trigger where tgrelid = 'cv_diff'::regclass and not tgisinternal`)).toEqual({ n: 0 });
+  });
+
   it('refuses undo before a swap', async () => {
     await expect(undoConversion(db.sql, { name: 'cv_never' })).rejects.toMatchObject({ code: 'CONVERT_NOT_SWAPPED' });
   });
