@@ -13,7 +13,10 @@
  *   node --import tsx test/support/convert-child.ts <json args>
  *
  * args: { url, table, policy, now, lockTimeoutMs, batchRows, crashAt }
- * Prints APPLYING when convertTable() begins; exits CRASHED (42) when it crashed as asked, 0 when done.
+ * While another converter holds the table (CONVERT_BUSY) it tries again every 20 ms, so
+ * a test can start the next converter while the one before still runs. Prints APPLYING
+ * at its first progress event (it holds the table from then on); exits CRASHED (42)
+ * when it crashed as asked, 0 when done.
  */
 import postgres from 'postgres';
 import { convertTable, type MaintenancePolicyInput } from '../../src/index.js';
@@ -63,10 +66,21 @@ async function main(): Promise<void> {
   const database = databaseFromUrl(args.url);
   const sql = postgres(args.url, { ...(database ? { database } : {}), max: 2, onnotice: () => {}, connection: { application_name: CHILD_APPLICATION_NAME }, debug });
   const t = eventsTable(args.table, args.policy);
-  console.log(APPLYING);
-  const r = await convertTable(sql, t, { now: new Date(args.now), lockTimeoutMs: args.lockTimeoutMs, batchRows: args.batchRows });
-  console.log(JSON.stringify({ phase: r.phase, rowsCopied: r.rowsCopied }));
-  process.exit(0);
+  let began = false;
+  const onProgress = () => {
+    if (!began) console.log(APPLYING);
+    began = true;
+  };
+  for (;;) {
+    try {
+      const r = await convertTable(sql, t, { now: new Date(args.now), lockTimeoutMs: args.lockTimeoutMs, batchRows: args.batchRows, onProgress });
+      console.log(JSON.stringify({ phase: r.phase, rowsCopied: r.rowsCopied }));
+      process.exit(0);
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'CONVERT_BUSY') throw e;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
 }
 
 main().catch((e) => {
