@@ -33,7 +33,7 @@ export async function convertCopy(ctx: Ctx): Promise<Section> {
     try {
       ctx.log(`  setting up a plain table of ${rows} rows`);
       await sql.unsafe(`create table events (id bigint not null, at timestamptz not null, payload text, primary key (id, at))`);
-      await sql.unsafe(`insert into events select g, now() - ((g * 7919) % 2592000) * interval '1 second', md5(g::text) from generate_series(1, ${rows}) g`);
+      await sql.unsafe(`insert into events select g, now() - ((g::bigint * 7919) % 2592000) * interval '1 second', md5(g::text) from generate_series(1, ${rows}) g`);
       await sql.unsafe('vacuum analyze events');
       await checkpoint(sql);
       await sql.unsafe('select count(*) from events'); // warm

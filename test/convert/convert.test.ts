@@ -63,6 +63,8 @@ describe('convert', () => {
     expect(await one<{ ok: boolean }>(reads('cv_orders_dp_old'))).toEqual({ ok: false });
     expect(await one<{ n: number }>(`select count(*)::int as n from cv_recent`)).toEqual({ n: 100 });
     expect(await one<{ c: string }>(`select obj_description('${name}'::regclass, 'pg_class') as c`)).toEqual({ c: 'orders of the shop' });
+    // the primary key keeps its name (the old table's took the copy's)
+    expect(await one<{ pk: string; old: string }>(`select (select conname from pg_constraint where conrelid = '${name}'::regclass and contype = 'p') as pk, (select conname from pg_constraint where conrelid = 'cv_orders_dp_old'::regclass and contype = 'p') as old`)).toEqual({ pk: 'cv_orders_pkey', old: 'cv_orders_dp_new_pkey' });
     expect(await one<{ ok: boolean }>(`select has_table_privilege('cv_reader', '${name}', 'select') as ok`)).toEqual({ ok: true });
 
     // writes after the swap: the user trigger fires once; the old table keeps them
@@ -84,6 +86,7 @@ describe('convert', () => {
     expect(await one<{ n: number; changed: number; gone: number }>(`select count(*)::int as n, count(*) filter (where payload = 'changed')::int as changed, count(*) filter (where id = 200)::int as gone from ${name}`)).toEqual({ n: 3000, changed: 1, gone: 0 }) // 3000 + 5001 - 200;
     expect(await one<{ target: string }>(`select confrelid::regclass::text as target from pg_constraint where conname = 'cv_notes_order'`)).toEqual({ target: name });
     expect(await one<{ k: string }>(`select relkind::text as k from pg_class where oid = '${name}'::regclass`)).toEqual({ k: 'r' });
+    expect(await one<{ pk: string }>(`select conname as pk from pg_constraint where conrelid = '${name}'::regclass and contype = 'p'`)).toEqual({ pk: 'cv_orders_pkey' });
     await db.sql.unsafe(`insert into ${name} values (5002, '2026-03-28', 'after undo')`);
     expect(await one<{ n: number }>(`select count(*)::int as n from cv_audit where n = 5002`)).toEqual({ n: 1 });
 

@@ -44,6 +44,8 @@ export interface SourceFacts {
   policies: { name: string; permissive: boolean; command: string; roles: string[]; using: string | null; check: string | null }[];
   /** User triggers (not ours, not internal): name, definition, enabled state. */
   triggers: { name: string; definition: string; enabled: string }[];
+  /** Indexes: name, and their shape (primary, unique, method, columns, predicate) to pair them with a copy's. */
+  indexes: { name: string; shape: string }[];
   /** md5 of the JSON read by {@link sourceFactsSql}: the same while nothing above changed. */
   stamp: string;
 }
@@ -85,6 +87,8 @@ export function sourceFactsSql(oid: number, ourTrigger: string): string {
               'roles', (select coalesce(json_agg(case when r = 0 then 'PUBLIC' else pg_get_userbyid(r)::text end), '[]') from unnest(p.polroles) r),
               'using', pg_get_expr(p.polqual, p.polrelid), 'check', pg_get_expr(p.polwithcheck, p.polrelid))), '[]')
           from pg_policy p where p.polrelid = ${o}),
+  'indexes', (select coalesce(json_agg(json_build_object('name', c.relname, 'shape', i.indisprimary::text || i.indisunique::text || substring(pg_get_indexdef(i.indexrelid) from ' USING .*$')) order by c.relname), '[]')
+          from pg_index i join pg_class c on c.oid = i.indexrelid where i.indrelid = ${o}),
   'triggers', (select coalesce(json_agg(json_build_object('name', t.tgname, 'definition', pg_get_triggerdef(t.oid), 'enabled', t.tgenabled)), '[]')
           from pg_trigger t where t.tgrelid = ${o} and not t.tgisinternal and t.tgname <> ${trig})
 )::text as j`;
@@ -105,7 +109,7 @@ export async function readSource(ex: Executor, table: QualifiedName, ourTrigger:
      from pg_catalog.pg_class c where c.oid = pg_catalog.to_regclass($1::text)`,
     [name],
   );
-  const empty: SourceFacts = { exists: false, kind: '', oid: 0, columns: [], key: [], identity: [], ownedSequences: [], inbound: [], outbound: [], views: [], comment: null, grants: [], rowSecurity: { enabled: false, forced: false }, policies: [], triggers: [], stamp: '' };
+  const empty: SourceFacts = { exists: false, kind: '', oid: 0, columns: [], key: [], identity: [], ownedSequences: [], inbound: [], outbound: [], views: [], comment: null, grants: [], rowSecurity: { enabled: false, forced: false }, policies: [], triggers: [], indexes: [], stamp: '' };
   if (!rel || rel.oid === null) return empty;
   const oid = rel.oid;
   const [facts] = await ex.query<{ j: string; stamp: string }>(`select x.j, pg_catalog.md5(x.j) as stamp from (${sourceFactsSql(oid, ourTrigger)}) x`);
@@ -126,6 +130,7 @@ export async function readSource(ex: Executor, table: QualifiedName, ourTrigger:
     rowSecurity: { enabled: rel.rls, forced: rel.force },
     policies: (j.policies as { name: string; permissive: boolean; command: string; roles: string[]; using: string | null; check: string | null }[]),
     triggers: j.triggers as SourceFacts['triggers'],
+    indexes: j.indexes as SourceFacts['indexes'],
     stamp: facts!.stamp,
   };
 }

@@ -51,6 +51,7 @@ export async function swapTables(ex: Executor, names: ConversionNames, direction
       ...facts.inbound.map((fk) => `ALTER TABLE ${quoteQualified(fk.table)} DROP CONSTRAINT ${quoteIdent(fk.name)};`),
       renameTableSql(live, outName),
       renameTableSql(standby, live.name),
+      ...indexRenames(facts, standbyFacts, live.schema),
       // The definitions name the table as it was called: now the new one.
       ...facts.inbound.map((fk) => `ALTER TABLE ${quoteQualified(fk.table)} ADD CONSTRAINT ${quoteIdent(fk.name)} ${fk.definition.replace(/\s+NOT VALID$/, '')} NOT VALID;`),
       ...facts.views.map((v) => `CREATE OR REPLACE VIEW ${quoteQualified(v.view)}${v.options?.length ? ` WITH (${v.options.join(', ')})` : ''} AS ${v.definition.replace(/;\s*$/, '')};`),
@@ -88,6 +89,30 @@ function guardSql(live: QualifiedName, facts: SourceFacts, ourTrigger: string): 
   END IF;
 END`;
   return `DO ${dollarQuote(body)};`;
+}
+
+/**
+ * Renames that swap the names of each index of the live table and its counterpart
+ * on the standby (same shape: primary, unique, method, columns, predicate), so the
+ * new table's indexes and constraints carry the names the old one's had (and undo
+ * gives them back).
+ */
+function indexRenames(live: SourceFacts, standby: SourceFacts, schema: string): string[] {
+  const out: string[] = [];
+  const free = [...standby.indexes];
+  for (const [i, a] of live.indexes.entries()) {
+    const k = free.findIndex((b) => b.shape === a.shape);
+    if (k < 0) continue;
+    const b = free.splice(k, 1)[0]!;
+    if (a.name === b.name) continue;
+    const tmp = `drizzle_partitions_swap_${i}`;
+    out.push(
+      `ALTER INDEX ${quoteQualified({ schema, name: a.name })} RENAME TO ${quoteIdent(tmp)};`,
+      `ALTER INDEX ${quoteQualified({ schema, name: b.name })} RENAME TO ${quoteIdent(a.name)};`,
+      `ALTER INDEX ${quoteQualified({ schema, name: tmp })} RENAME TO ${quoteIdent(b.name)};`,
+    );
+  }
+  return out;
 }
 
 /** The user triggers of the live table, made or enabled on the new one and disabled on the one swapped out. */
