@@ -7,6 +7,7 @@
  * brought back, and a writer waits at most for one short batch.
  */
 import { batchEndSql, copyBatchSql } from '../../ddl/convert-sql.js';
+import { inlineParameters } from '../../sql/quote.js';
 import type { Executor } from '../executor.js';
 import { withLockRetry, type LockOptions } from '../lock.js';
 import type { ConversionNames } from './names.js';
@@ -36,10 +37,13 @@ export async function copyRows(ex: Executor, names: ConversionNames, facts: Sour
   for (;;) {
     const { value } = await withLockRetry(ex, { what: `copy rows of ${table.schema}.${table.name}`, relation: table }, opts, async (tx) => {
       const fromStart = last === null;
-      const [end] = await tx.query<{ k: string[] }>(batchEndSql(table, facts.key, opts.batchRows, fromStart), fromStart ? [] : last!);
+      // Values written in (no parameters): each batch is planned for its own range. A
+      // prepared statement would switch to a generic plan after five runs, which cannot
+      // know the range is narrow and scans the whole table instead.
+      const [end] = await tx.query<{ k: string[] }>(inlineParameters(batchEndSql(table, facts.key, opts.batchRows, fromStart), fromStart ? [] : last!));
       const toEnd = end === undefined;
       const params = [...(fromStart ? [] : last!), ...(toEnd ? [] : end!.k)];
-      const [row] = await tx.query<{ n: number }>(copyBatchSql(table, shadow, facts.columns, facts.key, { fromStart, toEnd }), params);
+      const [row] = await tx.query<{ n: number }>(inlineParameters(copyBatchSql(table, shadow, facts.columns, facts.key, { fromStart, toEnd }), params));
       const reached = toEnd ? last : end!.k;
       await tx.query(batchRecordSql(), [table.schema, table.name, reached, row!.n, toEnd ? 'copied' : 'copying']);
       return { n: row!.n, reached, toEnd };
