@@ -5,7 +5,8 @@
  * writes made since the swap, drop-old, and the refusals.
  */
 import { describe, expect, it } from 'vitest';
-import { conversionStatus, convertTable, dropConvertedOriginal, planConversion, RuntimeError, undoConversion } from '../../src/index.js';
+import { bigint, pgSchema, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
+import { conversionStatus, convertTable, dropConvertedOriginal, partitioned, planConversion, range, RuntimeError, undoConversion } from '../../src/index.js';
 import { useTestDatabase } from '../harness/db.js';
 import { eventsTable } from '../support/fixtures.js';
 
@@ -152,6 +153,23 @@ describe('convert', () => {
     // abandoning drops the copy and its trigger
     expect(await dropConvertedOriginal(db.sql, t, { confirm: true })).toEqual({ dropped: 'public.cv_diff_dp_new' });
     expect(await one<{ n: number }>(`select count(*)::int as n from pg_trigger where tgrelid = 'cv_diff'::regclass and not tgisinternal`)).toEqual({ n: 0 });
+  });
+
+  it('quotes every name: a table with a quote, capitals and a space in a schema of its own converts and undoes', async () => {
+    await db.sql.unsafe(`create schema "Shop"`);
+    await db.sql.unsafe(`create table "Shop"."Odd ""Name""" (id bigint not null, at timestamptz not null, payload text, primary key (id, at))`);
+    await db.sql.unsafe(`insert into "Shop"."Odd ""Name""" select g, timestamptz '2026-03-25' + g * interval '1 hour', 'x' from generate_series(1, 60) g`);
+    const odd = pgSchema('Shop').table(
+      'Odd "Name"',
+      { id: bigint({ mode: 'number' }).notNull(), at: timestamp({ withTimezone: true }).notNull(), payload: text() },
+      (c) => [primaryKey({ columns: [c.id, c.at] })],
+    );
+    const t = partitioned(odd, (c) => range(c.at, { maintenance: { interval: '1 day', premake: 1 } }));
+    expect((await convertTable(db.sql, t, { now: NOW, batchRows: 7 })).phase).toBe('swapped');
+    expect(await one<{ k: string; n: number }>(`select (select relkind::text from pg_class where oid = '"Shop"."Odd ""Name"""'::regclass) as k, (select count(*)::int from "Shop"."Odd ""Name""") as n`)).toEqual({ k: 'p', n: 60 });
+    await db.sql.unsafe(`update "Shop"."Odd ""Name""" set payload = 'y' where id = 3`);
+    expect((await undoConversion(db.sql, t)).live).toBe('plain');
+    expect(await one<{ p: string }>(`select payload as p from "Shop"."Odd ""Name""" where id = 3`)).toEqual({ p: 'y' });
   });
 
   it('refuses undo before a swap', async () => {

@@ -138,7 +138,7 @@ export async function convertTable(db: DatabaseLike, table: PgTable, opts: Conve
       await ensureRecordTable(ex);
       const result: ConvertResult = { table: names.table, phase: 'shadow-created', rowsCopied: 0, foreignKeys: [] };
       let record = await readRecord(ex, names.table.schema, names.table.name);
-      let facts = await readSource(ex, names.table, names.trigger);
+      const facts = await readSource(ex, names.table, names.trigger);
       if (!record) {
         checkSource(names, facts);
         if (facts.kind === 'p') return { ...result, phase: 'swapped' };
@@ -163,7 +163,6 @@ export async function convertTable(db: DatabaseLike, table: PgTable, opts: Conve
       const fks = await swapTables(ex, names, 'forward', opts);
       opts.onProgress?.({ phase: 'swapped' });
       await validateForeignKeys(ex, fks, opts);
-      facts = await readSource(ex, names.table, names.trigger);
       return { ...result, phase: 'swapped', foreignKeys: fks.map((f) => `${f.table.schema}.${f.table.name}.${f.name}`) };
     }),
   );
