@@ -8,6 +8,7 @@
  *   'swap'     the swap's transaction (one message: its lock, the renames, the new change capture)
  *   'swap-sent' dies 1 ms after sending the swap (it committed, or it rolled back)
  *   'validate' the validation of a re-made foreign key (the swap committed)
+ *   'random'   SIGKILLs itself before a batch copy picked at random (the 3rd to the 12th of its run)
  *   'none'     runs to the end (the test may SIGKILL it)
  *
  *   node --import tsx test/support/convert-child.ts <json args>
@@ -54,8 +55,10 @@ function matches(crashAt: string, text: string, batches: number): boolean {
 async function main(): Promise<void> {
   const args = JSON.parse(process.argv[2]!) as Args;
   let batches = 0;
+  const killAt = 3 + Math.floor(Math.random() * 10);
   const debug = (_c: number, text: string) => {
     if (text.startsWith('WITH ins AS (INSERT')) batches++;
+    if (args.crashAt === 'random' && batches === killAt) process.kill(process.pid, 'SIGKILL');
     if (args.crashAt === 'swap-sent' && matches(args.crashAt, text, batches)) {
       setTimeout(() => process.exit(CRASHED), 1);
     } else if (matches(args.crashAt, text, batches)) {
