@@ -68,8 +68,6 @@ describe('converting a live table', () => {
         const run = await child.done;
         runs.push(`${crashAt}:${run.signal ?? run.code}@${t0.toFixed(0)}+${(performance.now() - t0).toFixed(0)}`);
         if (crashAt === 'none') expect(run.code, run.stdout + run.stderr).toBe(0);
-        // 'swap-sent' dies 1 ms after sending the swap: on a busy machine it may validate first, leaving 'validate' nothing to die in
-        else if (crashAt === 'validate') expect([0, CRASHED], run.stdout + run.stderr).toContain(run.code);
         else if (crashAt === 'random') expect(run.signal, run.stdout + run.stderr).toBe('SIGKILL');
         else expect(run.code, run.stdout + run.stderr).toBe(CRASHED);
         // right after the kill every baseline row is visible under the table's name

@@ -6,7 +6,8 @@
  *   'copy-<n>' the n-th batch copy
  *   'verify'   the verification's snapshot
  *   'swap'     the swap's transaction (one message: its lock, the renames, the new change capture)
- *   'swap-sent' dies 1 ms after sending the swap (it committed, or it rolled back)
+ *   'swap-sent' dies 1 ms after sending the swap (it committed, or it rolled back), or
+ *              before the next statement, whichever comes first
  *   'validate' the validation of a re-made foreign key (the swap committed)
  *   'random'   SIGKILLs itself before a batch copy picked at random (the 3rd to the 12th of its run)
  *   'none'     runs to the end (the test may SIGKILL it)
@@ -56,10 +57,16 @@ async function main(): Promise<void> {
   const args = JSON.parse(process.argv[2]!) as Args;
   let batches = 0;
   const killAt = 3 + Math.floor(Math.random() * 10);
+  let swapSent = false;
   const debug = (_c: number, text: string) => {
     if (text.startsWith('WITH ins AS (INSERT')) batches++;
     if (args.crashAt === 'random' && batches === killAt) process.kill(process.pid, 'SIGKILL');
+    if (swapSent) {
+      console.log(`crashing before: ${text.slice(0, 60)}`);
+      process.exit(CRASHED);
+    }
     if (args.crashAt === 'swap-sent' && matches(args.crashAt, text, batches)) {
+      swapSent = true;
       setTimeout(() => process.exit(CRASHED), 1);
     } else if (matches(args.crashAt, text, batches)) {
       console.log(`crashing before: ${text.slice(0, 60)}`);
