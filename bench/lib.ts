@@ -102,7 +102,8 @@ export const USAGE = `npm run bench [-- options]
   --quick                 small sizes (a few minutes): 200 partitions, 100k rows, 1k/2k plan sizes, 60 tables, 5 live days of 5k rows
   --url <url>             server to run on (default ${DEFAULT_URL}); scratch databases are created and dropped there
   --only <1,2,...>        run only these scenarios (1 create ahead, 2 plan at scale, 3 writer stall, 4 default move-out,
-                          5 post-processing, 6 live workload, 7 index on a live partitioned table)
+                          5 post-processing, 6 live workload, 7 index on a live partitioned table,
+                          8 online conversion copy)
   --out <file>            write the markdown here (default bench/results/latest.md; with --only, use another file to keep
                           a full run there: the report holds only the scenarios that ran)
 
@@ -116,7 +117,7 @@ export const USAGE = `npm run bench [-- options]
   --stall-rows <n>        scenario 3: rows in the default partition's future range (full 1000000)
   --stall-create <n>      scenario 3: partitions created ahead (full 7)
   --stall-retire <n>      scenario 3: partitions retired (full 7)
-  --move-rows <n>         scenario 4: rows moved out of the default partition (full 1000000)
+  --move-rows <n>         scenarios 4 and 8: rows moved out of the default partition / copied by a conversion (full 1000000)
   --tables <n>            scenario 5: tables in the schema (full 200)
   --partitioned <n>       scenario 5: of which partitioned (full 50)
   --generate-runs <n>     scenario 5: runs of each command (full 3)

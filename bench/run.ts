@@ -37,6 +37,7 @@ import { defaultMoveOut } from './scenarios/move-out.js';
 import { postprocessCost } from './scenarios/postprocess.js';
 import { liveWorkload } from './scenarios/live-workload.js';
 import { concurrentIndex } from './scenarios/concurrent-index.js';
+import { convertCopy } from './scenarios/convert-copy.js';
 
 const SCENARIOS: { n: number; name: string; run: (ctx: Ctx) => Promise<Section> }[] = [
   { n: 1, name: 'create ahead', run: createAhead },
@@ -46,6 +47,7 @@ const SCENARIOS: { n: number; name: string; run: (ctx: Ctx) => Promise<Section> 
   { n: 5, name: 'post-processing cost', run: postprocessCost },
   { n: 6, name: 'live workload', run: liveWorkload },
   { n: 7, name: 'index on a live partitioned table', run: concurrentIndex },
+  { n: 8, name: 'online conversion copy', run: convertCopy },
 ];
 
 async function main(): Promise<number> {

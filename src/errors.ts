@@ -365,7 +365,25 @@ export type RuntimeErrorCode =
   /** Steps of a maintenance runner's run failed (given to its onError, never thrown). */
   | 'MAINTENANCE_FAILED'
   /** A maintenance runner found it no longer held its lock (given to its onError, never thrown). */
-  | 'RUNNER_LOCK_LOST';
+  | 'RUNNER_LOCK_LOST'
+  /** convert: another converter or maintainer holds the table's lock. */
+  | 'CONVERT_BUSY'
+  /** convert: the table to convert does not exist. */
+  | 'CONVERT_NO_TABLE'
+  /** convert: the table has no primary key (copy and change capture find rows by it). */
+  | 'CONVERT_NO_PRIMARY_KEY'
+  /** convert: the primary key lacks a partition key column. */
+  | 'CONVERT_KEY_MISSING'
+  /** convert: a materialized view reads the table. */
+  | 'CONVERT_VIEW_UNSUPPORTED'
+  /** convert: the data's key range needs more partitions than a conversion makes. */
+  | 'CONVERT_RANGE_TOO_WIDE'
+  /** convert: the copy's row count or checksum differs from the table's; nothing swapped. */
+  | 'CONVERT_VERIFY_MISMATCH'
+  /** convert undo: the conversion is not swapped. */
+  | 'CONVERT_NOT_SWAPPED'
+  /** convert drop-old without confirmation. */
+  | 'CONVERT_CONFIRM_REQUIRED';
 
 /**
  * An error of the runtime (plan, apply, ensurePartitions, listPartitions and the

@@ -8,7 +8,8 @@
  *
  * What applications call: the schema API, the runtime (listPartitions, plan, apply,
  * ensurePartitions, the manual operations createPartition / attachPartition / detachPartition /
- * movePartition, partitionTablespaces, startMaintenance, maintenanceStatus), the push filter and the errors. The SQL helpers are in
+ * movePartition, partitionTablespaces, startMaintenance, maintenanceStatus, convertTable and
+ * the rest of the online conversion), the push filter and the errors. The SQL helpers are in
  * `drizzle-partitions/ddl`, generate / postprocess in `drizzle-partitions/migrations`.
  */
 export { pgPartitionedTable, partitioned, getPartitioning, isPartitionedTable } from './schema/partitioned-table.js';
@@ -55,5 +56,8 @@ export type { MaintenanceRunner, MaintenanceRunnerOptions, MaintenanceRun } from
 export { maintenanceStatus } from './runtime/runs-record.js';
 export type { MaintenanceRecordStatus, RunOutcome, RunRecord, TableRun } from './runtime/runs-record.js';
 export { LockTimeoutError } from './runtime/lock.js';
+export { convertTable, planConversion, conversionStatus, undoConversion, dropConvertedOriginal } from './runtime/convert/convert.js';
+export type { ConvertOptions, ConvertProgress, ConvertResult, ConversionPlan, ConversionStatus } from './runtime/convert/convert.js';
+export type { ConversionPhase } from './ddl/convert-sql.js';
 export { CliError, ConfigError, DeclarationError, DrizzlePartitionsError, PartitionDefinitionError, PostprocessError, QuotingError, RuntimeError } from './errors.js';
 export type { CliErrorCode, ConfigErrorCode, DeclarationErrorCode, DefinitionErrorCode, ErrorCode, PostprocessErrorCode, QuotingErrorCode, RuntimeErrorCode } from './errors.js';

@@ -16,7 +16,7 @@ export interface OptionSpec {
 }
 
 export interface CommandSpec {
-  name: 'generate' | 'postprocess' | 'migrate' | 'status' | 'plan' | 'apply' | 'partition create' | 'partition attach' | 'partition detach' | 'partition move';
+  name: 'generate' | 'postprocess' | 'migrate' | 'status' | 'plan' | 'apply' | 'convert' | 'partition create' | 'partition attach' | 'partition detach' | 'partition move';
   /** One line for the top-level help. */
   summary: string;
   /** More lines for the command's own help. */
@@ -37,6 +37,10 @@ const connection: Record<string, OptionSpec> = {
   'max-move-rows': { type: 'string', kind: 'whole', arg: 'n', help: 'step limit: rows one step may move out of the default partition (default 50000)' },
   'max-default-rows': { type: 'string', kind: 'whole', arg: 'n', help: 'step limit: rows of the default partition a step may read (default 1000000)' },
 };
+
+/** The actions of `convert`. */
+export const CONVERT_ACTIONS = ['plan', 'apply', 'status', 'undo', 'drop-old'] as const;
+export type ConvertAction = (typeof CONVERT_ACTIONS)[number];
 
 export const COMMANDS: readonly CommandSpec[] = [
   {
@@ -107,6 +111,31 @@ export const COMMANDS: readonly CommandSpec[] = [
       window: { type: 'boolean', help: 'also do steps past the step limits (the application waits for them)' },
       wait: { type: 'boolean', help: 'wait for another maintainer of the same table instead of skipping it' },
       'lock-timeout': { type: 'string', kind: 'positive', arg: 'ms', help: 'lock_timeout of each step (default 1000)' },
+    },
+  },
+  {
+    name: 'convert',
+    summary: 'partitions a live plain table online: convert <plan|apply|status|undo|drop-old> --table <name>',
+    details: [
+      `Actions (the word after convert): ${CONVERT_ACTIONS.join(', ')}. The target is the table`,
+      'as the schema defines it (pgPartitionedTable / partitioned).',
+      '  plan      what apply would do: the partitions, foreign keys and views it re-points',
+      '  apply     makes the partitioned copy, copies rows in batches while a trigger carries',
+      '            every write over, verifies, swaps in one short transaction; resumable',
+      '  status    the phase, rows copied, whether the original is kept',
+      '  undo      swaps the plain original back (it received every write since the swap)',
+      '  drop-old  drops the original kept after the swap (or abandons the conversion); needs --yes',
+      'Progress goes to stderr. Exit 1 when the conversion failed.',
+    ],
+    options: {
+      config,
+      url: connection.url!,
+      table: { type: 'string', arg: 'name', help: 'the table to convert (name or schema.name); required' },
+      json,
+      'batch-rows': { type: 'string', kind: 'positive', arg: 'n', help: 'rows per copy batch (default 5000)' },
+      'lock-timeout': { type: 'string', kind: 'positive', arg: 'ms', help: 'lock_timeout of each step (default 1000)' },
+      now: connection.now!,
+      yes: { type: 'boolean', help: 'confirm drop-old' },
     },
   },
 ];

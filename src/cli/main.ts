@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { DrizzlePartitionsError } from '../errors.js';
 import { generate, postprocess, type PostprocessResult } from '../migrations/run.js';
 import { parseCommandArgs } from './args.js';
-import { ALL_COMMANDS, commandHelp, mainHelp } from './commands.js';
+import { ALL_COMMANDS, CONVERT_ACTIONS, commandHelp, mainHelp, type ConvertAction } from './commands.js';
 import type { CliIo } from './io.js';
 
 export type { CliIo } from './io.js';
@@ -48,6 +48,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   const name = sub ? `partition ${sub}` : first;
   const spec = ALL_COMMANDS.find((c) => c.name === name);
   if (!spec) return usage(io, first === 'partition' ? `partition needs one of create, attach, detach, move${sub ? `, not "${sub}"` : ''}` : `unknown command "${first}"`);
+  let action: string | undefined;
+  if (spec.name === 'convert' && rest[0] !== undefined && !rest[0].startsWith('-')) action = rest.shift();
   const parsed = parseCommandArgs(spec, rest);
   if ('help' in parsed) {
     io.out(commandHelp(spec));
@@ -78,6 +80,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         const problem = partitionArgsProblem(spec.name, v);
         if (problem) return usage(io, problem, spec.name);
         return await runPartition(spec.name, v, io);
+      }
+      case 'convert': {
+        if (!action || !(CONVERT_ACTIONS as readonly string[]).includes(action)) return usage(io, action ? `unknown convert action "${action}" (one of ${CONVERT_ACTIONS.join(', ')})` : `convert needs an action: ${CONVERT_ACTIONS.join(', ')}`, 'convert');
+        if (!text('table')) return usage(io, 'convert needs --table <name>', 'convert');
+        return await (await import('./convert.js')).runConvert(action as ConvertAction, v, io);
       }
       case 'migrate':
         // loaded on demand, as the maintenance commands are: generate needs no database driver

@@ -99,3 +99,16 @@ describe('parseCommandArgs', () => {
     expect(parseCommandArgs(spec('generate'), ['--config', 'dk.ts', '--custom'])).toEqual({ values: { config: 'dk.ts' }, forward: ['--custom'] });
   });
 });
+
+describe('convert', () => {
+  it('needs an action and --table, checks its flags, exit 2 naming what is wrong; help names every action', async () => {
+    const help = await cli(['convert', '--help']);
+    expect(help.code).toBe(0);
+    for (const a of ['plan', 'apply', 'status', 'undo', 'drop-old']) expect(help.stdout).toContain(a);
+    expect(await cli(['convert'])).toMatchObject({ code: 2, stderr: expect.stringContaining('convert needs an action: plan, apply, status, undo, drop-old') });
+    expect(await cli(['convert', 'frob', '--table', 'events'])).toMatchObject({ code: 2, stderr: expect.stringContaining('unknown convert action "frob"') });
+    expect(await cli(['convert', 'apply'])).toMatchObject({ code: 2, stderr: expect.stringContaining('convert needs --table <name>') });
+    expect(await cli(['convert', 'apply', '--table', 'events', '--batch-rows', '0'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--batch-rows') });
+    expect(await cli(['convert', 'apply', '--table', 'events', '--lock-timeout', 'soon'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--lock-timeout') });
+  });
+});

@@ -5,8 +5,8 @@
  * marks the conversion, `drizzle-kit check` passes and a rerun changes no byte; a later
  * migration that adds a partition starts with a guard, which stops `migrate` with the
  * sentence while the table is still plain and lets it through once the table is
- * partitioned (the conversion itself is `drizzle-partitions convert`'s, not tested here:
- * the test partitions the empty table by hand, as the converter would).
+ * partitioned by `drizzle-partitions convert apply`, which builds the partitions the
+ * conversion's own migration recorded (so the later migration's partition is not made twice).
  */
 import { describe, expect, it } from 'vitest';
 import type { Sql } from '../harness/db.js';
@@ -105,12 +105,13 @@ for (const line of ['0.31', '1'] as const satisfies readonly DrizzleLine[]) {
       expect(await relkind(sql, 'events_p20260201')).toBeUndefined();
       expect(await relkind(sql, 'events')).toBe('r');
 
-      // partitioned as the converter leaves it (by hand here): the guard lets it through
-      await sql.unsafe(`ALTER TABLE events RENAME TO events_old;
-        CREATE TABLE events (LIKE events_old INCLUDING ALL) PARTITION BY RANGE (at);
-        CREATE TABLE events_p20260101 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2026-02-01');
-        CREATE TABLE events_default PARTITION OF events DEFAULT;
-        INSERT INTO events SELECT * FROM events_old; DROP TABLE events_old;`);
+      // drizzle-partitions convert apply: it builds the partitions the conversion's migration
+      // recorded (January and the default, not February), so the guarded migration then applies
+      const conv2 = await p.cli(['convert', 'apply', '--table', 'events', '--url', url]);
+      expect(conv2.code, conv2.stdout + conv2.stderr).toBe(0);
+      expect(conv2.stdout).toContain('public.events: swapped');
+      expect(await relkind(sql, 'events')).toBe('p');
+      expect(await relkind(sql, 'events_p20260201')).toBeUndefined();
       const m3 = await p.cli(['migrate', '--url', url]);
       expect(m3.code, m3.stdout + m3.stderr).toBe(0);
       expect(await relkind(sql, 'events_p20260201')).toBe('r');

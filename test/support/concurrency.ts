@@ -155,12 +155,12 @@ export interface ChildRun {
 }
 
 /**
- * Runs test/support/crash-child.ts on `url` with `args` (see its header); kills it
+ * Runs test/support/crash-child.ts (or `script`, e.g. convert-child.ts) on `url` with `args` (see its header); kills it
  * after `timeoutMs`. `applying` resolves true once it has begun apply() (false if it
  * ended before); `kill()` is `kill -9`.
  */
-export function runCrashChild(url: string, args: Record<string, unknown>, timeoutMs = 30_000): { pid: number; applying: Promise<boolean>; kill(): void; done: Promise<ChildRun> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, JSON.stringify({ url, ...args })], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+export function runCrashChild(url: string, args: Record<string, unknown>, timeoutMs = 30_000, script = CHILD): { pid: number; applying: Promise<boolean>; kill(): void; done: Promise<ChildRun> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, JSON.stringify({ url, ...args })], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   let began: (v: boolean) => void = () => {};

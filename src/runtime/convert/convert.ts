@@ -1,0 +1,341 @@
+/**
+ * Online conversion of a live plain table into the partitioned table its definition
+ * describes, and back: {@link planConversion}, {@link convertTable},
+ * {@link conversionStatus}, {@link undoConversion}, {@link dropConvertedOriginal}.
+ * Each phase (copy made, rows copied, verified, swapped) is recorded in the
+ * transaction that reaches it; `convertTable` resumes from the record after any
+ * interruption. One converter per table (the maintainer's advisory lock).
+ */
+import type { PgTable } from 'drizzle-orm/pg-core';
+import type { Casing } from '../../ddl/column-names.js';
+import { createSyncTriggerSql, dropTriggerSql, syncFunctionSql, type ConversionPhase } from '../../ddl/convert-sql.js';
+import { dropTableSql } from '../../ddl/partition-ddl.js';
+import { getPartitioning } from '../../schema/partitioned-table.js';
+import type { Partitioning } from '../../schema/resolved.js';
+import { quoteQualified, type QualifiedName } from '../../sql/quote.js';
+import { RuntimeError } from '../../errors.js';
+import type { DatabaseLike, Executor } from '../executor.js';
+import { releaseMaintainerLock, takeMaintainerLock, withLockRetry, type LockOptions } from '../lock.js';
+import { withSession } from '../session.js';
+import { copyRows, type CopyProgress } from './copy.js';
+import { conversionNames, type ConversionNames } from './names.js';
+import { deleteRecordSql, ensureRecordTable, readRecord, startRecordSql } from './record.js';
+import { shadowDefinition, type ShadowPartition } from './shadow.js';
+import { readSource, type SourceFacts } from './source.js';
+import { swapTables, validateForeignKeys } from './swap.js';
+import { verifyCopy, type Verification } from './verify.js';
+
+/** Options of {@link convertTable} (and lock behaviour of undo and drop). */
+export interface ConvertOptions extends LockOptions {
+  /** Rows per copy batch (default 5000): a writer touching a row being copied waits at most one batch. */
+  batchRows?: number;
+  /** The clock, for the policy's premake (default now). */
+  now?: Date;
+  /** drizzle's `casing`, as in the drizzle config. */
+  casing?: Casing;
+  /**
+   * Only these of the definition's declared partitions (by name) are made with the copy:
+   * the ones the migration holding the conversion recorded (the CLI reads them from the
+   * migrations folder), so that later migrations adding partitions apply on top of the
+   * converted table. Default: every declared partition.
+   */
+  declaredPartitions?: readonly string[];
+  /** Stop after this phase (default: swap, and validate the foreign keys re-made). */
+  stopAfter?: 'copied' | 'verified';
+  /** Progress, after each phase and each batch. */
+  onProgress?: (event: ConvertProgress) => void;
+}
+
+/** A progress event of {@link convertTable}. */
+export type ConvertProgress = { phase: ConversionPhase } & Partial<CopyProgress>;
+
+/** What {@link convertTable} did. */
+export interface ConvertResult {
+  table: QualifiedName;
+  /** The phase it ended in ('swapped' once done). */
+  phase: ConversionPhase;
+  /** Rows this call copied. */
+  rowsCopied: number;
+  verification?: Verification;
+  /** Foreign keys pointing at the table, re-made on the partitioned table and validated. */
+  foreignKeys: string[];
+}
+
+/** What {@link planConversion} says convertTable would do. */
+export interface ConversionPlan {
+  table: QualifiedName;
+  /** The phase now ('none': not started; 'partitioned': the table is partitioned already). */
+  phase: ConversionPhase | 'none' | 'partitioned';
+  shadow: string;
+  old: string;
+  partitions: ShadowPartition[];
+  /** Rows to copy (estimate from the statistics). */
+  estimatedRows: number;
+  foreignKeys: string[];
+  views: string[];
+  triggers: string[];
+  steps: string[];
+}
+
+/** What {@link conversionStatus} reads. */
+export interface ConversionStatus {
+  table: QualifiedName;
+  phase: ConversionPhase | 'none';
+  /** 'plain' or 'partitioned': the table under the name now. */
+  live: 'plain' | 'partitioned' | 'missing';
+  shadow: string;
+  old: string;
+  rowsCopied: number;
+  sourceRows: number | null;
+  /** Whether the table swapped out (kept for undo) still exists. */
+  oldKept: boolean;
+  startedAt?: string;
+  updatedAt?: string;
+}
+
+const label = (t: QualifiedName) => `${t.schema ?? 'public'}.${t.name}`;
+
+function definitionOf(table: PgTable): Partitioning {
+  const p = getPartitioning(table);
+  if (!p) throw new RuntimeError('NOT_PARTITIONED', `convertTable needs the partitioned definition of the table (pgPartitionedTable() or partitioned()); this table has none`, 'pass the table as the schema defines it once partitioned');
+  return p;
+}
+
+async function exclusive<T>(ex: Executor, names: ConversionNames, fn: () => Promise<T>): Promise<T> {
+  if (!(await takeMaintainerLock(ex, names.table, 'skip'))) {
+    throw new RuntimeError('CONVERT_BUSY', `${label(names.table)}: another converter or maintainer holds the table's lock`, 'wait for it to finish, then run again (it resumes)');
+  }
+  try {
+    return await fn();
+  } finally {
+    await releaseMaintainerLock(ex, names.table).catch(() => undefined);
+  }
+}
+
+function checkSource(names: ConversionNames, facts: SourceFacts): void {
+  const t = label(names.table);
+  if (!facts.exists) throw new RuntimeError('CONVERT_NO_TABLE', `${t} does not exist`, 'create it (or migrate) first; convert turns an existing plain table into a partitioned one');
+  if (facts.key.length === 0) throw new RuntimeError('CONVERT_NO_PRIMARY_KEY', `${t} has no primary key: the copy and its change capture find rows by primary key`, `add a primary key holding the partition key to ${t}`);
+  const materialized = facts.views.filter((v) => v.kind === 'm').map((v) => `${v.view.schema}.${v.view.name}`);
+  if (materialized.length > 0) throw new RuntimeError('CONVERT_VIEW_UNSUPPORTED', `${t} is read by materialized view(s) ${materialized.join(', ')}, which cannot be re-pointed without a rebuild`, 'drop them before converting and re-create them after');
+}
+
+/**
+ * Converts the live plain table `table` (its partitioned definition) into a
+ * partitioned table online, or resumes a conversion that stopped: makes the
+ * partitioned copy `<table>_dp_new` with a trigger capturing every write, copies the
+ * rows in batches, verifies counts and checksums, swaps the two in one short
+ * transaction, then validates the foreign keys re-pointed at it. The original is kept
+ * as `<table>_dp_old`, still receiving every write, until
+ * {@link dropConvertedOriginal}; {@link undoConversion} swaps back.
+ *
+ * @example
+ * ```ts
+ * const r = await convertTable(db, events, { batchRows: 5000, lockTimeoutMs: 1000, onProgress: (e) => console.error(e.phase, e.rowsCopied ?? '') });
+ * r.phase; // 'swapped'
+ * ```
+ */
+export async function convertTable(db: DatabaseLike, table: PgTable, opts: ConvertOptions = {}): Promise<ConvertResult> {
+  const p = definitionOf(table);
+  const names = conversionNames(p.table);
+  const batchRows = opts.batchRows ?? 5000;
+  if (!Number.isInteger(batchRows) || batchRows < 1) throw new RuntimeError('OPTION_INVALID', `batchRows must be a whole number >= 1, got ${String(batchRows)}`);
+  return withSession(db, (ex) =>
+    exclusive(ex, names, async () => {
+      await ensureRecordTable(ex);
+      const result: ConvertResult = { table: names.table, phase: 'shadow-created', rowsCopied: 0, foreignKeys: [] };
+      let record = await readRecord(ex, names.table.schema, names.table.name);
+      const facts = await readSource(ex, names.table, names.trigger);
+      if (!record) {
+        checkSource(names, facts);
+        if (facts.kind === 'p') return { ...result, phase: 'swapped' };
+        await createShadow(ex, p, names, facts, opts);
+        record = (await readRecord(ex, names.table.schema, names.table.name))!;
+        opts.onProgress?.({ phase: 'shadow-created' });
+      }
+      if (record.phase === 'swapped') {
+        await validateForeignKeys(ex, record.foreignKeys, opts);
+        return { ...result, phase: 'swapped', foreignKeys: record.foreignKeys.map((f) => `${f.table.schema}.${f.table.name}.${f.name}`) };
+      }
+      checkSource(names, facts);
+      if (record.phase === 'shadow-created' || record.phase === 'copying') {
+        result.rowsCopied = await copyRows(ex, names, facts, record, { ...opts, batchRows }, (c) => opts.onProgress?.({ phase: 'copying', ...c }));
+        opts.onProgress?.({ phase: 'copied' });
+        if (opts.stopAfter === 'copied') return { ...result, phase: 'copied' };
+      }
+      // after undo, the copy was kept in step: verify it again before swapping
+      result.verification = await verifyCopy(ex, names, facts);
+      opts.onProgress?.({ phase: 'verified' });
+      if (opts.stopAfter === 'verified') return { ...result, phase: 'verified' };
+      const fks = await swapTables(ex, names, 'forward', opts);
+      opts.onProgress?.({ phase: 'swapped' });
+      await validateForeignKeys(ex, fks, opts);
+      return { ...result, phase: 'swapped', foreignKeys: fks.map((f) => `${f.table.schema}.${f.table.name}.${f.name}`) };
+    }),
+  );
+}
+
+/** Makes the copy, its partitions and the change capture, and starts the record: one transaction. */
+async function createShadow(ex: Executor, p: Partitioning, names: ConversionNames, facts: SourceFacts, opts: ConvertOptions): Promise<void> {
+  const { statements } = await shadowDefinition(ex, p, names, facts, { now: opts.now ?? new Date(), casing: opts.casing, declaredPartitions: opts.declaredPartitions });
+  const shadow = { schema: names.table.schema, name: names.shadow };
+  await withLockRetry(ex, { what: `make ${names.shadow} and capture the writes of ${label(names.table)}`, relation: names.table }, opts, async (tx) => {
+    for (const s of statements) await tx.query(s);
+    await tx.query(syncFunctionSql(names.forward, shadow, facts.columns, facts.key.map((k) => k.name)));
+    await tx.query(createSyncTriggerSql(names.table, names.trigger, names.forward));
+    await tx.query(startRecordSql(), [names.table.schema, names.table.name, names.shadow, names.old]);
+  });
+}
+
+/**
+ * What {@link convertTable} would do for `table`, read from the catalog and the
+ * record; changes nothing.
+ *
+ * @example
+ * ```ts
+ * const p = await planConversion(db, events);
+ * p.partitions.map((x) => x.name); // ['events_p20260101', ..., 'events_default']
+ * ```
+ */
+export async function planConversion(db: DatabaseLike, table: PgTable, opts: { now?: Date; casing?: Casing; declaredPartitions?: readonly string[] } = {}): Promise<ConversionPlan> {
+  const p = definitionOf(table);
+  const names = conversionNames(p.table);
+  return withSession(db, async (ex) => {
+    const record = await readRecord(ex, names.table.schema, names.table.name);
+    const facts = await readSource(ex, names.table, names.trigger);
+    const base: ConversionPlan = {
+      table: names.table,
+      phase: record?.phase ?? 'none',
+      shadow: names.shadow,
+      old: names.old,
+      partitions: [],
+      estimatedRows: 0,
+      foreignKeys: facts.inbound.map((f) => `${f.table.schema}.${f.table.name}.${f.name}`),
+      views: facts.views.map((v) => `${v.view.schema}.${v.view.name}`),
+      triggers: facts.triggers.map((t) => t.name),
+      steps: [],
+    };
+    if (!record && facts.exists && facts.kind === 'p') return { ...base, phase: 'partitioned' };
+    if (record) {
+      base.steps = stepsFrom(record.phase, names);
+      return base;
+    }
+    checkSource(names, facts);
+    const { partitions } = await shadowDefinition(ex, p, names, facts, { now: opts.now ?? new Date(), casing: opts.casing, declaredPartitions: opts.declaredPartitions });
+    const [est] = await ex.query<{ n: string }>(`select greatest(c.reltuples, 0)::bigint::text as n from pg_catalog.pg_class c where c.oid = $1::oid`, [facts.oid]);
+    return { ...base, partitions, estimatedRows: Number(est?.n ?? 0), steps: stepsFrom('none', names) };
+  });
+}
+
+function stepsFrom(phase: ConversionPhase | 'none', names: ConversionNames): string[] {
+  const t = label(names.table);
+  const all: [ConversionPhase | 'none', string][] = [
+    ['none', `create ${names.shadow} (partitioned) and a trigger on ${t} copying every write into it`],
+    ['shadow-created', `copy the rows of ${t} into ${names.shadow} in batches`],
+    ['copying', `copy the rows of ${t} into ${names.shadow} in batches`],
+    ['copied', `verify row counts and checksums`],
+    ['verified', `swap: ${t} becomes ${names.old} (kept, receiving every write), ${names.shadow} becomes ${t}; re-point foreign keys and views`],
+  ];
+  if (phase === 'swapped') return [`nothing: done (drop-old --yes drops ${names.old}; undo swaps back)`];
+  if (phase === 'undone') return [`verify ${names.shadow} again`, all[4]![1]];
+  const from = all.findIndex(([p]) => p === phase);
+  return [...new Set(all.slice(from).map(([, s]) => s))];
+}
+
+/**
+ * Where the conversion of `table` stands: its phase, rows copied, whether the
+ * original is kept. Accepts the definition or `{ schema, name }`.
+ *
+ * @example
+ * ```ts
+ * const s = await conversionStatus(db, events);
+ * if (s.phase === 'swapped' && s.oldKept) console.log(`${s.old} kept for undo`);
+ * ```
+ */
+export async function conversionStatus(db: DatabaseLike, table: PgTable | QualifiedName): Promise<ConversionStatus> {
+  const names = conversionNames(qualifiedOf(table));
+  return withSession(db, async (ex) => {
+    const record = await readRecord(ex, names.table.schema, names.table.name);
+    const [row] = await ex.query<{ live: string | null; old: boolean }>(
+      `select (select relkind::text from pg_catalog.pg_class where oid = pg_catalog.to_regclass($1::text)) as live, pg_catalog.to_regclass($2::text) is not null as old`,
+      [quoteQualified(names.table), quoteQualified({ schema: names.table.schema, name: record?.phase === 'undone' ? names.shadow : names.old })],
+    );
+    return {
+      table: names.table,
+      phase: record?.phase ?? 'none',
+      live: row?.live === 'p' ? 'partitioned' : row?.live === 'r' ? 'plain' : 'missing',
+      shadow: names.shadow,
+      old: names.old,
+      rowsCopied: record?.rowsCopied ?? 0,
+      sourceRows: record?.sourceRows ?? null,
+      oldKept: record?.phase === 'swapped' || record?.phase === 'undone' ? row?.old === true : false,
+      ...(record ? { startedAt: record.startedAt, updatedAt: record.updatedAt } : {}),
+    };
+  });
+}
+
+function qualifiedOf(table: PgTable | QualifiedName): QualifiedName {
+  const p = getPartitioning(table);
+  if (p) return p.table;
+  const q = table as QualifiedName;
+  if (typeof q.name === 'string') return q;
+  throw new RuntimeError('NOT_PARTITIONED', 'pass the partitioned definition of the table, or { schema, name }');
+}
+
+/**
+ * Swaps a converted table back: the plain original (which received every write since
+ * the swap) takes the name again, foreign keys and views follow it, and the
+ * partitioned table is kept in step as `<table>_dp_new`, so `convertTable` can swap
+ * again after verifying it. Only after a swap.
+ *
+ * @example
+ * ```ts
+ * await undoConversion(db, events, { lockTimeoutMs: 1000 });
+ * ```
+ */
+export async function undoConversion(db: DatabaseLike, table: PgTable | QualifiedName, opts: LockOptions = {}): Promise<ConversionStatus> {
+  const names = conversionNames(qualifiedOf(table));
+  await withSession(db, (ex) =>
+    exclusive(ex, names, async () => {
+      const record = await readRecord(ex, names.table.schema, names.table.name);
+      if (record?.phase !== 'swapped') {
+        throw new RuntimeError('CONVERT_NOT_SWAPPED', `${label(names.table)}: nothing to undo (the conversion is ${record ? `at ${record.phase}` : 'not started'})`, 'undo swaps back a converted table; drop-old --yes abandons a conversion before its swap');
+      }
+      const fks = await swapTables(ex, names, 'back', opts);
+      await validateForeignKeys(ex, fks, opts);
+    }),
+  );
+  return conversionStatus(db, names.table);
+}
+
+/**
+ * Ends a conversion: after the swap, drops the original kept as `<table>_dp_old` and
+ * the trigger feeding it; before the swap or after undo, abandons it, dropping the
+ * partitioned copy and its trigger. Destructive: needs `{ confirm: true }`.
+ *
+ * @example
+ * ```ts
+ * await dropConvertedOriginal(db, events, { confirm: true });
+ * ```
+ */
+export async function dropConvertedOriginal(db: DatabaseLike, table: PgTable | QualifiedName, opts: LockOptions & { confirm: boolean }): Promise<{ dropped: string | null }> {
+  const names = conversionNames(qualifiedOf(table));
+  if (opts.confirm !== true) throw new RuntimeError('CONVERT_CONFIRM_REQUIRED', `dropping the table a conversion of ${label(names.table)} keeps needs confirmation`, 'pass { confirm: true } (CLI: --yes)');
+  return withSession(db, (ex) =>
+    exclusive(ex, names, async () => {
+      const record = await readRecord(ex, names.table.schema, names.table.name);
+      if (!record) return { dropped: null };
+      const swapped = record.phase === 'swapped';
+      const victim = { schema: names.table.schema, name: swapped ? names.old : names.shadow };
+      const fn = swapped ? names.reverse : names.forward;
+      await withLockRetry(ex, { what: `drop ${victim.name}`, relation: names.table, holdFirst: names.table }, opts, async (tx) => {
+        await tx.query(dropTriggerSql(names.table, names.trigger));
+        await tx.query(dropTableSql({ table: victim, ifExists: true }));
+        await tx.query(`DROP FUNCTION IF EXISTS ${quoteQualified(fn)}();`);
+        await tx.query(`DROP FUNCTION IF EXISTS ${quoteQualified(swapped ? names.forward : names.reverse)}();`);
+        await tx.query(deleteRecordSql(), [names.table.schema, names.table.name]);
+      });
+      return { dropped: `${victim.schema}.${victim.name}` };
+    }),
+  );
+}
