@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useTestDatabase } from '../harness/db.js';
 import { createProject, pgConfig, type Project } from '../support/project.js';
+import { createInPlaceTablespaces, dropTablespaces } from '../support/tablespaces.js';
 
 const db = useTestDatabase({ prefix: 'dp_e2e_part' });
 let project: Project;
@@ -27,13 +28,7 @@ export const events = pgPartitionedTable(
 `;
 
 beforeAll(async () => {
-  const c = await db.sql.reserve();
-  try {
-    await c.unsafe('set allow_in_place_tablespaces = on');
-    for (const ts of [HOT, COLD]) await c.unsafe(`create tablespace "${ts}" location ''`);
-  } finally {
-    c.release();
-  }
+  await createInPlaceTablespaces(db.sql, [HOT, COLD]);
   project = await createProject({ name: 'partcli', files: { 'drizzle.config.ts': pgConfig({ schema: './src/schema.ts' }), 'src/schema.ts': schema } });
   // the table as the schema's migration makes it (generate + migrate are tested elsewhere, and cost seconds)
   await db.sql.unsafe(`create table events (id bigint not null, at timestamptz not null, kind text, primary key (id, at)) partition by range (at)`);
@@ -42,7 +37,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await project?.remove();
   await db.sql.unsafe('drop table if exists events cascade');
-  for (const ts of [HOT, COLD]) await db.sql.unsafe(`drop tablespace if exists "${ts}"`);
+  await dropTablespaces(db.sql, [HOT, COLD]);
 });
 
 describe('partition create / move / detach and status --tablespaces', () => {

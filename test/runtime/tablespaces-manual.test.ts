@@ -12,6 +12,7 @@ import { bigint, primaryKey, text } from 'drizzle-orm/pg-core';
 import { apply, attachPartition, list, pgPartitionedTable, createPartition, detachPartition, movePartition, partitionTablespaces, plan } from '../../src/index.js';
 import { useTestDatabase } from '../harness/db.js';
 import { createOn, eventsTable, EVENTS_COLUMNS } from '../support/fixtures.js';
+import { createInPlaceTablespaces, dropTablespaces } from '../support/tablespaces.js';
 import { createWorkload, type WorkloadReport } from '../support/workload.js';
 
 const db = useTestDatabase();
@@ -39,20 +40,13 @@ async function indexesOf(table: string): Promise<string[]> {
 const day = (n: number) => new Date(DAY0 + n * DAY_MS).toISOString().slice(0, 10);
 
 beforeAll(async () => {
-  // CREATE TABLESPACE refuses a transaction block: the setting on a session of its own, then the statement
-  const c = await db.sql.reserve();
-  try {
-    await c.unsafe('set allow_in_place_tablespaces = on');
-    for (const ts of [HOT, COLD]) await c.unsafe(`create tablespace "${ts}" location ''`);
-  } finally {
-    c.release();
-  }
+  await createInPlaceTablespaces(db.sql, [HOT, COLD]);
 });
 
 afterAll(async () => {
   for (const t of ['tsm_events', 'tsm_man', 'tsm_import', 'tsm_ref', 'tsm_outside', 'tsm_lone', 'tsm_decl']) await db.sql.unsafe(`drop table if exists "${t}" cascade`);
   await db.sql.unsafe('drop schema if exists tsm_archive cascade');
-  for (const ts of [HOT, COLD]) await db.sql.unsafe(`drop tablespace if exists "${ts}"`);
+  await dropTablespaces(db.sql, [HOT, COLD]);
 });
 
 describe('tablespaces', () => {
