@@ -7,6 +7,7 @@
 import { numericLiteral, quoteLiteral, quoteQualified, type QualifiedName } from '../../sql/quote.js';
 import type { TypedColumn } from '../../ddl/convert-sql.js';
 import type { Executor } from '../executor.js';
+import { RuntimeError } from '../../errors.js';
 
 /** A foreign key, as pg_get_constraintdef prints it. */
 export interface ForeignKey {
@@ -133,4 +134,24 @@ export async function readSource(ex: Executor, table: QualifiedName, ourTrigger:
     indexes: j.indexes as SourceFacts['indexes'],
     stamp: facts!.stamp,
   };
+}
+
+/**
+ * Throws `CONVERT_COLUMNS_CHANGED` when the table about to go live lacks a column of
+ * the live one, or has one it lacks (a column added, dropped or renamed by the user
+ * after the copy was made): swapping would lose the column and its values, and the
+ * change capture could not write the table swapped out.
+ *
+ * @example
+ * ```ts
+ * checkSameColumns({ schema: 'public', name: 'events' }, facts, 'events_dp_new', shadowFacts);
+ * ```
+ */
+export function checkSameColumns(live: QualifiedName, liveFacts: SourceFacts, standby: string, standbyFacts: SourceFacts): void {
+  const missing = liveFacts.columns.filter((c) => !standbyFacts.columns.includes(c));
+  const extra = standbyFacts.columns.filter((c) => !liveFacts.columns.includes(c));
+  if (missing.length === 0 && extra.length === 0) return;
+  const t = `${live.schema ?? 'public'}.${live.name}`;
+  const what = [missing.length ? `${t} has column(s) ${missing.join(', ')} that ${standby} lacks` : '', extra.length ? `${standby} has column(s) ${extra.join(', ')} that ${t} lacks` : ''].filter(Boolean).join('; ');
+  throw new RuntimeError('CONVERT_COLUMNS_CHANGED', `${t}: its columns changed after the copy ${standby} was made (${what}); nothing was swapped`, `make the same change on ${standby}, or run \`drizzle-partitions convert drop-old --yes\` and convert again`);
 }

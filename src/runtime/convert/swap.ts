@@ -14,7 +14,7 @@ import { dollarQuote, inlineParameters, numericLiteral, quoteIdent, quoteLiteral
 import type { Executor } from '../executor.js';
 import { withLockRetry, withLockRetryScript, type LockOptions } from '../lock.js';
 import type { ConversionNames } from './names.js';
-import { readSource, sourceFactsSql, type ForeignKey, type SourceFacts } from './source.js';
+import { checkSameColumns, readSource, sourceFactsSql, type ForeignKey, type SourceFacts } from './source.js';
 import { rowSecuritySql } from './shadow.js';
 import { setPhaseSql } from './record.js';
 
@@ -44,6 +44,8 @@ export async function swapTables(ex: Executor, names: ConversionNames, direction
     // script checks first, holding it, that nothing read has changed since.
     const facts = await readSource(ex, live, names.trigger);
     const standbyFacts = await readSource(ex, standby, names.trigger);
+    // the guard below holds the live table's columns to these until the commit
+    checkSameColumns(live, facts, standby.name, standbyFacts);
     const statements = [
       guardSql(live, facts, names.trigger),
       `LOCK TABLE ${quoteQualified(standby)} IN ACCESS EXCLUSIVE MODE;`,

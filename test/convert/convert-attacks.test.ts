@@ -1,0 +1,56 @@
+/**
+ * Adversarial cases of the online conversion: a column the user adds while the copy
+ * runs, a REPEATABLE READ writer whose snapshot predates a copy batch, and serial ids
+ * after the swap.
+ */
+import { describe, expect, it } from 'vitest';
+import { convertTable, RuntimeError, undoConversion } from '../../src/index.js';
+import { useTestDatabase } from '../harness/db.js';
+import { eventsTable } from '../support/fixtures.js';
+
+const db = useTestDatabase();
+const NOW = new Date('2026-03-27T12:00:00Z');
+
+async function plainEvents(name: string, rows: number): Promise<void> {
+  await db.sql.unsafe(`create table ${name} (id bigint not null, at timestamptz not null, payload text, primary key (id, at))`);
+  await db.sql.unsafe(`insert into ${name} select g, timestamptz '2026-03-20' + g * interval '1 minute', 'p' || g from generate_series(1, ${rows}) g`);
+}
+
+describe('convert, adversarial', () => {
+  it('a column added to the table while it is copied: the swap refuses (typed error), nothing swapped, the column kept', async () => {
+    const name = 'cva_addcol';
+    const t = eventsTable(name, { interval: '1 day', premake: 1 });
+    await plainEvents(name, 50);
+    await convertTable(db.sql, t, { now: NOW, stopAfter: 'copied' });
+    await db.sql.unsafe(`alter table ${name} add column extra text`);
+    await db.sql.unsafe(`insert into ${name} values (1000, '2026-03-21', 'x', 'kept')`);
+    const err = await convertTable(db.sql, t, { now: NOW }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RuntimeError);
+    expect((err as RuntimeError).code).toBe('CONVERT_COLUMNS_CHANGED');
+    expect((err as Error).message).toContain('extra');
+    const [r] = await db.sql.unsafe<{ k: string; extra: string }[]>(`select (select relkind::text from pg_class where oid = '${name}'::regclass) as k, (select extra from ${name} where id = 1000) as extra`);
+    expect(r).toEqual({ k: 'r', extra: 'kept' });
+  });
+
+  it('a column added to the converted table after the swap: undo refuses (typed error) rather than lose it', async () => {
+    const name = 'cva_addcol_undo';
+    const t = eventsTable(name, { interval: '1 day', premake: 1 });
+    await plainEvents(name, 20);
+    await convertTable(db.sql, t, { now: NOW });
+    await db.sql.unsafe(`alter table ${name} add column extra text`);
+    await db.sql.unsafe(`insert into ${name} values (1000, '2026-03-21', 'x', 'kept')`);
+    await expect(undoConversion(db.sql, { schema: 'public', name })).rejects.toMatchObject({ code: 'CONVERT_COLUMNS_CHANGED' });
+    const [r] = await db.sql.unsafe<{ k: string; extra: string }[]>(`select (select relkind::text from pg_class where oid = '${name}'::regclass) as k, (select extra from ${name} where id = 1000) as extra`);
+    expect(r).toEqual({ k: 'p', extra: 'kept' });
+  });
+
+  it('a serial id: the next insert after the swap takes the next value', async () => {
+    const name = 'cva_serial';
+    const t = eventsTable(name, { interval: '1 day', premake: 1 });
+    await db.sql.unsafe(`create table ${name} (id bigserial not null, at timestamptz not null, payload text, primary key (id, at))`);
+    await db.sql.unsafe(`insert into ${name} (at, payload) select timestamptz '2026-03-20' + g * interval '1 minute', 'p' from generate_series(1, 30) g`);
+    await convertTable(db.sql, t, { now: NOW, batchRows: 7 });
+    const [r] = await db.sql.unsafe<{ id: string }[]>(`insert into ${name} (at, payload) values ('2026-03-21', 'after') returning id::text`);
+    expect(r!.id).toBe('31');
+  });
+});
