@@ -59,7 +59,10 @@ export interface TypedColumn {
  * The change-capture function: an AFTER ROW trigger function that applies each
  * INSERT, UPDATE and DELETE of the table it is on to `target`, in the writer's own
  * transaction. An insert or update upserts the new row by primary key (an update
- * that changes the key first deletes the old one); a delete deletes by key. Identity
+ * that changes the key first deletes the old one); a delete deletes by key (at
+ * REPEATABLE READ or SERIALIZABLE, a delete that misses a row copied after the
+ * writer's snapshot fails the writer with a serialization failure, as an upsert
+ * meeting that row does). Identity
  * columns take the row's value (`OVERRIDING SYSTEM VALUE`).
  *
  * @example
@@ -78,6 +81,14 @@ export function syncFunctionSql(fn: QualifiedName, target: QualifiedName, column
 BEGIN
   IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND ${keyRow('OLD')} IS DISTINCT FROM ${keyRow('NEW')}) THEN
     DELETE FROM ${t} WHERE ${keyMatch('OLD')};
+    IF NOT FOUND AND pg_catalog.current_setting('transaction_isolation') <> 'read committed' THEN
+      -- A row a copy batch wrote after this transaction's snapshot is invisible to it,
+      -- so the delete above missed it. Probing the key fails such a transaction with a
+      -- serialization failure (40001, to retry) instead of leaving the row behind; a
+      -- row not copied yet is inserted and deleted again.
+      INSERT INTO ${t} (${cols.join(', ')}) OVERRIDING SYSTEM VALUE VALUES (${cols.map((c) => `OLD.${c}`).join(', ')}) ON CONFLICT (${key.map(quoteIdent).join(', ')}) DO NOTHING;
+      DELETE FROM ${t} WHERE ${keyMatch('OLD')};
+    END IF;
   END IF;
   IF TG_OP <> 'DELETE' THEN
     INSERT INTO ${t} (${cols.join(', ')}) OVERRIDING SYSTEM VALUE VALUES (${cols.map((c) => `NEW.${c}`).join(', ')})

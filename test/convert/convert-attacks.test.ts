@@ -44,6 +44,40 @@ describe('convert, adversarial', () => {
     expect(r).toEqual({ k: 'p', extra: 'kept' });
   });
 
+  it('a REPEATABLE READ writer whose snapshot predates a copy batch: its delete fails to be retried (40001), never leaves the row in the copy', async () => {
+    const name = 'cva_rr';
+    const t = eventsTable(name, { interval: '1 day', premake: 1 });
+    await plainEvents(name, 40);
+    const [rr1, rr2] = [await db.sql.reserve(), await db.sql.reserve()];
+    try {
+      for (const rr of [rr1, rr2]) {
+        await rr.unsafe('begin isolation level repeatable read');
+        await rr.unsafe(`select count(*) from ${name}`);
+      }
+      await convertTable(db.sql, t, { now: NOW, stopAfter: 'copied', batchRows: 10 });
+      // deleting, or re-keying, a row the copy wrote after the snapshot
+      const failed = (e: { code?: string }) => e.code;
+      expect(await rr1.unsafe(`delete from ${name} where id = 5`).then((r) => `deleted ${r.count}`, failed)).toBe('40001');
+      expect(await rr2.unsafe(`update ${name} set id = 7000 where id = 6`).then((r) => `updated ${r.count}`, failed)).toBe('40001');
+      await rr1.unsafe('rollback');
+      await rr2.unsafe('rollback');
+      // retried with a fresh snapshot, both go through
+      await rr1.unsafe('begin isolation level repeatable read');
+      expect((await rr1.unsafe(`delete from ${name} where id = 5`)).count).toBe(1);
+      expect((await rr1.unsafe(`update ${name} set id = 7000 where id = 6`)).count).toBe(1);
+      await rr1.unsafe('commit');
+    } finally {
+      for (const rr of [rr1, rr2]) {
+        await rr.unsafe('rollback').catch(() => undefined);
+        rr.release();
+      }
+    }
+    const r = await convertTable(db.sql, t, { now: NOW });
+    expect(r.verification!.rows).toBe(39);
+    const [row] = await db.sql.unsafe<{ five: number; six: number; seven: number }[]>(`select count(*) filter (where id = 5)::int as five, count(*) filter (where id = 6)::int as six, count(*) filter (where id = 7000)::int as seven from ${name}`);
+    expect(row).toEqual({ five: 0, six: 0, seven: 1 });
+  });
+
   it('a serial id: the next insert after the swap takes the next value', async () => {
     const name = 'cva_serial';
     const t = eventsTable(name, { interval: '1 day', premake: 1 });
