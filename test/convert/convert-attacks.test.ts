@@ -78,6 +78,29 @@ describe('convert, adversarial', () => {
     expect(row).toEqual({ five: 0, six: 0, seven: 1 });
   });
 
+  it('a REPEATABLE READ reader whose snapshot predates the copy and first reads the table after the swap sees every row', async () => {
+    const name = 'cva_rr_reader';
+    const t = eventsTable(name, { interval: '1 day', premake: 1 });
+    await plainEvents(name, 50);
+    const rr = await db.sql.reserve();
+    try {
+      await rr.unsafe('begin isolation level repeatable read');
+      await rr.unsafe('select 1'); // the snapshot, taken before the copy
+      let verified!: () => void;
+      const atVerified = new Promise<void>((r) => (verified = r));
+      const conv = convertTable(db.sql, t, { now: NOW, batchRows: 20, onProgress: (e) => e.phase === 'verified' && verified() });
+      await atVerified;
+      await new Promise((r) => setTimeout(r, 300)); // time for a swap that would not wait
+      const [{ n }] = (await rr.unsafe(`select count(*)::int as n from ${name}`)) as unknown as [{ n: number }];
+      expect(n).toBe(50);
+      await rr.unsafe('commit');
+      expect((await conv).phase).toBe('swapped');
+    } finally {
+      await rr.unsafe('rollback').catch(() => undefined);
+      rr.release();
+    }
+  });
+
   it('a serial id: the next insert after the swap takes the next value', async () => {
     const name = 'cva_serial';
     const t = eventsTable(name, { interval: '1 day', premake: 1 });

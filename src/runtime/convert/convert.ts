@@ -22,6 +22,7 @@ import { conversionNames, type ConversionNames } from './names.js';
 import { deleteRecordSql, ensureRecordTable, readRecord, startRecordSql } from './record.js';
 import { shadowDefinition, type ShadowPartition } from './shadow.js';
 import { readSource, type SourceFacts } from './source.js';
+import { serverClock, waitForOlderSnapshots } from './snapshots.js';
 import { swapTables, validateForeignKeys } from './swap.js';
 import { verifyCopy, type Verification } from './verify.js';
 
@@ -164,9 +165,12 @@ export async function convertTable(db: DatabaseLike, table: PgTable, opts: Conve
         if (opts.stopAfter === 'copied') return { ...result, phase: 'copied' };
       }
       // after undo, the copy was kept in step: verify it again before swapping
+      const copied = await serverClock(ex);
       result.verification = await verifyCopy(ex, names, facts);
       opts.onProgress?.({ phase: 'verified' });
       if (opts.stopAfter === 'verified') return { ...result, phase: 'verified' };
+      // a snapshot older than the copy's rows must not meet the copy under the table's name
+      await waitForOlderSnapshots(ex, copied);
       const fks = await swapTables(ex, names, 'forward', opts);
       opts.onProgress?.({ phase: 'swapped' });
       await validateForeignKeys(ex, fks, opts);
