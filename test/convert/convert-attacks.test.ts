@@ -101,6 +101,47 @@ describe('convert, adversarial', () => {
     }
   });
 
+  it('an identity column, a generated column and a dropped one: convert, undo, convert again, inserts never collide', async () => {
+    const name = 'cva_ident';
+    const t = eventsTable(name, { interval: '1 day', premake: 1 });
+    await db.sql.unsafe(`create table ${name} (gone int, id bigint generated always as identity, at timestamptz not null, payload text, len int generated always as (length(payload)) stored, primary key (id, at))`);
+    await db.sql.unsafe(`alter table ${name} drop column gone`);
+    await db.sql.unsafe(`insert into ${name} (at, payload) select timestamptz '2026-03-20' + g * interval '1 minute', repeat('x', g) from generate_series(1, 30) g`);
+    const add = async () => (await db.sql.unsafe<{ id: string }[]>(`insert into ${name} (at, payload) values ('2026-03-21', 'abc') returning id::text`))[0]!.id;
+    await convertTable(db.sql, t, { now: NOW, batchRows: 7 });
+    expect(await add()).toBe('31');
+    await undoConversion(db.sql, { schema: 'public', name });
+    expect(await add()).toBe('32');
+    await convertTable(db.sql, t, { now: NOW });
+    expect(await add()).toBe('33');
+    const [r] = await db.sql.unsafe<{ n: number; bad: number }[]>(`select count(*)::int as n, count(*) filter (where len is distinct from length(payload))::int as bad from ${name}`);
+    expect(r).toEqual({ n: 33, bad: 0 });
+  });
+
+  it('prepared statements made before the swap keep working after it and after undo', async () => {
+    const name = 'cva_prepared';
+    const t = eventsTable(name, { interval: '1 day', premake: 1 });
+    await db.sql.unsafe(`create table ${name} (gone int, id bigint not null, at timestamptz not null, payload text, primary key (id, at))`);
+    await db.sql.unsafe(`alter table ${name} drop column gone`);
+    await db.sql.unsafe(`insert into ${name} select g, timestamptz '2026-03-20' + g * interval '1 minute', 'p' from generate_series(1, 30) g`);
+    const conn = await db.sql.reserve();
+    try {
+      const round = async (id: number) => {
+        const rows = await conn.unsafe(`select * from ${name} where id = $1`, [1], { prepare: true });
+        await conn.unsafe(`insert into ${name} (id, at, payload) values ($1, $2, $3)`, [id, '2026-03-21', 'x'], { prepare: true });
+        const upd = await conn.unsafe(`update ${name} set payload = $2 where id = $1`, [id, 'y'], { prepare: true });
+        return [rows.length, upd.count];
+      };
+      for (let i = 0; i < 6; i++) expect(await round(100 + i)).toEqual([1, 1]);
+      await convertTable(db.sql, t, { now: NOW });
+      expect(await round(200)).toEqual([1, 1]);
+      await undoConversion(db.sql, { schema: 'public', name });
+      expect(await round(300)).toEqual([1, 1]);
+    } finally {
+      conn.release();
+    }
+  });
+
   it('a serial id: the next insert after the swap takes the next value', async () => {
     const name = 'cva_serial';
     const t = eventsTable(name, { interval: '1 day', premake: 1 });
