@@ -142,6 +142,63 @@ describe('convert, adversarial', () => {
     }
   });
 
+  it('a writer transaction open while the change capture is installed: the capture waits for it, its rows and later writes are copied', async () => {
+    const name = 'cva_open_writer';
+    const t = eventsTable(name, { interval: '1 day', premake: 1 });
+    await plainEvents(name, 30);
+    const w = await db.sql.reserve();
+    try {
+      await w.unsafe('begin');
+      await w.unsafe(`insert into ${name} values (500, '2026-03-21', 'before the trigger')`);
+      let started!: () => void;
+      const shadowMade = new Promise<void>((r) => (started = r));
+      const conv = convertTable(db.sql, t, { now: NOW, batchRows: 10, lockTimeoutMs: 50, backoffMs: 10, maxWaitShare: 1, onProgress: (e) => e.phase === 'shadow-created' && started() });
+      await new Promise((r) => setTimeout(r, 200));
+      await w.unsafe(`update ${name} set payload = 'updated in the same transaction' where id = 500`);
+      await w.unsafe('commit');
+      await shadowMade;
+      await w.unsafe(`update ${name} set payload = 'after' where id = 500`);
+      const r = await conv;
+      expect(r.phase).toBe('swapped');
+      expect(r.verification!.rows).toBe(31);
+      const [row] = await db.sql.unsafe<{ payload: string }[]>(`select payload from ${name} where id = 500`);
+      expect(row!.payload).toBe('after');
+    } finally {
+      await w.unsafe('rollback').catch(() => undefined);
+      w.release();
+    }
+  });
+
+  it('writes racing the copy batch by batch (upsert, delete and re-insert, two updates, key changes, in one transaction each): the copy equals the table', async () => {
+    const name = 'cva_race';
+    const t = eventsTable(name, { interval: '1 day', premake: 1 });
+    await plainEvents(name, 400);
+    let stop = false;
+    let ops = 0;
+    const writer = (async () => {
+      for (let i = 0; !stop; i++) {
+        const id = 1 + ((i * 37) % 400);
+        const at = `timestamptz '2026-03-20' + ${id} * interval '1 minute'`;
+        await db.sql.begin(async (tx) => {
+          await tx.unsafe(`insert into ${name} values (${id}, ${at}, 'up${i}') on conflict (id, at) do update set payload = excluded.payload`);
+          await tx.unsafe(`update ${name} set payload = payload || '+' where id = ${id}`);
+          await tx.unsafe(`update ${name} set payload = payload || '+' where id = ${id}`);
+          await tx.unsafe(`delete from ${name} where id = ${id}`);
+          await tx.unsafe(`insert into ${name} values (${id}, ${at}, 'again${i}')`);
+          await tx.unsafe(`update ${name} set id = id + 100000 where id = ${id}`);
+          if (i % 2 === 0) await tx.unsafe(`update ${name} set id = id - 100000, at = at + interval '1 day' where id = ${id + 100000}`);
+        });
+        ops++;
+      }
+    })();
+    const r = await convertTable(db.sql, t, { now: NOW, batchRows: 5, stopAfter: 'copied' }).finally(() => (stop = true));
+    await writer;
+    expect(r.phase).toBe('copied');
+    expect(ops).toBeGreaterThan(0);
+    const [diff] = await db.sql.unsafe<{ n: number }[]>(`select count(*)::int as n from ((table ${name} except all table ${name}_dp_new) union all (table ${name}_dp_new except all table ${name})) d`);
+    expect(diff!.n).toBe(0);
+  });
+
   it('a serial id: the next insert after the swap takes the next value', async () => {
     const name = 'cva_serial';
     const t = eventsTable(name, { interval: '1 day', premake: 1 });
