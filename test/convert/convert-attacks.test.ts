@@ -1,7 +1,8 @@
 /**
  * Adversarial cases of the online conversion: a column the user adds while the copy
- * runs, a REPEATABLE READ writer whose snapshot predates a copy batch, and serial ids
- * after the swap.
+ * runs, REPEATABLE READ writers and readers whose snapshot predates the copy, TRUNCATE,
+ * identity/generated/dropped columns, prepared statements across the swap, a writer
+ * open while the capture is installed, writes racing the copy, serial ids.
  */
 import { describe, expect, it } from 'vitest';
 import { convertTable, RuntimeError, undoConversion } from '../../src/index.js';
@@ -197,6 +198,24 @@ describe('convert, adversarial', () => {
     expect(ops).toBeGreaterThan(0);
     const [diff] = await db.sql.unsafe<{ n: number }[]>(`select count(*)::int as n from ((table ${name} except all table ${name}_dp_new) union all (table ${name}_dp_new except all table ${name})) d`);
     expect(diff!.n).toBe(0);
+  });
+
+  it('TRUNCATE during the copy and after the swap reaches the other table: undo brings nothing back', async () => {
+    const name = 'cva_trunc';
+    const t = eventsTable(name, { interval: '1 day', premake: 1 });
+    await plainEvents(name, 30);
+    const rows = async (table: string) => (await db.sql.unsafe<{ n: number }[]>(`select count(*)::int as n from ${table}`))[0]!.n;
+    await convertTable(db.sql, t, { now: NOW, stopAfter: 'copied' });
+    await db.sql.unsafe(`truncate ${name}`);
+    await db.sql.unsafe(`insert into ${name} values (1, '2026-03-21', 'a'), (2, '2026-03-22', 'b')`);
+    expect((await convertTable(db.sql, t, { now: NOW })).verification!.rows).toBe(2);
+    await db.sql.unsafe(`truncate ${name}`);
+    expect(await rows(`${name}_dp_old`)).toBe(0);
+    await undoConversion(db.sql, { schema: 'public', name });
+    expect(await rows(name)).toBe(0);
+    await db.sql.unsafe(`insert into ${name} values (3, '2026-03-21', 'c')`);
+    expect((await convertTable(db.sql, t, { now: NOW })).verification!.rows).toBe(1);
+    expect(await rows(name)).toBe(1);
   });
 
   it('a serial id: the next insert after the swap takes the next value', async () => {

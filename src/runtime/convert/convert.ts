@@ -8,7 +8,7 @@
  */
 import type { PgTable } from 'drizzle-orm/pg-core';
 import type { Casing } from '../../ddl/column-names.js';
-import { createSyncTriggerSql, dropTriggerSql, syncFunctionSql, type ConversionPhase } from '../../ddl/convert-sql.js';
+import { createSyncTriggerSql, createTruncateTriggerSql, dropTriggerSql, syncFunctionSql, truncateTriggerName, type ConversionPhase } from '../../ddl/convert-sql.js';
 import { dropTableSql } from '../../ddl/partition-ddl.js';
 import { getPartitioning } from '../../schema/partitioned-table.js';
 import type { Partitioning } from '../../schema/resolved.js';
@@ -187,6 +187,7 @@ async function createShadow(ex: Executor, p: Partitioning, names: ConversionName
     for (const s of statements) await tx.query(s);
     await tx.query(syncFunctionSql(names.forward, shadow, facts.columns, facts.key.map((k) => k.name)));
     await tx.query(createSyncTriggerSql(names.table, names.trigger, names.forward));
+    await tx.query(createTruncateTriggerSql(names.table, names.trigger, names.forward));
     await tx.query(startRecordSql(), [names.table.schema, names.table.name, names.shadow, names.old]);
   });
 }
@@ -334,6 +335,7 @@ export async function dropConvertedOriginal(db: DatabaseLike, table: PgTable | Q
       const fn = swapped ? names.reverse : names.forward;
       await withLockRetry(ex, { what: `drop ${victim.name}`, relation: names.table, holdFirst: names.table }, opts, async (tx) => {
         await tx.query(dropTriggerSql(names.table, names.trigger));
+        await tx.query(dropTriggerSql(names.table, truncateTriggerName(names.trigger)));
         await tx.query(dropTableSql({ table: victim, ifExists: true }));
         await tx.query(`DROP FUNCTION IF EXISTS ${quoteQualified(fn)}();`);
         await tx.query(`DROP FUNCTION IF EXISTS ${quoteQualified(swapped ? names.forward : names.reverse)}();`);

@@ -5,7 +5,7 @@
  * policies and triggers.
  */
 import { numericLiteral, quoteLiteral, quoteQualified, type QualifiedName } from '../../sql/quote.js';
-import type { TypedColumn } from '../../ddl/convert-sql.js';
+import { truncateTriggerName, type TypedColumn } from '../../ddl/convert-sql.js';
 import type { Executor } from '../executor.js';
 import { RuntimeError } from '../../errors.js';
 
@@ -91,7 +91,7 @@ export function sourceFactsSql(oid: number, ourTrigger: string): string {
   'indexes', (select coalesce(json_agg(json_build_object('name', c.relname, 'shape', i.indisprimary::text || i.indisunique::text || substring(pg_get_indexdef(i.indexrelid) from ' USING .*$')) order by c.relname), '[]')
           from pg_index i join pg_class c on c.oid = i.indexrelid where i.indrelid = ${o}),
   'triggers', (select coalesce(json_agg(json_build_object('name', t.tgname, 'definition', pg_get_triggerdef(t.oid), 'enabled', t.tgenabled)), '[]')
-          from pg_trigger t where t.tgrelid = ${o} and not t.tgisinternal and t.tgname <> ${trig})
+          from pg_trigger t where t.tgrelid = ${o} and not t.tgisinternal and t.tgname not in (${trig}, ${quoteLiteral(truncateTriggerName(ourTrigger))}::text))
 )::text as j`;
 }
 

@@ -8,7 +8,7 @@
  * the table swapped out keeps receiving every write, which is what makes undo exact.
  * Statements queued on the live table re-resolve its name once the swap commits.
  */
-import { createSyncTriggerSql, dropTriggerSql, syncFunctionSql } from '../../ddl/convert-sql.js';
+import { createSyncTriggerSql, createTruncateTriggerSql, dropTriggerSql, syncFunctionSql, truncateTriggerName } from '../../ddl/convert-sql.js';
 import { renameTableSql } from '../../ddl/partition-ddl.js';
 import { dollarQuote, inlineParameters, numericLiteral, quoteIdent, quoteLiteral, quoteQualified, type QualifiedName } from '../../sql/quote.js';
 import type { Executor } from '../executor.js';
@@ -50,6 +50,7 @@ export async function swapTables(ex: Executor, names: ConversionNames, direction
       guardSql(live, facts, names.trigger),
       `LOCK TABLE ${quoteQualified(standby)} IN ACCESS EXCLUSIVE MODE;`,
       dropTriggerSql(live, names.trigger),
+      dropTriggerSql(live, truncateTriggerName(names.trigger)),
       ...facts.inbound.map((fk) => `ALTER TABLE ${quoteQualified(fk.table)} DROP CONSTRAINT ${quoteIdent(fk.name)};`),
       renameTableSql(live, outName),
       renameTableSql(standby, live.name),
@@ -68,6 +69,7 @@ export async function swapTables(ex: Executor, names: ConversionNames, direction
       ...(standbyFacts.policies.length === 0 && !standbyFacts.rowSecurity.enabled ? rowSecuritySql(facts, live) : []),
       syncFunctionSql(capture, out, facts.columns, facts.key.map((k) => k.name)),
       createSyncTriggerSql(live, names.trigger, capture),
+      createTruncateTriggerSql(live, names.trigger, capture),
       `${inlineParameters(setPhaseSql(), [live.schema, live.name, direction === 'forward' ? 'swapped' : 'undone', JSON.stringify(facts.inbound)])};`,
     ];
     try {
