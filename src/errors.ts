@@ -374,6 +374,8 @@ export type RuntimeErrorCode =
   | 'CONVERT_NO_PRIMARY_KEY'
   /** convert: the primary key lacks a partition key column. */
   | 'CONVERT_KEY_MISSING'
+  /** convert: a unique index (not the primary key) lacks a partition key column. */
+  | 'CONVERT_UNIQUE_WITHOUT_KEY'
   /** convert: a materialized view reads the table. */
   | 'CONVERT_VIEW_UNSUPPORTED'
   /** convert: the data's key range needs more partitions than a conversion makes. */

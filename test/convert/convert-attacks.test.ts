@@ -218,6 +218,15 @@ describe('convert, adversarial', () => {
     expect(await rows(name)).toBe(1);
   });
 
+  it('a unique index without the partition key: refused before anything is made, naming the index', async () => {
+    const name = 'cva_uniq';
+    const t = eventsTable(name, { interval: '1 day', premake: 1 });
+    await db.sql.unsafe(`create table ${name} (id bigint not null, at timestamptz not null, payload text unique, primary key (id, at))`);
+    await expect(convertTable(db.sql, t, { now: NOW })).rejects.toMatchObject({ code: 'CONVERT_UNIQUE_WITHOUT_KEY', message: expect.stringContaining('cva_uniq_payload_key') });
+    const left = await db.sql.unsafe<{ n: number }[]>(`select count(*)::int as n from pg_class where relname like 'cva_uniq%'`);
+    expect(left[0]!.n).toBe(3); // the table, its two indexes: nothing made
+  });
+
   it('a serial id: the next insert after the swap takes the next value', async () => {
     const name = 'cva_serial';
     const t = eventsTable(name, { interval: '1 day', premake: 1 });
