@@ -382,7 +382,7 @@ export type RuntimeErrorCode =
   | 'CONVERT_RANGE_TOO_WIDE'
   /** convert: the copy's row count or checksum differs from the table's; nothing swapped. */
   | 'CONVERT_VERIFY_MISMATCH'
-  /** convert: the table's columns changed after its copy was made (a column added, dropped or renamed); nothing swapped. */
+  /** convert: the table's columns changed after its copy was made (a column added, dropped, renamed or changed in type); nothing swapped. */
   | 'CONVERT_COLUMNS_CHANGED'
   /** convert undo: the conversion is not swapped. */
   | 'CONVERT_NOT_SWAPPED'

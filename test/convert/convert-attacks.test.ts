@@ -31,6 +31,10 @@ describe('convert, adversarial', () => {
     expect((err as Error).message).toContain('extra');
     const [r] = await db.sql.unsafe<{ k: string; extra: string }[]>(`select (select relkind::text from pg_class where oid = '${name}'::regclass) as k, (select extra from ${name} where id = 1000) as extra`);
     expect(r).toEqual({ k: 'r', extra: 'kept' });
+    // a column's type changed: refused too
+    await db.sql.unsafe(`alter table ${name} drop column extra`);
+    await db.sql.unsafe(`alter table ${name} alter column payload type varchar(50)`);
+    await expect(convertTable(db.sql, t, { now: NOW })).rejects.toMatchObject({ code: 'CONVERT_COLUMNS_CHANGED', message: expect.stringContaining('payload character varying(50)') });
   });
 
   it('a column added to the converted table after the swap: undo refuses (typed error) rather than lose it', async () => {
