@@ -374,12 +374,16 @@ export type RuntimeErrorCode =
   | 'CONVERT_NO_PRIMARY_KEY'
   /** convert: the primary key lacks a partition key column. */
   | 'CONVERT_KEY_MISSING'
+  /** convert: a unique index (not the primary key) lacks a partition key column. */
+  | 'CONVERT_UNIQUE_WITHOUT_KEY'
   /** convert: a materialized view reads the table. */
   | 'CONVERT_VIEW_UNSUPPORTED'
   /** convert: the data's key range needs more partitions than a conversion makes. */
   | 'CONVERT_RANGE_TOO_WIDE'
   /** convert: the copy's row count or checksum differs from the table's; nothing swapped. */
   | 'CONVERT_VERIFY_MISMATCH'
+  /** convert: the table's columns changed after its copy was made (a column added, dropped, renamed or changed in type); nothing swapped. */
+  | 'CONVERT_COLUMNS_CHANGED'
   /** convert undo: the conversion is not swapped. */
   | 'CONVERT_NOT_SWAPPED'
   /** convert drop-old without confirmation. */

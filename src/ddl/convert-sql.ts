@@ -58,8 +58,12 @@ export interface TypedColumn {
 /**
  * The change-capture function: an AFTER ROW trigger function that applies each
  * INSERT, UPDATE and DELETE of the table it is on to `target`, in the writer's own
- * transaction. An insert or update upserts the new row by primary key (an update
- * that changes the key first deletes the old one); a delete deletes by key. Identity
+ * transaction (and, run by the statement trigger of {@link createTruncateTriggerSql},
+ * each TRUNCATE). An insert or update upserts the new row by primary key (an update
+ * that changes the key first deletes the old one); a delete deletes by key (at
+ * REPEATABLE READ or SERIALIZABLE, a delete that misses a row copied after the
+ * writer's snapshot fails the writer with a serialization failure, as an upsert
+ * meeting that row does). Identity
  * columns take the row's value (`OVERRIDING SYSTEM VALUE`).
  *
  * @example
@@ -76,8 +80,20 @@ export function syncFunctionSql(fn: QualifiedName, target: QualifiedName, column
   const onConflict = nonKey.length === 0 ? 'DO NOTHING' : `DO UPDATE SET ${nonKey.map((c) => `${quoteIdent(c)} = excluded.${quoteIdent(c)}`).join(', ')}`;
   const body = `
 BEGIN
+  IF TG_OP = 'TRUNCATE' THEN
+    TRUNCATE ${t};
+    RETURN NULL;
+  END IF;
   IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND ${keyRow('OLD')} IS DISTINCT FROM ${keyRow('NEW')}) THEN
     DELETE FROM ${t} WHERE ${keyMatch('OLD')};
+    IF NOT FOUND AND pg_catalog.current_setting('transaction_isolation') <> 'read committed' THEN
+      -- A row a copy batch wrote after this transaction's snapshot is invisible to it,
+      -- so the delete above missed it. Probing the key fails such a transaction with a
+      -- serialization failure (40001, to retry) instead of leaving the row behind; a
+      -- row not copied yet is inserted and deleted again.
+      INSERT INTO ${t} (${cols.join(', ')}) OVERRIDING SYSTEM VALUE VALUES (${cols.map((c) => `OLD.${c}`).join(', ')}) ON CONFLICT (${key.map(quoteIdent).join(', ')}) DO NOTHING;
+      DELETE FROM ${t} WHERE ${keyMatch('OLD')};
+    END IF;
   END IF;
   IF TG_OP <> 'DELETE' THEN
     INSERT INTO ${t} (${cols.join(', ')}) OVERRIDING SYSTEM VALUE VALUES (${cols.map((c) => `NEW.${c}`).join(', ')})
@@ -98,6 +114,33 @@ END`;
  */
 export function createSyncTriggerSql(table: QualifiedName, trigger: string, fn: QualifiedName): string {
   return `CREATE TRIGGER ${quoteIdent(trigger)} AFTER INSERT OR UPDATE OR DELETE ON ${quoteQualified(table)} FOR EACH ROW EXECUTE FUNCTION ${quoteQualified(fn)}();`;
+}
+
+/**
+ * The name of the statement trigger that carries a TRUNCATE of the table to the
+ * other one, beside the row trigger `trigger`.
+ *
+ * @example
+ * ```ts
+ * truncateTriggerName('drizzle_partitions_convert'); // 'drizzle_partitions_convert_truncate'
+ * ```
+ */
+export function truncateTriggerName(trigger: string): string {
+  return `${trigger}_truncate`;
+}
+
+/**
+ * `CREATE TRIGGER <trigger>_truncate AFTER TRUNCATE ... FOR EACH STATEMENT` running
+ * `fn` (the change-capture function, which truncates its target) on `table`: a
+ * TRUNCATE fires no row trigger.
+ *
+ * @example
+ * ```ts
+ * createTruncateTriggerSql({ name: 'events' }, 'drizzle_partitions_convert', { schema: 'drizzle_partitions', name: 'sync_1234' });
+ * ```
+ */
+export function createTruncateTriggerSql(table: QualifiedName, trigger: string, fn: QualifiedName): string {
+  return `CREATE TRIGGER ${quoteIdent(truncateTriggerName(trigger))} AFTER TRUNCATE ON ${quoteQualified(table)} FOR EACH STATEMENT EXECUTE FUNCTION ${quoteQualified(fn)}();`;
 }
 
 /**

@@ -8,7 +8,7 @@
  */
 import type { PgTable } from 'drizzle-orm/pg-core';
 import type { Casing } from '../../ddl/column-names.js';
-import { createSyncTriggerSql, dropTriggerSql, syncFunctionSql, type ConversionPhase } from '../../ddl/convert-sql.js';
+import { createSyncTriggerSql, createTruncateTriggerSql, dropTriggerSql, syncFunctionSql, truncateTriggerName, type ConversionPhase } from '../../ddl/convert-sql.js';
 import { dropTableSql } from '../../ddl/partition-ddl.js';
 import { getPartitioning } from '../../schema/partitioned-table.js';
 import type { Partitioning } from '../../schema/resolved.js';
@@ -22,6 +22,7 @@ import { conversionNames, type ConversionNames } from './names.js';
 import { deleteRecordSql, ensureRecordTable, readRecord, startRecordSql } from './record.js';
 import { shadowDefinition, type ShadowPartition } from './shadow.js';
 import { readSource, type SourceFacts } from './source.js';
+import { serverClock, waitForOlderSnapshots } from './snapshots.js';
 import { swapTables, validateForeignKeys } from './swap.js';
 import { verifyCopy, type Verification } from './verify.js';
 
@@ -164,9 +165,12 @@ export async function convertTable(db: DatabaseLike, table: PgTable, opts: Conve
         if (opts.stopAfter === 'copied') return { ...result, phase: 'copied' };
       }
       // after undo, the copy was kept in step: verify it again before swapping
+      const copied = await serverClock(ex);
       result.verification = await verifyCopy(ex, names, facts);
       opts.onProgress?.({ phase: 'verified' });
       if (opts.stopAfter === 'verified') return { ...result, phase: 'verified' };
+      // a snapshot older than the copy's rows must not meet the copy under the table's name
+      await waitForOlderSnapshots(ex, copied);
       const fks = await swapTables(ex, names, 'forward', opts);
       opts.onProgress?.({ phase: 'swapped' });
       await validateForeignKeys(ex, fks, opts);
@@ -183,6 +187,7 @@ async function createShadow(ex: Executor, p: Partitioning, names: ConversionName
     for (const s of statements) await tx.query(s);
     await tx.query(syncFunctionSql(names.forward, shadow, facts.columns, facts.key.map((k) => k.name)));
     await tx.query(createSyncTriggerSql(names.table, names.trigger, names.forward));
+    await tx.query(createTruncateTriggerSql(names.table, names.trigger, names.forward));
     await tx.query(startRecordSql(), [names.table.schema, names.table.name, names.shadow, names.old]);
   });
 }
@@ -330,6 +335,7 @@ export async function dropConvertedOriginal(db: DatabaseLike, table: PgTable | Q
       const fn = swapped ? names.reverse : names.forward;
       await withLockRetry(ex, { what: `drop ${victim.name}`, relation: names.table, holdFirst: names.table }, opts, async (tx) => {
         await tx.query(dropTriggerSql(names.table, names.trigger));
+        await tx.query(dropTriggerSql(names.table, truncateTriggerName(names.trigger)));
         await tx.query(dropTableSql({ table: victim, ifExists: true }));
         await tx.query(`DROP FUNCTION IF EXISTS ${quoteQualified(fn)}();`);
         await tx.query(`DROP FUNCTION IF EXISTS ${quoteQualified(swapped ? names.forward : names.reverse)}();`);

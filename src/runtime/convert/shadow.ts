@@ -59,6 +59,18 @@ export async function shadowDefinition(
       throw new RuntimeError('CONVERT_KEY_MISSING', `${t}: its primary key (${facts.key.map((k) => k.name).join(', ')}) does not hold the partition key column ${c}`, `add ${c} to the primary key of ${t} first (a partitioned table's keys must hold the partition key)`);
     }
   }
+  const partKeys = keyColumns.filter((c): c is string => c !== null);
+  const uniques = await ex.query<{ name: string; cols: (string | null)[] }>(
+    `select c.relname as name, array(select a.attname from unnest(i.indkey) with ordinality k(n, o) left join pg_catalog.pg_attribute a on a.attrelid = i.indrelid and a.attnum = k.n order by k.o) as cols
+     from pg_catalog.pg_index i join pg_catalog.pg_class c on c.oid = i.indexrelid where i.indrelid = $1::oid and i.indisunique and not i.indisprimary order by 1`,
+    [facts.oid],
+  );
+  for (const u of uniques) {
+    const lacking = partKeys.filter((k) => !u.cols.includes(k));
+    if (lacking.length > 0) {
+      throw new RuntimeError('CONVERT_UNIQUE_WITHOUT_KEY', `${t}: its unique index ${u.name} does not hold the partition key column(s) ${lacking.join(', ')}, which a partitioned table's unique indexes must`, `add ${lacking.join(', ')} to ${u.name} (or drop it) before converting`);
+    }
+  }
   const level = { ...p, table: shadow };
   const statements = [`CREATE TABLE ${quoteQualified(shadow)} (LIKE ${quoteQualified(names.table)} INCLUDING ALL) ${partitionByClause(p, { casing: opts.casing })};`];
   const declared = declaredPartitionsSql(level, { casing: opts.casing });

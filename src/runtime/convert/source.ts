@@ -5,8 +5,9 @@
  * policies and triggers.
  */
 import { numericLiteral, quoteLiteral, quoteQualified, type QualifiedName } from '../../sql/quote.js';
-import type { TypedColumn } from '../../ddl/convert-sql.js';
+import { truncateTriggerName, type TypedColumn } from '../../ddl/convert-sql.js';
 import type { Executor } from '../executor.js';
+import { RuntimeError } from '../../errors.js';
 
 /** A foreign key, as pg_get_constraintdef prints it. */
 export interface ForeignKey {
@@ -25,6 +26,8 @@ export interface SourceFacts {
   oid: number;
   /** Columns an INSERT takes (generated columns left out), in order. */
   columns: string[];
+  /** The SQL type of each of {@link SourceFacts.columns} (`format_type`), in the same order. */
+  columnTypes: string[];
   /** Primary key columns with their types; empty when none. */
   key: TypedColumn[];
   /** Identity columns. */
@@ -65,6 +68,7 @@ export function sourceFactsSql(oid: number, ourTrigger: string): string {
   const trig = `${quoteLiteral(ourTrigger)}::text`;
   return `select pg_catalog.json_build_object(
   'columns', (select coalesce(json_agg(a.attname order by a.attnum), '[]') from pg_attribute a where a.attrelid = ${o} and a.attnum > 0 and not a.attisdropped and a.attgenerated = ''),
+  'types', (select coalesce(json_agg(pg_catalog.format_type(a.atttypid, a.atttypmod) order by a.attnum), '[]') from pg_attribute a where a.attrelid = ${o} and a.attnum > 0 and not a.attisdropped and a.attgenerated = ''),
   'identity', (select coalesce(json_agg(a.attname order by a.attnum), '[]') from pg_attribute a where a.attrelid = ${o} and a.attnum > 0 and not a.attisdropped and a.attidentity <> ''),
   'key', (select coalesce(json_agg(json_build_object('name', a.attname, 'type', format_type(a.atttypid, a.atttypmod)) order by k.ord), '[]')
           from pg_index i cross join lateral unnest(i.indkey) with ordinality as k(attnum, ord) join pg_attribute a on a.attrelid = i.indrelid and a.attnum = k.attnum
@@ -90,7 +94,7 @@ export function sourceFactsSql(oid: number, ourTrigger: string): string {
   'indexes', (select coalesce(json_agg(json_build_object('name', c.relname, 'shape', i.indisprimary::text || i.indisunique::text || substring(pg_get_indexdef(i.indexrelid) from ' USING .*$')) order by c.relname), '[]')
           from pg_index i join pg_class c on c.oid = i.indexrelid where i.indrelid = ${o}),
   'triggers', (select coalesce(json_agg(json_build_object('name', t.tgname, 'definition', pg_get_triggerdef(t.oid), 'enabled', t.tgenabled)), '[]')
-          from pg_trigger t where t.tgrelid = ${o} and not t.tgisinternal and t.tgname <> ${trig})
+          from pg_trigger t where t.tgrelid = ${o} and not t.tgisinternal and t.tgname not in (${trig}, ${quoteLiteral(truncateTriggerName(ourTrigger))}::text))
 )::text as j`;
 }
 
@@ -109,7 +113,7 @@ export async function readSource(ex: Executor, table: QualifiedName, ourTrigger:
      from pg_catalog.pg_class c where c.oid = pg_catalog.to_regclass($1::text)`,
     [name],
   );
-  const empty: SourceFacts = { exists: false, kind: '', oid: 0, columns: [], key: [], identity: [], ownedSequences: [], inbound: [], outbound: [], views: [], comment: null, grants: [], rowSecurity: { enabled: false, forced: false }, policies: [], triggers: [], indexes: [], stamp: '' };
+  const empty: SourceFacts = { exists: false, kind: '', oid: 0, columns: [], columnTypes: [], key: [], identity: [], ownedSequences: [], inbound: [], outbound: [], views: [], comment: null, grants: [], rowSecurity: { enabled: false, forced: false }, policies: [], triggers: [], indexes: [], stamp: '' };
   if (!rel || rel.oid === null) return empty;
   const oid = rel.oid;
   const [facts] = await ex.query<{ j: string; stamp: string }>(`select x.j, pg_catalog.md5(x.j) as stamp from (${sourceFactsSql(oid, ourTrigger)}) x`);
@@ -119,6 +123,7 @@ export async function readSource(ex: Executor, table: QualifiedName, ourTrigger:
     kind: rel.kind!,
     oid,
     columns: j.columns as string[],
+    columnTypes: j.types as string[],
     key: j.key as TypedColumn[],
     identity: j.identity as string[],
     ownedSequences: j.owned as SourceFacts['ownedSequences'],
@@ -133,4 +138,27 @@ export async function readSource(ex: Executor, table: QualifiedName, ourTrigger:
     indexes: j.indexes as SourceFacts['indexes'],
     stamp: facts!.stamp,
   };
+}
+
+/**
+ * Throws `CONVERT_COLUMNS_CHANGED` when the table about to go live lacks a column of
+ * the live one (by name and type), or has one it lacks (a column added, dropped,
+ * renamed or changed in type by the user
+ * after the copy was made): swapping would lose the column and its values, and the
+ * change capture could not write the table swapped out.
+ *
+ * @example
+ * ```ts
+ * checkSameColumns({ schema: 'public', name: 'events' }, facts, 'events_dp_new', shadowFacts);
+ * ```
+ */
+export function checkSameColumns(live: QualifiedName, liveFacts: SourceFacts, standby: string, standbyFacts: SourceFacts): void {
+  const typed = (f: SourceFacts) => f.columns.map((c, i) => `${c} ${f.columnTypes[i] ?? ''}`);
+  const [a, b] = [typed(liveFacts), typed(standbyFacts)];
+  const missing = a.filter((c) => !b.includes(c));
+  const extra = b.filter((c) => !a.includes(c));
+  if (missing.length === 0 && extra.length === 0) return;
+  const t = `${live.schema ?? 'public'}.${live.name}`;
+  const what = [missing.length ? `${t} has column(s) ${missing.join(', ')} that ${standby} lacks` : '', extra.length ? `${standby} has column(s) ${extra.join(', ')} that ${t} lacks` : ''].filter(Boolean).join('; ');
+  throw new RuntimeError('CONVERT_COLUMNS_CHANGED', `${t}: its columns changed after the copy ${standby} was made (${what}); nothing was swapped`, `make the same change on ${standby}, or run \`drizzle-partitions convert drop-old --yes\` and convert again`);
 }

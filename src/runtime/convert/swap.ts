@@ -8,13 +8,13 @@
  * the table swapped out keeps receiving every write, which is what makes undo exact.
  * Statements queued on the live table re-resolve its name once the swap commits.
  */
-import { createSyncTriggerSql, dropTriggerSql, syncFunctionSql } from '../../ddl/convert-sql.js';
+import { createSyncTriggerSql, createTruncateTriggerSql, dropTriggerSql, syncFunctionSql, truncateTriggerName } from '../../ddl/convert-sql.js';
 import { renameTableSql } from '../../ddl/partition-ddl.js';
 import { dollarQuote, inlineParameters, numericLiteral, quoteIdent, quoteLiteral, quoteQualified, type QualifiedName } from '../../sql/quote.js';
 import type { Executor } from '../executor.js';
 import { withLockRetry, withLockRetryScript, type LockOptions } from '../lock.js';
 import type { ConversionNames } from './names.js';
-import { readSource, sourceFactsSql, type ForeignKey, type SourceFacts } from './source.js';
+import { checkSameColumns, readSource, sourceFactsSql, type ForeignKey, type SourceFacts } from './source.js';
 import { rowSecuritySql } from './shadow.js';
 import { setPhaseSql } from './record.js';
 
@@ -44,10 +44,13 @@ export async function swapTables(ex: Executor, names: ConversionNames, direction
     // script checks first, holding it, that nothing read has changed since.
     const facts = await readSource(ex, live, names.trigger);
     const standbyFacts = await readSource(ex, standby, names.trigger);
+    // the guard below holds the live table's columns to these until the commit
+    checkSameColumns(live, facts, standby.name, standbyFacts);
     const statements = [
       guardSql(live, facts, names.trigger),
       `LOCK TABLE ${quoteQualified(standby)} IN ACCESS EXCLUSIVE MODE;`,
       dropTriggerSql(live, names.trigger),
+      dropTriggerSql(live, truncateTriggerName(names.trigger)),
       ...facts.inbound.map((fk) => `ALTER TABLE ${quoteQualified(fk.table)} DROP CONSTRAINT ${quoteIdent(fk.name)};`),
       renameTableSql(live, outName),
       renameTableSql(standby, live.name),
@@ -66,6 +69,7 @@ export async function swapTables(ex: Executor, names: ConversionNames, direction
       ...(standbyFacts.policies.length === 0 && !standbyFacts.rowSecurity.enabled ? rowSecuritySql(facts, live) : []),
       syncFunctionSql(capture, out, facts.columns, facts.key.map((k) => k.name)),
       createSyncTriggerSql(live, names.trigger, capture),
+      createTruncateTriggerSql(live, names.trigger, capture),
       `${inlineParameters(setPhaseSql(), [live.schema, live.name, direction === 'forward' ? 'swapped' : 'undone', JSON.stringify(facts.inbound)])};`,
     ];
     try {

@@ -9,7 +9,7 @@ import { RuntimeError } from '../../errors.js';
 import type { Executor } from '../executor.js';
 import type { ConversionNames } from './names.js';
 import { verifiedRecordSql } from './record.js';
-import type { SourceFacts } from './source.js';
+import { checkSameColumns, readSource, type SourceFacts } from './source.js';
 
 /** What verification counted. */
 export interface Verification {
@@ -31,6 +31,7 @@ export interface Verification {
 export async function verifyCopy(ex: Executor, names: ConversionNames, facts: SourceFacts): Promise<Verification> {
   const table = names.table;
   const shadow = { schema: table.schema, name: names.shadow };
+  checkSameColumns(table, await readSource(ex, table, names.trigger), names.shadow, await readSource(ex, shadow, names.trigger));
   return ex.transaction(async (tx) => {
     await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
     const [src] = await tx.query<{ n: string; sum: string }>(checksumSql(table, facts.columns, false));
