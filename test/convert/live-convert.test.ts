@@ -58,11 +58,14 @@ describe('converting a live table', () => {
     const swapped = async () => count(`select count(*)::int as n from pg_class where oid = to_regclass('${name}') and relkind = 'p'`);
     try {
       const points = ['copy-2', 'random', 'verify', 'swap', 'swap-sent', 'validate', 'none'];
-      // Each converter is started while the one before still runs (it waits for the
-      // table's lock), so their start-up overlaps.
+      // Each converter is started once the one before holds the table (its first progress
+      // event) or has exited, so their start-up overlaps yet they run in this order: started
+      // together, a slow start-up under load could let the later one take the table first
+      // (a 'none' converter finishing the job before the 'validate' one had its chance).
       const start = (crashAt: string) => runCrashChild(db.url, { table: name, policy, now: NOW.toISOString(), lockTimeoutMs: LOCK_TIMEOUT_MS, batchRows: 5000, crashAt }, 120_000, CHILD);
       let child = start(points[0]!);
       for (const [i, crashAt] of points.entries()) {
+        await child.applying;
         const next = points[i + 1] ? start(points[i + 1]!) : undefined;
         const t0 = performance.now();
         const run = await child.done;
