@@ -4,6 +4,7 @@
  * keep a copy in step with its original, the batch copy and the checksum. Rendered
  * here, through the quoting module.
  */
+import { createSchemaSql } from './maintenance-sql.js';
 import { dollarQuote, quoteIdent, quoteLiteral, quoteQualified, type QualifiedName } from '../sql/quote.js';
 import { RUNS_TABLE } from './runs-record-sql.js';
 
@@ -31,7 +32,7 @@ export type ConversionPhase = (typeof CONVERSION_PHASES)[number];
  */
 export function createConversionsTableSql(): string[] {
   return [
-    `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(CONVERSIONS_TABLE.schema!)};`,
+    createSchemaSql(CONVERSIONS_TABLE.schema!),
     `CREATE TABLE IF NOT EXISTS ${quoteQualified(CONVERSIONS_TABLE)} (
   "table_schema" text NOT NULL,
   "table_name" text NOT NULL,

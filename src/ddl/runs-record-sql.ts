@@ -4,6 +4,7 @@
  * succeeded. The catalog stays the truth about partitions; this table is only about
  * runs. Rendered here, through the quoting module.
  */
+import { createSchemaSql } from './maintenance-sql.js';
 import { quoteIdent, quoteLiteral, quoteQualified, type QualifiedName } from '../sql/quote.js';
 
 /**
@@ -27,7 +28,7 @@ export const RUNS_TABLE: QualifiedName = { schema: 'drizzle_partitions', name: '
  */
 export function createRunsTableSql(): string[] {
   return [
-    `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(RUNS_TABLE.schema!)};`,
+    createSchemaSql(RUNS_TABLE.schema!),
     `CREATE TABLE IF NOT EXISTS ${quoteQualified(RUNS_TABLE)} (
   "table_schema" text NOT NULL,
   "table_name" text NOT NULL,

@@ -85,7 +85,8 @@ export class LockTimeoutError extends RuntimeError {
   }
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Waits `ms` milliseconds (the retries' backoff, and polls elsewhere in the runtime). */
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Runs `step` (which issues its statements through `ex`) with `lock_timeout` set,

@@ -9,6 +9,7 @@
  * statement runs, so they are waited for one statement at most.
  */
 import type { Executor } from '../executor.js';
+import { sleep } from '../lock.js';
 
 /** Time between two looks at pg_stat_activity. */
 const POLL_MS = 100;
@@ -42,6 +43,6 @@ export async function waitForOlderSnapshots(ex: Executor, since: string, waiting
     );
     if (rows.length === 0) return;
     waiting?.(rows.map((r) => r.pid));
-    await new Promise((r) => setTimeout(r, POLL_MS));
+    await sleep(POLL_MS);
   }
 }
