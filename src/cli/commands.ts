@@ -132,7 +132,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       url: connection.url!,
       table: { type: 'string', arg: 'name', help: 'the table to convert (name or schema.name); required' },
       json,
-      'batch-rows': { type: 'string', kind: 'positive', arg: 'n', help: 'rows per copy batch (default 5000)' },
+      'batch-rows': { type: 'string', kind: 'positive', arg: 'n', help: 'rows per copy batch (default 10000)' },
       'lock-timeout': { type: 'string', kind: 'positive', arg: 'ms', help: 'lock_timeout of each step (default 1000)' },
       now: connection.now!,
       yes: { type: 'boolean', help: 'confirm drop-old' },

@@ -5,7 +5,7 @@
  * here, through the quoting module.
  */
 import { createSchemaSql } from './maintenance-sql.js';
-import { dollarQuote, quoteIdent, quoteLiteral, quoteQualified, type QualifiedName } from '../sql/quote.js';
+import { dollarQuote, inlineParameters, quoteIdent, quoteLiteral, quoteQualified, type QualifiedName } from '../sql/quote.js';
 import { RUNS_TABLE } from './runs-record-sql.js';
 
 /**
@@ -60,49 +60,71 @@ export interface TypedColumn {
  * The change-capture function: an AFTER ROW trigger function that applies each
  * INSERT, UPDATE and DELETE of the table it is on to `target`, in the writer's own
  * transaction (and, run by the statement trigger of {@link createTruncateTriggerSql},
- * each TRUNCATE). An insert or update upserts the new row by primary key (an update
- * that changes the key first deletes the old one); a delete deletes by key (at
- * REPEATABLE READ or SERIALIZABLE, a delete that misses a row copied after the
- * writer's snapshot fails the writer with a serialization failure, as an upsert
- * meeting that row does). Identity
- * columns take the row's value (`OVERRIDING SYSTEM VALUE`).
+ * each TRUNCATE). An insert or update upserts the new row by primary key; a delete (or
+ * an update that changes the key) deletes the old key. A delete that finds no row
+ * probes the key with an insert that does nothing on conflict, then deletes again: the
+ * probe waits for a copy batch that has written the row and not committed yet, and
+ * otherwise leaves a dead row version that makes a later copy of that key wait for
+ * this transaction; at REPEATABLE READ or SERIALIZABLE, it fails the writer with a
+ * serialization failure (40001, to retry) when a batch committed the row after the
+ * writer's snapshot. While rows are copied (`tombstones` given), each deleted key is
+ * also recorded there, so the copy batch that read the row before the delete removes
+ * it again ({@link clearTombstonedSql}). Identity columns take the row's value
+ * (`OVERRIDING SYSTEM VALUE`).
  *
  * @example
  * ```ts
- * syncFunctionSql({ schema: 'drizzle_partitions', name: 'sync_1234' }, { name: 'events_dp_new' }, ['id', 'at', 'payload'], ['id', 'at']);
+ * syncFunctionSql({ schema: 'drizzle_partitions', name: 'fwd_public_events' }, { name: 'events_dp_new' }, ['id', 'at', 'payload'], ['id', 'at'], { schema: 'drizzle_partitions', name: 'del_public_events' });
  * ```
  */
-export function syncFunctionSql(fn: QualifiedName, target: QualifiedName, columns: readonly string[], key: readonly string[]): string {
+export function syncFunctionSql(fn: QualifiedName, target: QualifiedName, columns: readonly string[], key: readonly string[], tombstones?: QualifiedName): string {
   const t = quoteQualified(target);
   const cols = columns.map(quoteIdent);
+  const keyCols = key.map(quoteIdent).join(', ');
   const keyMatch = (rec: string) => key.map((k) => `${quoteIdent(k)} = ${rec}.${quoteIdent(k)}`).join(' AND ');
   const keyRow = (rec: string) => `(${key.map((k) => `${rec}.${quoteIdent(k)}`).join(', ')})`;
   const nonKey = columns.filter((c) => !key.includes(c));
   const onConflict = nonKey.length === 0 ? 'DO NOTHING' : `DO UPDATE SET ${nonKey.map((c) => `${quoteIdent(c)} = excluded.${quoteIdent(c)}`).join(', ')}`;
+  const tomb = tombstones ? `
+    INSERT INTO ${quoteQualified(tombstones)} (${keyCols}) VALUES ${keyRow('OLD')} ON CONFLICT DO NOTHING;` : '';
   const body = `
 BEGIN
   IF TG_OP = 'TRUNCATE' THEN
     TRUNCATE ${t};
     RETURN NULL;
   END IF;
-  IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND ${keyRow('OLD')} IS DISTINCT FROM ${keyRow('NEW')}) THEN
+  IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND ${keyRow('OLD')} IS DISTINCT FROM ${keyRow('NEW')}) THEN${tomb}
     DELETE FROM ${t} WHERE ${keyMatch('OLD')};
-    IF NOT FOUND AND pg_catalog.current_setting('transaction_isolation') <> 'read committed' THEN
-      -- A row a copy batch wrote after this transaction's snapshot is invisible to it,
-      -- so the delete above missed it. Probing the key fails such a transaction with a
-      -- serialization failure (40001, to retry) instead of leaving the row behind; a
-      -- row not copied yet is inserted and deleted again.
-      INSERT INTO ${t} (${cols.join(', ')}) OVERRIDING SYSTEM VALUE VALUES (${cols.map((c) => `OLD.${c}`).join(', ')}) ON CONFLICT (${key.map(quoteIdent).join(', ')}) DO NOTHING;
+    IF NOT FOUND THEN
+      -- Not there, or written by a copy batch this statement cannot see: the probe waits
+      -- for that batch (READ COMMITTED: the delete after it sees the row), fails a
+      -- REPEATABLE READ writer whose snapshot predates it (40001), or else leaves a dead
+      -- version that a later copy of this key waits on until this transaction ends.
+      INSERT INTO ${t} (${cols.join(', ')}) OVERRIDING SYSTEM VALUE VALUES (${cols.map((c) => `OLD.${c}`).join(', ')}) ON CONFLICT (${keyCols}) DO NOTHING;
       DELETE FROM ${t} WHERE ${keyMatch('OLD')};
     END IF;
   END IF;
   IF TG_OP <> 'DELETE' THEN
     INSERT INTO ${t} (${cols.join(', ')}) OVERRIDING SYSTEM VALUE VALUES (${cols.map((c) => `NEW.${c}`).join(', ')})
-      ON CONFLICT (${key.map(quoteIdent).join(', ')}) ${onConflict};
+      ON CONFLICT (${keyCols}) ${onConflict};
   END IF;
   RETURN NULL;
 END`;
   return `CREATE OR REPLACE FUNCTION ${quoteQualified(fn)}() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS ${dollarQuote(body)};`;
+}
+
+/**
+ * The table of keys deleted while a conversion copies rows (the key's columns, its
+ * primary key), filled by the change capture, read by {@link clearTombstonedSql}.
+ *
+ * @example
+ * ```ts
+ * createTombstonesSql({ schema: 'drizzle_partitions', name: 'del_public_events' }, [{ name: 'id', type: 'bigint' }]);
+ * ```
+ */
+export function createTombstonesSql(tombstones: QualifiedName, key: readonly TypedColumn[]): string {
+  const cols = key.map((k) => `${quoteIdent(k.name)} ${k.type} NOT NULL`).join(', ');
+  return `CREATE TABLE IF NOT EXISTS ${quoteQualified(tombstones)} (${cols}, PRIMARY KEY (${key.map((k) => quoteIdent(k.name)).join(', ')}));`;
 }
 
 /**
@@ -175,30 +197,84 @@ export function batchEndSql(source: QualifiedName, key: readonly TypedColumn[], 
   return `SELECT ARRAY[${cols.map((c) => `${c}::text`).join(', ')}] AS k FROM ${quoteQualified(source)} s${fromStart ? '' : ` WHERE ${keyAfter(key, 1, 's')}`} ORDER BY ${cols.join(', ')} OFFSET ${Math.max(0, Math.floor(limit) - 1)} LIMIT 1`;
 }
 
+/** The batch's range on `alias`: after `$1..$k` (unless `fromStart`), at most the next `k` parameters (unless `toEnd`). */
+function batchRange(key: readonly TypedColumn[], alias: string, range: BatchRange): string[] {
+  const where: string[] = [];
+  if (!range.fromStart) where.push(keyAfter(key, 1, alias));
+  if (!range.toEnd) {
+    const first = range.fromStart ? 1 : key.length + 1;
+    where.push(`(${key.map((k) => `${alias}.${quoteIdent(k.name)}`).join(', ')}) <= (${key.map((k, i) => `$${first + i}::${k.type}`).join(', ')})`);
+  }
+  return where;
+}
+
+/** Where a copy batch starts and ends (see {@link copyBatchSql}). */
+export interface BatchRange {
+  fromStart: boolean;
+  toEnd: boolean;
+}
+
+/**
+ * How a copy batch skips keys the change capture wrote already: `plain` does not (a
+ * plain INSERT, failing with a unique violation when it meets one: the fast way while
+ * nobody writes the batch's keys), `anti` leaves out the keys its snapshot finds in
+ * the copy (a writer's key written after that snapshot still fails it), `conflict`
+ * adds ON CONFLICT DO NOTHING (never fails on a key).
+ */
+export type CopyMode = 'plain' | 'anti' | 'conflict';
+
 /**
  * Copies one batch: the rows of `source` whose key is after `$1..$k` (unless
- * `fromStart`) and at most `$k+1..$2k` (unless `toEnd`), row-locked FOR KEY SHARE, into
- * `target`, skipping rows the change capture wrote already. A row deleted, or whose
- * key changed, while the batch waited for it is re-read at READ COMMITTED and skipped
- * when it no longer falls in the range. Returns `n`, the rows inserted.
+ * `fromStart`) and at most `$k+1..$2k` (unless `toEnd`) into `target`, skipping keys as
+ * `mode` says. The insert waits for a writer that has written (or probed, see
+ * {@link syncFunctionSql}) a key of the batch and not committed. `alsoCtes` run in the
+ * same statement and may read `n`, the rows inserted, which the statement returns.
  *
  * @example
  * ```ts
- * copyBatchSql({ name: 'events' }, { name: 'events_dp_new' }, ['id', 'at', 'payload'], key, { fromStart: false, toEnd: false });
+ * copyBatchSql({ name: 'events' }, { name: 'events_dp_new' }, ['id', 'at', 'payload'], key, { fromStart: false, toEnd: false }, 'plain');
  * ```
  */
-export function copyBatchSql(source: QualifiedName, target: QualifiedName, columns: readonly string[], key: readonly TypedColumn[], range: { fromStart: boolean; toEnd: boolean }): string {
-  const where: string[] = [];
-  if (!range.fromStart) where.push(keyAfter(key, 1, 's'));
-  if (!range.toEnd) {
-    const first = range.fromStart ? 1 : key.length + 1;
-    where.push(`(${key.map((k) => `s.${quoteIdent(k.name)}`).join(', ')}) <= (${key.map((k, i) => `$${first + i}::${k.type}`).join(', ')})`);
+export function copyBatchSql(source: QualifiedName, target: QualifiedName, columns: readonly string[], key: readonly TypedColumn[], range: BatchRange, mode: CopyMode, alsoCtes: readonly string[] = []): string {
+  const where = batchRange(key, 's', range);
+  if (mode === 'anti') {
+    const same = key.map((k) => `d.${quoteIdent(k.name)} = s.${quoteIdent(k.name)}`).join(' AND ');
+    where.push(`NOT EXISTS (SELECT 1 FROM ${quoteQualified(target)} d WHERE ${[same, ...batchRange(key, 'd', range)].join(' AND ')})`);
   }
   const cols = columns.map(quoteIdent);
   return `WITH ins AS (INSERT INTO ${quoteQualified(target)} (${cols.join(', ')}) OVERRIDING SYSTEM VALUE
-  SELECT ${cols.map((c) => `s.${c}`).join(', ')} FROM ${quoteQualified(source)} s${where.length ? ` WHERE ${where.join(' AND ')}` : ''} FOR KEY SHARE OF s
-  ON CONFLICT DO NOTHING RETURNING 1)
-SELECT count(*)::int AS n FROM ins`;
+  SELECT ${cols.map((c) => `s.${c}`).join(', ')} FROM ${quoteQualified(source)} s${where.length ? ` WHERE ${where.join(' AND ')}` : ''}${mode === 'conflict' ? '\n  ON CONFLICT DO NOTHING' : ''} RETURNING 1),
+  n AS (SELECT count(*)::int AS n FROM ins)${alsoCtes.map((c) => `,\n  ${c}`).join('')}
+SELECT n FROM n`;
+}
+
+/**
+ * After a batch's insert, in the same READ COMMITTED transaction (a newer snapshot):
+ * a DO block that deletes from `target` the batch's keys recorded in `tombstones`
+ * that `source` no longer holds, i.e. rows the batch read before a writer deleted
+ * them (the insert waited for any such writer still running, so its tombstone is
+ * visible here), then runs `after` (which may read `n`, the rows deleted). Looks at the
+ * tombstones first: with none in the range, nothing else is planned. `params` as
+ * {@link copyBatchSql}'s, written in.
+ *
+ * @example
+ * ```ts
+ * clearTombstonedSql({ name: 'events' }, { name: 'events_dp_new' }, { schema: 'drizzle_partitions', name: 'del_public_events' }, key, { fromStart: false, toEnd: false }, ['41', '42'], 'NULL');
+ * ```
+ */
+export function clearTombstonedSql(source: QualifiedName, target: QualifiedName, tombstones: QualifiedName, key: readonly TypedColumn[], range: BatchRange, params: readonly unknown[], after: string): string {
+  const match = (a: string, b: string) => key.map((k) => `${a}.${quoteIdent(k.name)} = ${b}.${quoteIdent(k.name)}`).join(' AND ');
+  const inRange = batchRange(key, 'x', range);
+  const where = [match('d', 'x'), ...inRange, `NOT EXISTS (SELECT 1 FROM ${quoteQualified(source)} s WHERE ${match('s', 'x')})`];
+  const body = `DECLARE n bigint;
+BEGIN
+  IF EXISTS (SELECT 1 FROM ${quoteQualified(tombstones)} x${inRange.length ? ` WHERE ${inRange.join(' AND ')}` : ''}) THEN
+    WITH del AS (DELETE FROM ${quoteQualified(target)} d USING ${quoteQualified(tombstones)} x WHERE ${where.join(' AND ')} RETURNING 1)
+    SELECT count(*) INTO n FROM del;
+    ${after};
+  END IF;
+END`;
+  return `DO ${dollarQuote(inlineParameters(body, params))};`;
 }
 
 /**

@@ -12,6 +12,8 @@ export const PG_ERRORS = {
   inFailedTransaction: '25P02',
   /** The password was wrong: the CLI cannot connect. */
   invalidPassword: '28P01',
+  /** A unique index refused a row (a copy batch meeting a key a writer wrote meanwhile). */
+  uniqueViolation: '23505',
   /** A foreign key forbids the change (a referenced row deleted). */
   foreignKeyViolation: '23503',
   /** No such database: the CLI cannot connect. */

@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { convertTable, RuntimeError, undoConversion } from '../../src/index.js';
 import { useTestDatabase } from '../harness/db.js';
+import { waitUntil } from '../support/concurrency.js';
 import { eventsTable } from '../support/fixtures.js';
 
 const db = useTestDatabase();
@@ -17,7 +18,81 @@ async function plainEvents(name: string, rows: number): Promise<void> {
   await db.sql.unsafe(`insert into ${name} select g, timestamptz '2026-03-20' + g * interval '1 minute', 'p' || g from generate_series(1, ${rows}) g`);
 }
 
+/** Rows of `name` and of its copy that the other lacks (0: equal). */
+async function copyDiff(name: string): Promise<number> {
+  const [diff] = await db.sql.unsafe<{ n: number }[]>(`select count(*)::int as n from ((table ${name} except all table ${name}_dp_new) union all (table ${name}_dp_new except all table ${name})) d`);
+  return diff!.n;
+}
+
+/**
+ * Copies `name` once (change capture in place), then winds the copy back to before
+ * its first batch (copy and tombstones emptied, the record at the start): the next
+ * convertTable copies again from the first key, and the test places a writer exactly
+ * around that batch.
+ */
+async function copiedThenRewound(name: string): Promise<void> {
+  await convertTable(db.sql, eventsTable(name, { interval: '1 day', premake: 1 }), { now: NOW, stopAfter: 'copied', batchRows: 10 });
+  await db.sql.unsafe(`truncate ${name}_dp_new, drizzle_partitions.del_public_${name}`);
+  await db.sql.unsafe(`update drizzle_partitions.conversions set phase = 'shadow-created', last_key = null, rows_copied = 0 where table_name = '${name}'`);
+}
+
+/** Whether a session of this database other than ours waits for a lock, with its query. */
+async function waitingOnLock(like: string): Promise<boolean> {
+  const [r] = await db.sql.unsafe<{ n: number }[]>(`select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database() and query like $1`, [like]);
+  return r!.n > 0;
+}
+
 describe('convert, adversarial', () => {
+  it('a delete not yet committed when a batch reads its row: the batch waits for it and removes the row it copied (no resurrection)', async () => {
+    const name = 'cva_del_open';
+    await plainEvents(name, 40);
+    await copiedThenRewound(name);
+    const w = await db.sql.reserve();
+    try {
+      await w.unsafe('begin');
+      expect((await w.unsafe(`delete from ${name} where id = 5`)).count).toBe(1);
+      // the batch's snapshot still sees row 5; its insert meets the writer's probe and waits
+      const copy = convertTable(db.sql, eventsTable(name, { interval: '1 day', premake: 1 }), { now: NOW, stopAfter: 'copied', batchRows: 10 });
+      await waitUntil('the batch to wait for the writer', () => waitingOnLock('%WITH ins AS (INSERT%'));
+      await w.unsafe('commit');
+      expect((await copy).phase).toBe('copied');
+    } finally {
+      await w.unsafe('rollback').catch(() => undefined);
+      w.release();
+    }
+    const [five] = await db.sql.unsafe<{ n: number }[]>(`select count(*)::int as n from ${name}_dp_new where id = 5`);
+    expect(five!.n).toBe(0);
+    expect(await copyDiff(name)).toBe(0);
+  });
+
+  it('a delete of a row a batch has copied and not committed: the writer waits for the batch, then deletes the copied row', async () => {
+    const name = 'cva_del_copied';
+    await plainEvents(name, 40);
+    await copiedThenRewound(name);
+    // holding the record's row keeps the first batch open after its insert
+    const hold = await db.sql.reserve();
+    const w = await db.sql.reserve();
+    try {
+      await hold.unsafe('begin');
+      await hold.unsafe(`select 1 from drizzle_partitions.conversions where table_name = '${name}' for update`);
+      // (a lock_timeout longer than the test: the batch must not give up and start again)
+      const copy = convertTable(db.sql, eventsTable(name, { interval: '1 day', premake: 1 }), { now: NOW, stopAfter: 'copied', batchRows: 10, lockTimeoutMs: 60_000 });
+      await waitUntil('the batch to have inserted and wait for the record', () => waitingOnLock('%WITH ins AS (INSERT%'));
+      const deleted = w.unsafe(`delete from ${name} where id = 5`).then((r) => r); // sent now (postgres.js sends on then)
+      await waitUntil('the writer to wait for the batch', () => waitingOnLock(`delete from ${name}%`));
+      await hold.unsafe('commit');
+      expect((await deleted).count).toBe(1);
+      expect((await copy).phase).toBe('copied');
+    } finally {
+      await hold.unsafe('rollback').catch(() => undefined);
+      hold.release();
+      w.release();
+    }
+    const [five] = await db.sql.unsafe<{ n: number }[]>(`select count(*)::int as n from ${name}_dp_new where id = 5`);
+    expect(five!.n).toBe(0);
+    expect(await copyDiff(name)).toBe(0);
+  });
+
   it('a column added to the table while it is copied: the swap refuses (typed error), nothing swapped, the column kept', async () => {
     const name = 'cva_addcol';
     const t = eventsTable(name, { interval: '1 day', premake: 1 });

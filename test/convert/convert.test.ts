@@ -36,6 +36,10 @@ describe('convert', () => {
     await db.sql.unsafe(`create trigger cv_audit_tg after insert on ${name} for each row execute function cv_audit_fn()`);
     await db.sql.unsafe(`do $$ begin if not exists (select from pg_roles where rolname = 'cv_reader') then create role cv_reader; end if; end $$`);
     await db.sql.unsafe(`grant select on ${name} to cv_reader`);
+    // and a foreign key of its own (added to the copy in a step of its own)
+    await db.sql.unsafe(`create table cv_payloads (p text primary key)`);
+    await db.sql.unsafe(`insert into cv_payloads select distinct payload from ${name} union values ('after'), ('changed'), ('after undo'), ('after drop')`);
+    await db.sql.unsafe(`alter table ${name} add constraint cv_orders_payload foreign key (payload) references cv_payloads`);
 
     const p = await planConversion(db.sql, t, { now: NOW });
     expect(p.phase).toBe('none');
@@ -58,6 +62,10 @@ describe('convert', () => {
       { conname: 'cv_lines_order_id_order_at_fkey', target: name, ok: true },
       { conname: 'cv_notes_order', target: name, ok: true },
     ]);
+    // its own foreign key came along; the deleted keys of the copy are gone with the capture
+    expect(await db.sql.unsafe(`select conname, confrelid::regclass::text as target from pg_constraint where conrelid = '${name}'::regclass and contype = 'f' and conparentid = 0`)).toEqual([{ conname: 'cv_orders_payload', target: 'cv_payloads' }]);
+    await expect(db.sql.unsafe(`insert into ${name} values (7001, '2026-03-28', 'no such payload')`)).rejects.toThrow(/foreign key/);
+    expect(await one<{ r: string | null }>(`select to_regclass('drizzle_partitions.del_public_cv_orders')::text as r`)).toEqual({ r: null });
     // the view reads the new table
     const reads = (table: string) => `select exists (select from pg_depend d join pg_rewrite w on w.oid = d.objid where w.ev_class = 'cv_recent'::regclass and d.refobjid = '${table}'::regclass) as ok`;
     expect(await one<{ ok: boolean }>(reads(name))).toEqual({ ok: true });

@@ -37,7 +37,7 @@ interface Args {
 }
 
 function matches(crashAt: string, text: string, batches: number): boolean {
-  if (crashAt.startsWith('copy-')) return text.startsWith('WITH ins AS (INSERT') && batches === Number(crashAt.slice(5));
+  if (crashAt.startsWith('copy-')) return text.includes('WITH ins AS (INSERT') && batches === Number(crashAt.slice(5));
   switch (crashAt) {
     case 'create':
       return text.startsWith('CREATE TRIGGER') && !text.includes('_dp_old');
@@ -59,7 +59,7 @@ async function main(): Promise<void> {
   const killAt = 3 + Math.floor(Math.random() * 10);
   let swapSent = false;
   const debug = (_c: number, text: string) => {
-    if (text.startsWith('WITH ins AS (INSERT')) batches++;
+    if (text.includes('WITH ins AS (INSERT')) batches++;
     if (args.crashAt === 'random' && batches === killAt) process.kill(process.pid, 'SIGKILL');
     if (swapSent) {
       console.log(`crashing before: ${text.slice(0, 60)}`);

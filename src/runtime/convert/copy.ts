@@ -1,17 +1,21 @@
 /**
- * The batch copy: rows of the original in primary-key order, a batch per
- * transaction, each recording the last key it reached in the same transaction. The
- * change capture has written every change made since it was installed; a batch skips
- * the rows it finds there (ON CONFLICT DO NOTHING) and row-locks what it copies FOR
- * KEY SHARE, so a row deleted or re-keyed meanwhile is re-read and skipped, never
- * brought back, and a writer waits at most for one short batch.
+ * The batch copy: rows of the original in primary-key order, a batch per READ
+ * COMMITTED transaction sent in one round trip, each recording the last key it
+ * reached in the same transaction. No row of the original is locked: the change
+ * capture has written every change made since it was installed, a batch skips the keys
+ * it finds in the copy (see {@link CopyMode}: plain inserts until a writer's key is
+ * met, then leaving out the keys found, then ON CONFLICT DO NOTHING for a batch that
+ * still meets one), and then removes the rows it read just before a writer deleted
+ * them (their keys are in the tombstones, see syncFunctionSql). A writer touching a
+ * row of the batch waits at most for the rest of that batch.
  */
-import { batchEndSql, copyBatchSql } from '../../ddl/convert-sql.js';
+import { batchEndSql, clearTombstonedSql, copyBatchSql, type BatchRange, type CopyMode } from '../../ddl/convert-sql.js';
 import { inlineParameters } from '../../sql/quote.js';
-import type { Executor } from '../executor.js';
-import { withLockRetry, type LockOptions } from '../lock.js';
+import { sqlState, type Executor } from '../executor.js';
+import { PG_ERRORS } from '../pg-errors.js';
+import { withLockRetryScript, type LockOptions } from '../lock.js';
 import type { ConversionNames } from './names.js';
-import { batchRecordSql, type ConversionRecord } from './record.js';
+import { batchRecordCte, rowsCopiedSql, rowsRemovedSql, type ConversionRecord } from './record.js';
 import type { SourceFacts } from './source.js';
 
 /** Progress of the copy, after each batch. */
@@ -21,37 +25,58 @@ export interface CopyProgress {
 }
 
 /**
- * Copies from where the record stands to the end; returns the rows it inserted.
+ * Copies from where the record stands to the end; returns the rows it copied.
  *
  * @example
  * ```ts
- * await copyRows(ex, names, facts, record, { batchRows: 5000, lockTimeoutMs: 1000 }, (p) => console.error(p.rowsCopied));
+ * await copyRows(ex, names, facts, record, { batchRows: 10000, lockTimeoutMs: 1000 }, (p) => console.error(p.rowsCopied));
  * ```
  */
 export async function copyRows(ex: Executor, names: ConversionNames, facts: SourceFacts, record: ConversionRecord, opts: LockOptions & { batchRows: number }, progress?: (p: CopyProgress) => void): Promise<number> {
-  const table = names.table;
-  const shadow = { schema: table.schema, name: names.shadow };
   let last = record.lastKey;
   let total = record.rowsCopied;
-  let inserted = 0;
+  const start = total;
+  let mode: CopyMode = 'plain';
   for (;;) {
-    const { value } = await withLockRetry(ex, { what: `copy rows of ${table.schema}.${table.name}`, relation: table }, opts, async (tx) => {
-      const fromStart = last === null;
-      // Values written in (no parameters): each batch is planned for its own range. A
-      // prepared statement would switch to a generic plan after five runs, which cannot
-      // know the range is narrow and scans the whole table instead.
-      const [end] = await tx.query<{ k: string[] }>(inlineParameters(batchEndSql(table, facts.key, opts.batchRows, fromStart), fromStart ? [] : last!));
-      const toEnd = end === undefined;
-      const params = [...(fromStart ? [] : last!), ...(toEnd ? [] : end!.k)];
-      const [row] = await tx.query<{ n: number }>(inlineParameters(copyBatchSql(table, shadow, facts.columns, facts.key, { fromStart, toEnd }), params));
-      const reached = toEnd ? last : end!.k;
-      await tx.query(batchRecordSql(), [table.schema, table.name, reached, row!.n, toEnd ? 'copied' : 'copying']);
-      return { n: row!.n, reached, toEnd };
-    });
-    inserted += value.n;
-    total += value.n;
-    last = value.reached;
+    const fromStart = last === null;
+    // Values written in (no parameters): each batch is planned for its own range. A
+    // prepared statement would switch to a generic plan after five runs, which cannot
+    // know the range is narrow and scans the whole table instead. Read outside the
+    // batch's transaction: it only places the batch's end.
+    const [end] = await ex.query<{ k: string[] }>(inlineParameters(batchEndSql(names.table, facts.key, opts.batchRows, fromStart), fromStart ? [] : last!));
+    const range: BatchRange = { fromStart, toEnd: end === undefined };
+    const reached = range.toEnd ? last : end!.k;
+    for (;;) {
+      try {
+        total = await copyBatch(ex, names, facts, range, [...(fromStart ? [] : last!), ...(range.toEnd ? [] : end!.k)], reached, mode, opts);
+        break;
+      } catch (e) {
+        if (sqlState(e) !== PG_ERRORS.uniqueViolation || mode === 'conflict') throw e;
+        // a writer wrote a key of the batch: from now on, leave out the keys found
+        // (and this batch, having met one after its snapshot, skips conflicts)
+        mode = mode === 'plain' ? 'anti' : 'conflict';
+      }
+    }
+    if (mode === 'conflict') mode = 'anti';
+    last = reached;
     progress?.({ rowsCopied: total, lastKey: last });
-    if (value.toEnd) return inserted;
+    if (range.toEnd) return total - start;
   }
+}
+
+/** One batch, one transaction, one round trip; returns the rows copied so far. */
+async function copyBatch(ex: Executor, names: ConversionNames, facts: SourceFacts, range: BatchRange, params: readonly string[], reached: string[] | null, mode: CopyMode, opts: LockOptions): Promise<number> {
+  const { table } = names;
+  const shadow = { schema: table.schema, name: names.shadow };
+  const rows = await withLockRetryScript<{ total?: string }>(ex, { what: `copy rows of ${table.schema}.${table.name}`, relation: table }, opts, [
+    // Each statement its own snapshot (the tombstones the insert waited for are seen by
+    // the clean-up), whatever the session's default; a batch lost in a crash is lost
+    // with its recorded position, so its commit need not wait for the disk.
+    'SET TRANSACTION ISOLATION LEVEL READ COMMITTED',
+    'SET LOCAL synchronous_commit = off',
+    inlineParameters(copyBatchSql(table, shadow, facts.columns, facts.key, range, mode, [batchRecordCte(table.schema, table.name, reached, range.toEnd ? 'copied' : 'copying')]), params),
+    clearTombstonedSql(table, shadow, names.tombstones, facts.key, range, params, rowsRemovedSql(table.schema, table.name, 'n')),
+    inlineParameters(rowsCopiedSql(), [table.schema, table.name]),
+  ]);
+  return Number(rows.value.at(-1)!.total);
 }

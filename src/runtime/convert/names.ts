@@ -1,7 +1,7 @@
 /**
  * The names of what a conversion makes: the partitioned copy (`<table>_dp_new`), the
- * original once swapped out (`<table>_dp_old`), the change-capture functions and the
- * trigger that runs them. One home for them; too long a name is cut short and
+ * original once swapped out (`<table>_dp_old`), the change-capture functions, the
+ * trigger that runs them and the keys deleted during the copy. One home for them; too long a name is cut short and
  * suffixed with a hash, the way partitions are named.
  */
 import { identifierBytes, MAX_IDENTIFIER_BYTES, type QualifiedName } from '../../sql/quote.js';
@@ -22,6 +22,8 @@ export interface ConversionNames {
   reverse: QualifiedName;
   /** The trigger running either function (one table has it at a time). */
   trigger: string;
+  /** The keys deleted from the original while its rows are copied (until the swap). */
+  tombstones: QualifiedName;
 }
 
 function fit(base: string, key: string): string {
@@ -46,5 +48,6 @@ export function conversionNames(table: QualifiedName): ConversionNames {
     forward: { schema: CONVERSIONS_TABLE.schema, name: fit(`fwd_${schema}_${table.name}`, key) },
     reverse: { schema: CONVERSIONS_TABLE.schema, name: fit(`rev_${schema}_${table.name}`, key) },
     trigger: 'drizzle_partitions_convert',
+    tombstones: { schema: CONVERSIONS_TABLE.schema, name: fit(`del_${schema}_${table.name}`, key) },
   };
 }

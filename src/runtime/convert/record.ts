@@ -5,7 +5,7 @@
  * resumes from the record.
  */
 import { CONVERSIONS_TABLE, createConversionsTableSql, type ConversionPhase } from '../../ddl/convert-sql.js';
-import { quoteLiteral, quoteQualified } from '../../sql/quote.js';
+import { inlineParameters, quoteLiteral, quoteQualified } from '../../sql/quote.js';
 import type { Executor } from '../executor.js';
 import type { ForeignKey } from './source.js';
 
@@ -85,15 +85,45 @@ export function startRecordSql(): string {
 }
 
 /**
- * Records a copied batch: $1 schema, $2 table, $3 last key (text[]), $4 rows inserted, $5 phase.
+ * Records a copied batch in the statement that copies it: a CTE (for
+ * `copyBatchSql`'s `alsoCtes`) adding `n` (the rows inserted) to the rows copied and
+ * setting the last key reached and the phase.
  *
  * @example
  * ```ts
- * await tx.query(batchRecordSql(), ['public', 'events', ['1000'], 1000, 'copying']);
+ * copyBatchSql(source, shadow, columns, key, range, 'plain', [batchRecordCte('public', 'events', ['1000'], 'copying')]);
  * ```
  */
-export function batchRecordSql(): string {
-  return `UPDATE ${T()} SET last_key = $3::text[], rows_copied = rows_copied + $4::bigint, phase = $5::text, updated_at = pg_catalog.now() WHERE table_schema = $1::text AND table_name = $2::text`;
+export function batchRecordCte(schema: string, table: string, lastKey: readonly string[] | null, phase: ConversionPhase): string {
+  return inlineParameters(
+    `rec AS (UPDATE ${T()} SET last_key = $3::text[], rows_copied = rows_copied + (SELECT n FROM n), phase = $4::text, updated_at = pg_catalog.now() WHERE table_schema = $1::text AND table_name = $2::text)`,
+    [schema, table, lastKey, phase],
+  );
+}
+
+/**
+ * Takes `count` (an SQL expression) off the rows copied: rows a batch copied and then
+ * removed (`clearTombstonedSql`'s `after`).
+ *
+ * @example
+ * ```ts
+ * rowsRemovedSql('public', 'events', 'n');
+ * ```
+ */
+export function rowsRemovedSql(schema: string, table: string, count: string): string {
+  return inlineParameters(`UPDATE ${T()} SET rows_copied = rows_copied - ${count} WHERE table_schema = $1::text AND table_name = $2::text`, [schema, table]);
+}
+
+/**
+ * The rows copied so far, as text (`total`): $1 schema, $2 table.
+ *
+ * @example
+ * ```ts
+ * const [{ total }] = await ex.query(rowsCopiedSql(), ['public', 'events']);
+ * ```
+ */
+export function rowsCopiedSql(): string {
+  return `SELECT rows_copied::text AS total FROM ${T()} WHERE table_schema = $1::text AND table_name = $2::text`;
 }
 
 /**

@@ -3,8 +3,10 @@
  * defaults, constraints, indexes, identity and comments of the original through
  * `LIKE ... INCLUDING ALL`; the definition's `PARTITION BY`; the declared partitions,
  * the policy's partitions from the lowest key in the data to the highest plus its
- * premake, a default partition; the original's outgoing foreign keys, comment and
- * grants), and the partitions it would have, for `plan`.
+ * premake, a default partition; the original's comment and grants), its outgoing
+ * foreign keys (added each in a short step of its own: adding one holds the table it
+ * points at against writes until the commit), and the partitions it would have, for
+ * `plan`.
  */
 import type { Partitioning, PartitionBound } from '../../schema/resolved.js';
 import { declaredPartitionsSql, createPartitionSql, partitionByClause } from '../../ddl/partition-ddl.js';
@@ -19,7 +21,7 @@ import type { Executor } from '../executor.js';
 import { managedComment } from '../marker.js';
 import { addSlots, floorToIntegerSlot, floorToSlot, integerBound, timeBound } from '../time-grid.js';
 import type { ConversionNames } from './names.js';
-import type { SourceFacts } from './source.js';
+import type { ForeignKey, SourceFacts } from './source.js';
 
 /** The most partitions a conversion makes from the data's key range. */
 export const MAX_CONVERT_PARTITIONS = 5000;
@@ -123,7 +125,6 @@ export async function shadowDefinition(
     statements.push(createPartitionSql({ parent: shadow, partition: { schema: names.table.schema, name }, bound: { kind: 'default' } }));
     partitions.push({ name, bound: 'default', reason: 'default' });
   }
-  for (const fk of facts.outbound) statements.push(`ALTER TABLE ${quoteQualified(shadow)} ADD CONSTRAINT ${quoteIdent(fk.name)} ${fk.definition};`);
   if (facts.comment !== null) statements.push(commentOnTableSql(shadow, facts.comment));
   for (const g of facts.grants) {
     if (!PRIVILEGES.has(g.privilege)) continue;
@@ -134,6 +135,19 @@ export async function shadowDefinition(
 
 function tooWide(t: string): RuntimeError {
   return new RuntimeError('CONVERT_RANGE_TOO_WIDE', `${t}: the partition key's values span more than ${MAX_CONVERT_PARTITIONS} partitions of the policy's interval`, 'widen the interval, or delete the outlying rows first');
+}
+
+/**
+ * `ALTER TABLE <copy> ADD CONSTRAINT ...`: one of the original's outgoing foreign keys
+ * on the copy.
+ *
+ * @example
+ * ```ts
+ * shadowForeignKeySql({ schema: 'public', name: 'events_dp_new' }, facts.outbound[0]);
+ * ```
+ */
+export function shadowForeignKeySql(shadow: QualifiedName, fk: ForeignKey): string {
+  return `ALTER TABLE ${quoteQualified(shadow)} ADD CONSTRAINT ${quoteIdent(fk.name)} ${fk.definition};`;
 }
 
 /**
