@@ -382,6 +382,10 @@ export type RuntimeErrorCode =
   | 'CONVERT_RANGE_TOO_WIDE'
   /** convert: the copy's row count or checksum differs from the table's; nothing swapped. */
   | 'CONVERT_VERIFY_MISMATCH'
+  /** convert: transactions holding snapshots older than the copy outlasted the wait before the swap (named); nothing swapped, resumable. */
+  | 'CONVERT_SNAPSHOT_WAIT'
+  /** convert: row-level security would hide rows of the table from the converter (FORCE ROW LEVEL SECURITY, a role without BYPASSRLS); nothing copied. */
+  | 'CONVERT_ROW_SECURITY'
   /** convert: the table's columns changed after its copy was made (a column added, dropped, renamed or changed in type); nothing swapped. */
   | 'CONVERT_COLUMNS_CHANGED'
   /** convert undo: the conversion is not swapped. */

@@ -134,6 +134,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       json,
       'batch-rows': { type: 'string', kind: 'positive', arg: 'n', help: 'rows per copy batch (default 10000)' },
       'lock-timeout': { type: 'string', kind: 'positive', arg: 'ms', help: 'lock_timeout of each step (default 1000)' },
+      'snapshot-wait': { type: 'string', kind: 'positive', arg: 'ms', help: 'longest wait before the swap for transactions holding snapshots older than the copy (default 1800000)' },
       now: connection.now!,
       yes: { type: 'boolean', help: 'confirm drop-old' },
     },

@@ -77,13 +77,21 @@ export async function runConvert(action: ConvertAction, v: Values, io: CliIo): P
         return 0;
       }
       case 'apply': {
+        let waitingFor = '';
         const r = await convertTable(db, table, {
           ...lock,
           batchRows: v['batch-rows'] as number | undefined,
+          snapshotWaitMs: v['snapshot-wait'] as number | undefined,
           now: (v.now as Date | undefined) ?? new Date(),
           casing: config.casing,
           declaredPartitions,
-          onProgress: (e) => io.err(`  ${e.phase}${e.rowsCopied !== undefined ? `: ${e.rowsCopied} row(s) copied` : ''}`),
+          onProgress: (e) => {
+            if (!e.waitingFor) return io.err(`  ${e.phase}${e.rowsCopied !== undefined ? `: ${e.rowsCopied} row(s) copied` : ''}`);
+            // said once for each set of sessions waited for, not at every look
+            const who = e.waitingFor.map((h) => `${h.pid}${h.application ? ` (${h.application}, ${h.state})` : ''}`).join(', ');
+            if (who !== waitingFor) io.err(`  waiting for transactions older than the copy to end before the swap: pid ${who}`);
+            waitingFor = who;
+          },
         });
         if (json) io.out(toJson(r));
         else io.out(`${r.table.schema}.${r.table.name}: ${r.phase}${r.verification ? `, ${r.verification.rows} row(s) verified` : ''}${r.foreignKeys.length ? `; foreign keys re-pointed: ${r.foreignKeys.join(', ')}` : ''}`);

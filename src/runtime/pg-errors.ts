@@ -18,6 +18,8 @@ export const PG_ERRORS = {
   foreignKeyViolation: '23503',
   /** No such database: the CLI cannot connect. */
   invalidCatalogName: '3D000',
+  /** Not allowed (also: a read row-level security would filter, under row_security = off). */
+  insufficientPrivilege: '42501',
   /** No such table (the runner's record before its first run). */
   undefinedTable: '42P01',
   /** No such schema (the runner's record before its first run). */

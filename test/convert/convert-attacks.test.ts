@@ -4,8 +4,11 @@
  * identity/generated/dropped columns, prepared statements across the swap, a writer
  * open while the capture is installed, writes racing the copy, serial ids.
  */
+import postgres from 'postgres';
 import { describe, expect, it } from 'vitest';
 import { convertTable, RuntimeError, undoConversion } from '../../src/index.js';
+import { createConversionsTableSql } from '../../src/ddl/convert-sql.js';
+import { databaseFromUrl } from '../harness/client.js';
 import { useTestDatabase } from '../harness/db.js';
 import { waitUntil } from '../support/concurrency.js';
 import { eventsTable } from '../support/fixtures.js';
@@ -181,6 +184,42 @@ describe('convert, adversarial', () => {
     }
   });
 
+  it('a snapshot older than the copy held by a session of another role (details hidden from the converter): the swap waits for it, gives up after snapshotWaitMs naming it, and resumes', async () => {
+    const name = 'cva_snap_hidden';
+    const t = eventsTable(name, { interval: '1 day', premake: 1 });
+    await plainEvents(name, 30);
+    await db.sql.unsafe(`do $$ begin if not exists (select from pg_roles where rolname = 'cva_plain_owner') then create role cva_plain_owner; end if; end $$`);
+    for (const s of createConversionsTableSql()) await db.sql.unsafe(s);
+    await db.sql.unsafe(`grant usage, create on schema public, drizzle_partitions to cva_plain_owner`);
+    await db.sql.unsafe(`grant select, insert, update, delete on drizzle_partitions.conversions to cva_plain_owner`);
+    await db.sql.unsafe(`alter table ${name} owner to cva_plain_owner`);
+    const database = databaseFromUrl(db.url);
+    const owner = postgres(db.url, { ...(database ? { database } : {}), max: 1, onnotice: () => {}, connection: { role: 'cva_plain_owner' } });
+    const rr = await db.sql.reserve(); // the superuser's session: pg_stat_activity hides its details from the owner
+    try {
+      await rr.unsafe('begin isolation level repeatable read');
+      await rr.unsafe('select 1');
+      const [{ pid }] = (await rr.unsafe('select pg_backend_pid() as pid')) as unknown as [{ pid: number }];
+      const [hidden] = await owner.unsafe<{ xact: string | null }[]>(`select xact_start::text as xact from pg_stat_activity where pid = ${pid}`);
+      expect(hidden!.xact).toBeNull();
+      const waitedFor: number[] = [];
+      await expect(
+        convertTable(owner, t, { now: NOW, snapshotWaitMs: 400, onProgress: (e) => e.waitingFor && waitedFor.push(...e.waitingFor.map((h) => h.pid)) }),
+      ).rejects.toMatchObject({ code: 'CONVERT_SNAPSHOT_WAIT', message: expect.stringContaining(`pid ${pid}`) });
+      expect(waitedFor).toContain(pid);
+      const [still] = await db.sql.unsafe<{ k: string; phase: string }[]>(`select (select relkind::text from pg_class where oid = '${name}'::regclass) as k, (select phase from drizzle_partitions.conversions where table_name = '${name}') as phase`);
+      expect(still).toEqual({ k: 'r', phase: 'verified' });
+      const [{ n }] = (await rr.unsafe(`select count(*)::int as n from ${name}`)) as unknown as [{ n: number }];
+      expect(n).toBe(30);
+      await rr.unsafe('commit');
+      expect((await convertTable(owner, t, { now: NOW, snapshotWaitMs: 5000 })).phase).toBe('swapped');
+    } finally {
+      await rr.unsafe('rollback').catch(() => undefined);
+      rr.release();
+      await owner.end();
+    }
+  });
+
   it('an identity column, a generated column and a dropped one: convert, undo, convert again, inserts never collide', async () => {
     const name = 'cva_ident';
     const t = eventsTable(name, { interval: '1 day', premake: 1 });
@@ -295,6 +334,37 @@ describe('convert, adversarial', () => {
     await db.sql.unsafe(`insert into ${name} values (3, '2026-03-21', 'c')`);
     expect((await convertTable(db.sql, t, { now: NOW })).verification!.rows).toBe(1);
     expect(await rows(name)).toBe(1);
+  });
+
+  it('row-level security forced on a table its owner (no BYPASSRLS) converts: refused before anything is made; without FORCE, every row is copied and the policy carried over', async () => {
+    const name = 'cva_rls';
+    const t = eventsTable(name, { interval: '1 day', premake: 1 });
+    await plainEvents(name, 50);
+    await db.sql.unsafe(`do $$ begin if not exists (select from pg_roles where rolname = 'cva_rls_owner') then create role cva_rls_owner nobypassrls; end if; end $$`);
+    for (const s of createConversionsTableSql()) await db.sql.unsafe(s);
+    await db.sql.unsafe(`grant usage, create on schema public, drizzle_partitions to cva_rls_owner`);
+    await db.sql.unsafe(`grant select, insert, update, delete on drizzle_partitions.conversions to cva_rls_owner`);
+    await db.sql.unsafe(`alter table ${name} owner to cva_rls_owner`);
+    await db.sql.unsafe(`alter table ${name} enable row level security`);
+    await db.sql.unsafe(`alter table ${name} force row level security`);
+    await db.sql.unsafe(`create policy cva_rls_few on ${name} using (id <= 10)`);
+    const database = databaseFromUrl(db.url);
+    const owner = postgres(db.url, { ...(database ? { database } : {}), max: 1, onnotice: () => {}, connection: { role: 'cva_rls_owner' } });
+    try {
+      expect((await owner.unsafe<{ n: number }[]>(`select count(*)::int as n from ${name}`))[0]!.n).toBe(10); // what the owner sees
+      await expect(convertTable(owner, t, { now: NOW })).rejects.toMatchObject({ code: 'CONVERT_ROW_SECURITY', message: expect.stringContaining(`public.${name}`) });
+      const [made] = await db.sql.unsafe<{ shadow: string | null; n: number }[]>(`select to_regclass('${name}_dp_new')::text as shadow, (select count(*)::int from drizzle_partitions.conversions where table_name = '${name}') as n`);
+      expect(made).toEqual({ shadow: null, n: 0 });
+      await db.sql.unsafe(`alter table ${name} no force row level security`);
+      const r = await convertTable(owner, t, { now: NOW });
+      expect(r.verification!.rows).toBe(50);
+    } finally {
+      await owner.end();
+    }
+    const [after] = await db.sql.unsafe<{ k: string; rls: boolean; policies: number; n: number }[]>(
+      `select relkind::text as k, relrowsecurity as rls, (select count(*)::int from pg_policy where polrelid = c.oid) as policies, (select count(*)::int from ${name}) as n from pg_class c where oid = '${name}'::regclass`,
+    );
+    expect(after).toEqual({ k: 'p', rls: true, policies: 1, n: 50 });
   });
 
   it('a unique index without the partition key: refused before anything is made, naming the index', async () => {

@@ -2,16 +2,17 @@
  * Converting a live table. A plain table of 100k rows (CONVERT_LIVE_ROWS=1000000 for
  * the issue's full run) serving a mixed workload (INSERT, UPDATE by id, DELETE by id,
  * upserts, each keeping a ledger, and a reader counting a fixed baseline) is converted
- * into a partitioned table by a converter in a process of its own that dies at chosen
- * moments (copying, verifying, sending the swap, right after it, validating) and once
- * at a random one; each next run resumes. Then undo and convert again, under the same
- * workload. Everything the application did must come out exactly as acknowledged, and
+ * into a partitioned table by converters in processes of their own, killed -9 at ten
+ * random moments (three while copying, two while verifying, two in the swap, two while
+ * validating, one in the swap after undo); each next run resumes. Then undo and
+ * convert again, under the same workload. Everything the application did must come out exactly as acknowledged, and
  * the table swapped out must hold exactly what the live one holds.
  */
 import { describe, expect, it } from 'vitest';
 import { conversionStatus, convertTable, dropConvertedOriginal, undoConversion, type MaintenancePolicyInput } from '../../src/index.js';
 import { useTestDatabase } from '../harness/db.js';
-import { crashChildGone, CRASHED, runCrashChild, sleep } from '../support/concurrency.js';
+import { crashChildGone, runCrashChild, sleep } from '../support/concurrency.js';
+import type { KillPoint } from '../support/convert-child.js';
 import { eventsTable } from '../support/fixtures.js';
 import { createWorkload, type WorkloadReport } from '../support/workload.js';
 
@@ -36,7 +37,7 @@ async function count(text: string): Promise<number> {
 const fingerprint = (table: string) => db.sql.unsafe<{ n: string; s: string }[]>(`select count(*)::text as n, coalesce(sum(hashtext(row(id, at, payload)::text)::bigint), 0)::text as s from ${table}`).then((r) => r[0]);
 
 describe('converting a live table', () => {
-  it(`${ROWS} rows under a mixed workload, the converter killed at 6 moments (copy, verify, swap, validate, one at random); then undo and convert again — the application notices nothing`, async () => {
+  it(`${ROWS} rows under a mixed workload, the converter killed -9 at 10 random moments (copying, verifying, swapping, validating); undo and convert again — the application notices nothing`, async () => {
     const name = 'live_conv';
     const policy: MaintenancePolicyInput = { interval: '1 day', premake: 3 };
     const t = eventsTable(name, policy);
@@ -56,39 +57,55 @@ describe('converting a live table', () => {
 
     const runs: string[] = [];
     const swapped = async () => count(`select count(*)::int as n from pg_class where oid = to_regclass('${name}') and relkind = 'p'`);
-    try {
-      const points = ['copy-2', 'random', 'verify', 'swap', 'swap-sent', 'validate', 'none'];
-      // Each converter is started once the one before holds the table (its first progress
-      // event) or has exited, so their start-up overlaps yet they run in this order: started
-      // together, a slow start-up under load could let the later one take the table first
-      // (a 'none' converter finishing the job before the 'validate' one had its chance).
-      const start = (crashAt: string) => runCrashChild(db.url, { table: name, policy, now: NOW.toISOString(), lockTimeoutMs: LOCK_TIMEOUT_MS, batchRows: 5000, crashAt }, 120_000, CHILD);
-      let child = start(points[0]!);
-      for (const [i, crashAt] of points.entries()) {
+    const r = (n: number) => Math.floor(Math.random() * n);
+    // Ten kill -9s, each at a random moment of the phase it names (see convert-child.ts);
+    // every one of them is reached, in this order, whatever the moments drawn.
+    const kills: KillPoint[] = [
+      { phase: 'copy', nth: 2, delayMs: 0 },
+      { phase: 'copy', nth: 1 + r(3), delayMs: r(20) },
+      { phase: 'copy', nth: 1 + r(3), delayMs: r(20) },
+      { phase: 'verify', nth: 1 + r(5), delayMs: 0 },
+      { phase: 'verify', nth: 1 + r(3), delayMs: 1 + r(50) },
+      { phase: 'swap', nth: 1, delayMs: 0 },
+      { phase: 'swap', nth: 1, delayMs: 1 + r(15) }, // the swap may have committed, or not
+      { phase: 'validate', nth: 1, delayMs: 0 },
+      { phase: 'validate', nth: 1, delayMs: 1 + r(5) },
+    ];
+    const again: KillPoint = { phase: 'swap', nth: 1, delayMs: 1 + r(15) };
+    /** Converters one after the other (each started once the one before holds the table or has exited, so their start-up overlaps yet they run in this order), the last one to the end. */
+    const converters = async (points: (KillPoint | undefined)[]) => {
+      const start = (kill: KillPoint | undefined) => runCrashChild(db.url, { table: name, policy, now: NOW.toISOString(), lockTimeoutMs: LOCK_TIMEOUT_MS, batchRows: 5000, kill }, 120_000, CHILD);
+      let child = start(points[0]);
+      for (const [i, kill] of points.entries()) {
         await child.applying;
-        const next = points[i + 1] ? start(points[i + 1]!) : undefined;
+        const next = i + 1 < points.length ? start(points[i + 1]) : undefined;
         const t0 = performance.now();
         const run = await child.done;
-        runs.push(`${crashAt}:${run.signal ?? run.code}@${t0.toFixed(0)}+${(performance.now() - t0).toFixed(0)}`);
-        if (crashAt === 'none') expect(run.code, run.stdout + run.stderr).toBe(0);
-        else if (crashAt === 'random') expect(run.signal, run.stdout + run.stderr).toBe('SIGKILL');
-        else expect(run.code, run.stdout + run.stderr).toBe(CRASHED);
+        const label = kill ? `${kill.phase}#${kill.nth}+${kill.delayMs}ms` : 'to the end';
+        runs.push(`${label}:${run.signal ?? run.code}@${t0.toFixed(0)}+${(performance.now() - t0).toFixed(0)}`);
+        if (kill) expect(run.signal, `${label}\n${run.stdout}${run.stderr}`).toBe('SIGKILL');
+        else expect(run.code, run.stdout + run.stderr).toBe(0);
         // right after the kill every baseline row is visible under the table's name
         expect(await count(`select count(*)::int as n from ${name} where id >= 1 and id <= ${BASELINE}`)).toBe(BASELINE);
         if (next) child = next;
       }
       await crashChildGone(db.sql);
+    };
+    try {
+      await converters([...kills, undefined]);
       expect(await swapped()).toBe(1);
       const status = await conversionStatus(db.sql, t);
       expect(status).toMatchObject({ phase: 'swapped', live: 'partitioned', oldKept: true });
       expect(await count(`select count(*)::int as n from pg_constraint where conrelid = 'live_conv_ref'::regclass and contype = 'f' and conparentid = 0 and confrelid = '${name}'::regclass and convalidated`)).toBe(1);
       await sleep(300);
-      // undo under the workload, then convert again (verify + swap, nothing to copy)
+      // undo under the workload, then convert again (verify + swap, nothing to copy),
+      // killed once more in its swap
       await undoConversion(db.sql, t, { lockTimeoutMs: LOCK_TIMEOUT_MS });
       expect(await swapped()).toBe(0);
       await sleep(300);
-      const again = await convertTable(db.sql, t, { now: NOW, lockTimeoutMs: LOCK_TIMEOUT_MS });
-      expect(again).toMatchObject({ phase: 'swapped', rowsCopied: 0 });
+      await converters([again, undefined]);
+      expect(await swapped()).toBe(1);
+      expect((await conversionStatus(db.sql, t)).rowsCopied).toBeGreaterThanOrEqual(ROWS);
       await sleep(300);
     } finally {
       await workload.stop();

@@ -1,30 +1,39 @@
 /**
  * Child process of the conversion tests: runs convertTable() on a plain events table
- * and dies with process.exit() (its connections dropped, its transaction in flight
- * rolled back, nothing cleaned up) just before it sends the statement `crashAt` names:
- *   'create'   the CREATE TRIGGER that makes the change capture (shadow not committed)
- *   'copy-<n>' the n-th batch copy
- *   'verify'   the verification's snapshot
- *   'swap'     the swap's transaction (one message: its lock, the renames, the new change capture)
- *   'swap-sent' dies 1 ms after sending the swap (it committed, or it rolled back), or
- *              before the next statement, whichever comes first
- *   'validate' the validation of a re-made foreign key (the swap committed)
- *   'random'   SIGKILLs itself before a batch copy picked at random (the 3rd to the 12th of its run)
- *   'none'     runs to the end (the test may SIGKILL it)
+ * and kills itself with SIGKILL (`kill -9`: its connections dropped, its transaction in
+ * flight rolled back, nothing cleaned up) at the moment `kill` names:
+ *   { phase, nth, delayMs }
+ *   phase 'copy'      the batch copies (the one-round-trip script of each batch)
+ *         'verify'    the verification's statements (its REPEATABLE READ, the two
+ *                     checksums, the record, the COMMIT)
+ *         'swap'      the swap's transaction (one message: its lock, the renames, the new change capture)
+ *         'validate'  the validation of a re-made foreign key (the swap committed)
+ *   nth      the nth statement of that phase this process sends (from 1)
+ *   delayMs  0: dies before sending it; more: sends it and dies that many ms later, or
+ *            when it sends the next statement, whichever comes first (a swap may have
+ *            committed or not)
+ * Without `kill`, it runs to the end (exit 0).
  *
  *   node --import tsx test/support/convert-child.ts <json args>
  *
- * args: { url, table, policy, now, lockTimeoutMs, batchRows, crashAt }
+ * args: { url, table, policy, now, lockTimeoutMs, batchRows, kill? }
  * While another converter holds the table (CONVERT_BUSY) it tries again every 20 ms, so
  * a test can start the next converter while the one before still runs. Prints APPLYING
- * at its first progress event (it holds the table from then on); exits CRASHED (42)
- * when it crashed as asked, 0 when done.
+ * at its first progress event (it holds the table from then on).
  */
+import { writeSync } from 'node:fs';
 import postgres from 'postgres';
 import { convertTable, type MaintenancePolicyInput } from '../../src/index.js';
 import { databaseFromUrl } from '../harness/client.js';
-import { APPLYING, CHILD_APPLICATION_NAME, CRASHED } from './concurrency.js';
+import { APPLYING, CHILD_APPLICATION_NAME } from './concurrency.js';
 import { eventsTable } from './fixtures.js';
+
+/** Where a converter kills itself. */
+export interface KillPoint {
+  phase: 'copy' | 'verify' | 'swap' | 'validate';
+  nth: number;
+  delayMs: number;
+}
 
 interface Args {
   url: string;
@@ -33,58 +42,51 @@ interface Args {
   now: string;
   lockTimeoutMs: number;
   batchRows: number;
-  crashAt: string;
+  kill?: KillPoint;
 }
 
-function matches(crashAt: string, text: string, batches: number): boolean {
-  if (crashAt.startsWith('copy-')) return text.includes('WITH ins AS (INSERT') && batches === Number(crashAt.slice(5));
-  switch (crashAt) {
-    case 'create':
-      return text.startsWith('CREATE TRIGGER') && !text.includes('_dp_old');
-    case 'verify':
-      return text.startsWith('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
-    case 'swap':
-    case 'swap-sent':
-      return text.includes(' RENAME TO ') && text.includes('_dp_old');
-    case 'validate':
-      return text.includes('VALIDATE CONSTRAINT');
-    default:
-      return false;
-  }
+function die(why: string): never {
+  writeSync(1, `killed ${why}\n`);
+  process.kill(process.pid, 'SIGKILL');
+  throw new Error('unreachable');
 }
 
 async function main(): Promise<void> {
   const args = JSON.parse(process.argv[2]!) as Args;
-  let batches = 0;
-  const killAt = 3 + Math.floor(Math.random() * 10);
-  let swapSent = false;
+  const kill = args.kill;
+  let inVerify = false;
+  let seen = 0;
+  let armed = false;
+  const phaseOf = (text: string): KillPoint['phase'] | null => {
+    if (text.startsWith('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ')) inVerify = true;
+    if (inVerify) {
+      if (text.startsWith('COMMIT') || text.startsWith('ROLLBACK')) inVerify = false;
+      return 'verify';
+    }
+    if (text.includes('WITH ins AS (INSERT')) return 'copy';
+    if (text.includes(' RENAME TO ') && text.includes('_dp_old')) return 'swap';
+    if (text.includes('VALIDATE CONSTRAINT')) return 'validate';
+    return null;
+  };
   const debug = (_c: number, text: string) => {
-    if (text.includes('WITH ins AS (INSERT')) batches++;
-    if (args.crashAt === 'random' && batches === killAt) process.kill(process.pid, 'SIGKILL');
-    if (swapSent) {
-      console.log(`crashing before: ${text.slice(0, 60)}`);
-      process.exit(CRASHED);
-    }
-    if (args.crashAt === 'swap-sent' && matches(args.crashAt, text, batches)) {
-      swapSent = true;
-      setTimeout(() => process.exit(CRASHED), 1);
-    } else if (matches(args.crashAt, text, batches)) {
-      console.log(`crashing before: ${text.slice(0, 60)}`);
-      process.exit(CRASHED);
-    }
+    if (armed) die(`before the statement after: ${text.slice(0, 60)}`);
+    if (!kill || phaseOf(text) !== kill.phase || ++seen !== kill.nth) return;
+    if (kill.delayMs <= 0) die(`before ${kill.phase} #${kill.nth}: ${text.slice(0, 60)}`);
+    armed = true;
+    setTimeout(() => die(`${kill.delayMs} ms after ${kill.phase} #${kill.nth}`), kill.delayMs);
   };
   const database = databaseFromUrl(args.url);
   const sql = postgres(args.url, { ...(database ? { database } : {}), max: 2, onnotice: () => {}, connection: { application_name: CHILD_APPLICATION_NAME }, debug });
   const t = eventsTable(args.table, args.policy);
   let began = false;
   const onProgress = () => {
-    if (!began) console.log(APPLYING);
+    if (!began) writeSync(1, `${APPLYING}\n`);
     began = true;
   };
   for (;;) {
     try {
       const r = await convertTable(sql, t, { now: new Date(args.now), lockTimeoutMs: args.lockTimeoutMs, batchRows: args.batchRows, onProgress });
-      console.log(JSON.stringify({ phase: r.phase, rowsCopied: r.rowsCopied }));
+      writeSync(1, `${JSON.stringify({ phase: r.phase, rowsCopied: r.rowsCopied })}\n`);
       process.exit(0);
     } catch (e) {
       if ((e as { code?: string }).code !== 'CONVERT_BUSY') throw e;

@@ -14,7 +14,8 @@ import { getPartitioning } from '../../schema/partitioned-table.js';
 import type { Partitioning } from '../../schema/resolved.js';
 import { quoteQualified, type QualifiedName } from '../../sql/quote.js';
 import { RuntimeError } from '../../errors.js';
-import type { DatabaseLike, Executor } from '../executor.js';
+import { sqlState, type DatabaseLike, type Executor } from '../executor.js';
+import { PG_ERRORS } from '../pg-errors.js';
 import { releaseMaintainerLock, takeMaintainerLock, withLockRetry, type LockOptions } from '../lock.js';
 import { withSession } from '../session.js';
 import { copyRows, type CopyProgress } from './copy.js';
@@ -22,7 +23,7 @@ import { conversionNames, type ConversionNames } from './names.js';
 import { deleteRecordSql, ensureRecordTable, readRecord, startRecordSql } from './record.js';
 import { shadowDefinition, shadowForeignKeySql, type ShadowPartition } from './shadow.js';
 import { readSource, type SourceFacts } from './source.js';
-import { serverClock, waitForOlderSnapshots } from './snapshots.js';
+import { snapshotMark, waitForOlderSnapshots, type OldSnapshotHolder } from './snapshots.js';
 import { swapTables, validateForeignKeys } from './swap.js';
 import { verifyCopy, type Verification } from './verify.js';
 
@@ -41,14 +42,20 @@ export interface ConvertOptions extends LockOptions {
    * converted table. Default: every declared partition.
    */
   declaredPartitions?: readonly string[];
+  /**
+   * Longest wait, before the swap, for transactions holding a snapshot older than the
+   * copy's verification (default 30 minutes); then `CONVERT_SNAPSHOT_WAIT` names them
+   * and the conversion stays verified (apply again resumes at the swap).
+   */
+  snapshotWaitMs?: number;
   /** Stop after this phase (default: swap, and validate the foreign keys re-made). */
   stopAfter?: 'copied' | 'verified';
   /** Progress, after each phase and each batch. */
   onProgress?: (event: ConvertProgress) => void;
 }
 
-/** A progress event of {@link convertTable}. */
-export type ConvertProgress = { phase: ConversionPhase } & Partial<CopyProgress>;
+/** A progress event of {@link convertTable} (`waitingFor`: before the swap, the sessions holding snapshots older than the copy, every 100 ms while there are some). */
+export type ConvertProgress = { phase: ConversionPhase; waitingFor?: OldSnapshotHolder[] } & Partial<CopyProgress>;
 
 /** What {@link convertTable} did. */
 export interface ConvertResult {
@@ -122,6 +129,30 @@ function checkSource(names: ConversionNames, facts: SourceFacts): void {
 }
 
 /**
+ * Refuses (`CONVERT_ROW_SECURITY`) when row-level security would hide rows of the table
+ * from this session: the copy and its verification would both miss them, and the swap
+ * would lose them. Probed with `row_security = off`, under which such a read fails
+ * instead of being filtered.
+ */
+async function checkRowSecurity(ex: Executor, names: ConversionNames, facts: SourceFacts): Promise<void> {
+  if (!facts.rowSecurity.enabled) return;
+  try {
+    await ex.transaction(async (tx) => {
+      await tx.query('SET LOCAL row_security = off');
+      await tx.query(`SELECT 1 FROM ${quoteQualified(names.table)} LIMIT 0`);
+    });
+  } catch (e) {
+    if (sqlState(e) !== PG_ERRORS.insufficientPrivilege) throw e;
+    const t = label(names.table);
+    throw new RuntimeError(
+      'CONVERT_ROW_SECURITY',
+      `${t}: row-level security would hide some of its rows from this role (${(e as Error).message}); copying through it would lose them, so nothing was copied`,
+      `convert as a role with BYPASSRLS (or a superuser), or ALTER TABLE ${t} NO FORCE ROW LEVEL SECURITY while converting as its owner`,
+    );
+  }
+}
+
+/**
  * Converts the live plain table `table` (its partitioned definition) into a
  * partitioned table online, or resumes a conversion that stopped: makes the
  * partitioned copy `<table>_dp_new` with a trigger capturing every write, copies the
@@ -141,6 +172,7 @@ export async function convertTable(db: DatabaseLike, table: PgTable, opts: Conve
   const names = conversionNames(p.table);
   const batchRows = opts.batchRows ?? 10_000;
   if (!Number.isInteger(batchRows) || batchRows < 1) throw new RuntimeError('OPTION_INVALID', `batchRows must be a whole number >= 1, got ${String(batchRows)}`);
+  if (opts.snapshotWaitMs !== undefined && !(Number.isFinite(opts.snapshotWaitMs) && opts.snapshotWaitMs >= 0)) throw new RuntimeError('OPTION_INVALID', `snapshotWaitMs must be a number of milliseconds >= 0, got ${String(opts.snapshotWaitMs)}`);
   return withSession(db, (ex) =>
     exclusive(ex, names, async () => {
       await ensureRecordTable(ex);
@@ -150,6 +182,7 @@ export async function convertTable(db: DatabaseLike, table: PgTable, opts: Conve
       if (!record) {
         checkSource(names, facts);
         if (facts.kind === 'p') return { ...result, phase: 'swapped' };
+        await checkRowSecurity(ex, names, facts);
         await createShadow(ex, p, names, facts, opts);
         record = (await readRecord(ex, names.table.schema, names.table.name))!;
         opts.onProgress?.({ phase: 'shadow-created' });
@@ -160,6 +193,7 @@ export async function convertTable(db: DatabaseLike, table: PgTable, opts: Conve
         return { ...result, phase: 'swapped', foreignKeys: record.foreignKeys.map((f) => `${f.table.schema}.${f.table.name}.${f.name}`) };
       }
       checkSource(names, facts);
+      if (record.phase === 'shadow-created' || record.phase === 'copying') await checkRowSecurity(ex, names, facts);
       if (record.phase === 'shadow-created') await ensureCapture(ex, names, facts, opts);
       if (record.phase === 'shadow-created' || record.phase === 'copying') {
         result.rowsCopied = await copyRows(ex, names, facts, record, { ...opts, batchRows }, (c) => opts.onProgress?.({ phase: 'copying', ...c }));
@@ -167,12 +201,12 @@ export async function convertTable(db: DatabaseLike, table: PgTable, opts: Conve
         if (opts.stopAfter === 'copied') return { ...result, phase: 'copied' };
       }
       // after undo, the copy was kept in step: verify it again before swapping
-      const copied = await serverClock(ex);
+      const mark = await snapshotMark(ex);
       result.verification = await verifyCopy(ex, names, facts);
       opts.onProgress?.({ phase: 'verified' });
       if (opts.stopAfter === 'verified') return { ...result, phase: 'verified' };
       // a snapshot older than the copy's rows must not meet the copy under the table's name
-      await waitForOlderSnapshots(ex, copied);
+      await waitForOlderSnapshots(ex, mark, { timeoutMs: opts.snapshotWaitMs, table: label(names.table), waiting: (holders) => opts.onProgress?.({ phase: 'verified', waitingFor: holders }) });
       const fks = await swapTables(ex, names, 'forward', opts);
       opts.onProgress?.({ phase: 'swapped' });
       await dropTombstones(ex, names, opts);

@@ -74,6 +74,8 @@ async function copyBatch(ex: Executor, names: ConversionNames, facts: SourceFact
     // with its recorded position, so its commit need not wait for the disk.
     'SET TRANSACTION ISOLATION LEVEL READ COMMITTED',
     'SET LOCAL synchronous_commit = off',
+    // never filtered by row-level security (checked before the first batch): fail instead
+    'SET LOCAL row_security = off',
     inlineParameters(copyBatchSql(table, shadow, facts.columns, facts.key, range, mode, [batchRecordCte(table.schema, table.name, reached, range.toEnd ? 'copied' : 'copying')]), params),
     clearTombstonedSql(table, shadow, names.tombstones, facts.key, range, params, rowsRemovedSql(table.schema, table.name, 'n')),
     inlineParameters(rowsCopiedSql(), [table.schema, table.name]),
