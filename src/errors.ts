@@ -382,6 +382,8 @@ export type RuntimeErrorCode =
   | 'CONVERT_RANGE_TOO_WIDE'
   /** convert: the copy's row count or checksum differs from the table's; nothing swapped. */
   | 'CONVERT_VERIFY_MISMATCH'
+  /** convert: the conversion recorded for the table goes the other way from the definition (undo, or drop-old then apply). */
+  | 'CONVERT_OTHER_DIRECTION'
   /** convert: transactions holding snapshots older than the copy outlasted the wait before the swap (named); nothing swapped, resumable. */
   | 'CONVERT_SNAPSHOT_WAIT'
   /** convert: row-level security would hide rows of the table from the converter (FORCE ROW LEVEL SECURITY, a role without BYPASSRLS); nothing copied. */

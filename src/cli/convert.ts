@@ -1,7 +1,7 @@
 /**
  * `convert <plan|apply|status|undo|drop-old> --table <name>`: the online conversion of
- * a live plain table into the partitioned table the schema defines, from the command
- * line. Exit codes: 0 done, 1 the conversion failed or was refused, 2 usage or
+ * a live plain table into the partitioned table the schema defines (or of a
+ * partitioned table back into the plain one it defines), from the command line. Exit codes: 0 done, 1 the conversion failed or was refused, 2 usage or
  * connection errors.
  */
 import { loadDrizzleConfig } from '../project/config.js';
@@ -10,6 +10,8 @@ import { conversionTarget } from '../migrations/conversion-target.js';
 import { openLayout } from '../migrations/open-layout.js';
 import { PostprocessError } from '../errors.js';
 import { partitionedTableObjects } from '../migrations/statements.js';
+import { is } from 'drizzle-orm';
+import { getTableConfig, PgTable } from 'drizzle-orm/pg-core';
 import { getPartitioning } from '../schema/partitioned-table.js';
 import { conversionStatus, convertTable, dropConvertedOriginal, planConversion, undoConversion, type ConversionStatus } from '../runtime/convert/convert.js';
 import { toJson, type Values } from './args.js';
@@ -34,12 +36,13 @@ export async function runConvert(action: ConvertAction, v: Values, io: CliIo): P
   const only = text('table')!;
   const config = await loadDrizzleConfig({ config: text('config') });
   const schema = await loadSchema({ schema: config.schema, cwd: config.cwd });
-  const table = partitionedTableObjects(schema.exports).find((t) => {
-    const p = getPartitioning(t)!.table;
-    return p.name === only || `${p.schema ?? 'public'}.${p.name}` === only;
-  });
+  // the partitioned definition (plain to partitioned), else a plain table of that name (back)
+  const named = (q: { schema?: string; name: string }) => q.name === only || `${q.schema ?? 'public'}.${q.name}` === only;
+  const table =
+    partitionedTableObjects(schema.exports).find((t) => named(getPartitioning(t)!.table)) ??
+    Object.values(schema.exports).find((t): t is PgTable => is(t, PgTable) && !getPartitioning(t) && named({ ...(getTableConfig(t).schema ? { schema: getTableConfig(t).schema } : {}), name: getTableConfig(t).name }));
   if (!table) {
-    io.err(`drizzle-partitions: --table ${only}: no partitioned table of that name in ${config.schema.join(', ')}; convert turns a plain table into the partitioned table the schema defines`);
+    io.err(`drizzle-partitions: --table ${only}: no table of that name in ${config.schema.join(', ')}; convert turns a table into the partitioned (or plain) table the schema defines`);
     return 2;
   }
   if (action === 'drop-old' && v.yes !== true) {
@@ -48,7 +51,7 @@ export async function runConvert(action: ConvertAction, v: Values, io: CliIo): P
   }
   // the declared partitions the conversion's own migration recorded (later migrations add
   // the rest); a project without migrations (push) builds every declared partition
-  const target = getPartitioning(table)!.table;
+  const target = getPartitioning(table)?.table ?? { schema: getTableConfig(table).schema, name: getTableConfig(table).name };
   const layout = (() => {
     try {
       return openLayout(config.out, { prefix: config.prefix, breakpoints: config.breakpoints });
@@ -67,7 +70,7 @@ export async function runConvert(action: ConvertAction, v: Values, io: CliIo): P
         const p = await planConversion(db, table, { now: (v.now as Date | undefined) ?? new Date(), casing: config.casing, declaredPartitions });
         if (json) io.out(toJson(p));
         else {
-          io.out(`${p.table.schema}.${p.table.name}: ${p.phase === 'partitioned' ? 'partitioned already; nothing to do' : p.phase === 'none' ? `about ${p.estimatedRows} row(s) to copy` : `at ${p.phase}`}`);
+          io.out(`${p.table.schema}.${p.table.name}: ${p.phase === 'partitioned' || p.phase === 'plain' ? `${p.phase} already; nothing to do` : p.phase === 'none' ? `about ${p.estimatedRows} row(s) to copy` : `at ${p.phase}`}`);
           for (const s of p.steps) io.out(`  - ${s}`);
           if (p.partitions.length) io.out(`  partitions: ${p.partitions.map((x) => x.name).join(', ')}`);
           if (p.foreignKeys.length) io.out(`  foreign keys re-pointed: ${p.foreignKeys.join(', ')}`);

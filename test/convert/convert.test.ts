@@ -5,7 +5,7 @@
  * writes made since the swap, drop-old, and the refusals.
  */
 import { describe, expect, it } from 'vitest';
-import { bigint, pgSchema, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
+import { bigint, pgSchema, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
 import { conversionStatus, convertTable, dropConvertedOriginal, partitioned, planConversion, range, RuntimeError, undoConversion } from '../../src/index.js';
 import { useTestDatabase } from '../harness/db.js';
 import { eventsTable } from '../support/fixtures.js';
@@ -109,6 +109,56 @@ describe('convert', () => {
     expect(await one<{ r: string | null }>(`select to_regclass('cv_orders_dp_old')::text as r`)).toEqual({ r: null });
     expect((await conversionStatus(db.sql, t)).phase).toBe('none');
     await db.sql.unsafe(`insert into ${name} values (5003, '2026-03-28', 'after drop')`);
+  });
+
+  it('converts a partitioned table back into a plain one (its plain pgTable) under a racing writer, with an inbound foreign key and a view; undo; drop-old', async () => {
+    const name = 'cv_back';
+    await db.sql.unsafe(`create table ${name} (id bigint not null, at timestamptz not null, payload text, primary key (id, at)) partition by range (at)`);
+    for (const d of [20, 21, 22]) await db.sql.unsafe(`create table ${name}_p${d} partition of ${name} for values from ('2026-03-${d}') to ('2026-03-${d + 1}')`);
+    await db.sql.unsafe(`create table ${name}_default partition of ${name} default`);
+    await db.sql.unsafe(`insert into ${name} select g, timestamptz '2026-03-20' + g * interval '2 minutes', 'p' || g from generate_series(1, 2500) g`);
+    await db.sql.unsafe(`create table cv_back_ref (id bigint primary key, e_id bigint, e_at timestamptz, foreign key (e_id, e_at) references ${name})`);
+    await db.sql.unsafe(`insert into cv_back_ref select g, g, timestamptz '2026-03-20' + g * interval '2 minutes' from generate_series(1, 40) g`);
+    await db.sql.unsafe(`create view cv_back_view as select id from ${name} where id <= 100`);
+    const plain = pgTable(name, { id: bigint({ mode: 'number' }).notNull(), at: timestamp({ withTimezone: true }).notNull(), payload: text() }, (t) => [primaryKey({ columns: [t.id, t.at] })]);
+    expect(await planConversion(db.sql, plain)).toMatchObject({ phase: 'none', partitions: [], foreignKeys: ['public.cv_back_ref.cv_back_ref_e_id_e_at_fkey'], views: ['public.cv_back_view'] });
+
+    // a writer racing the copy: upserts, updates, deletes for good, re-inserts, key changes
+    let stop = false;
+    let ops = 0;
+    const writer = (async () => {
+      for (let i = 0; !stop; i++) {
+        const id = 41 + ((i * 37) % 2400);
+        const at = `timestamptz '2026-03-20' + ${id} * interval '2 minutes'`;
+        await db.sql.begin(async (tx) => {
+          if (i % 3 === 0) await tx.unsafe(`delete from ${name} where id = ${id}`);
+          else {
+            await tx.unsafe(`insert into ${name} values (${id}, ${at}, 'up${i}') on conflict (id, at) do update set payload = excluded.payload`);
+            await tx.unsafe(`update ${name} set id = id + 100000 where id = ${id}`);
+            await tx.unsafe(`update ${name} set id = id - 100000, payload = payload || '+' where id = ${id + 100000}`);
+          }
+        });
+        ops++;
+      }
+    })().catch((e: unknown) => e);
+    const r = await convertTable(db.sql, plain, { batchRows: 100 }).finally(() => (stop = true));
+    expect(await writer).toBeUndefined();
+    expect(ops).toBeGreaterThan(0);
+    expect(r.phase).toBe('swapped');
+    expect(r.foreignKeys).toEqual(['public.cv_back_ref.cv_back_ref_e_id_e_at_fkey']);
+    expect(await one<{ k: string; old: string }>(`select (select relkind::text from pg_class where oid = '${name}'::regclass) as k, (select relkind::text from pg_class where oid = '${name}_dp_old'::regclass) as old`)).toEqual({ k: 'r', old: 'p' });
+    const diff = (a: string, b: string) => one<{ n: number }>(`select count(*)::int as n from ((table ${a} except all table ${b}) union all (table ${b} except all table ${a})) d`);
+    expect(await diff(name, `${name}_dp_old`)).toEqual({ n: 0 });
+    expect(await one<{ target: string; ok: boolean }>(`select confrelid::regclass::text as target, convalidated as ok from pg_constraint where conrelid = 'cv_back_ref'::regclass and contype = 'f' and conparentid = 0`)).toEqual({ target: name, ok: true });
+    expect(await one<{ ok: boolean }>(`select exists (select from pg_depend d join pg_rewrite w on w.oid = d.objid where w.ev_class = 'cv_back_view'::regclass and d.refobjid = '${name}'::regclass) as ok`)).toEqual({ ok: true });
+    // the partitioned original keeps receiving every write; undo makes it the table again
+    await db.sql.unsafe(`insert into ${name} values (9001, '2026-03-21', 'after')`);
+    await db.sql.unsafe(`delete from ${name} where id = 41`);
+    expect(await diff(name, `${name}_dp_old`)).toEqual({ n: 0 });
+    expect(await undoConversion(db.sql, plain)).toMatchObject({ phase: 'undone', live: 'partitioned', oldKept: true });
+    expect(await one<{ n: number; after: number }>(`select count(*)::int as n, count(*) filter (where id = 9001 and tableoid = '${name}_p21'::regclass)::int as after from ${name}`)).toMatchObject({ after: 1 });
+    expect(await dropConvertedOriginal(db.sql, plain, { confirm: true })).toEqual({ dropped: `public.${name}_dp_new` });
+    expect(await one<{ k: string }>(`select relkind::text as k from pg_class where oid = '${name}'::regclass`)).toEqual({ k: 'p' });
   });
 
   it('refuses a table without a primary key, naming it, and changes nothing', async () => {

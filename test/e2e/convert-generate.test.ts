@@ -129,6 +129,27 @@ for (const line of ['0.31', '1'] as const satisfies readonly DrizzleLine[]) {
         expect(lastState.plainConversions).toEqual([{ schema: null, name: 'events', conversion: { direction: 'to-plain', migration: last.path.split('/').at(-1)!.replace(/\.sql$/, '') } }]);
         await checkPasses(p);
         expect(conversionTarget(openLayout(p.path('drizzle'), { prefix: 'index', breakpoints: true }), 'public.events')).toEqual({ direction: 'to-plain', migration: last.path.split('/').at(-1)!.replace(/\.sql$/, '') });
+        // migrate (the comment), then the conversion back, online: the table is plain again
+        const m4 = await p.cli(['migrate', '--url', url]);
+        expect(m4.code, m4.stdout + m4.stderr).toBe(0);
+        // the first conversion still keeps the plain original: undo, or drop it and convert
+        const refused = await p.cli(['convert', 'apply', '--table', 'events', '--url', url]);
+        expect(refused.code).toBe(1);
+        expect(refused.stderr).toContain('CONVERT_OTHER_DIRECTION');
+        expect(refused.stderr).toContain('convert undo --table public.events');
+        const dropped = await p.cli(['convert', 'drop-old', '--yes', '--table', 'events', '--url', url]);
+        expect(dropped.code, dropped.stdout + dropped.stderr).toBe(0);
+        const plan = await p.cli(['convert', 'plan', '--table', 'events', '--url', url]);
+        expect(plan.code, plan.stdout + plan.stderr).toBe(0);
+        expect(plan.stdout).toContain('public.events: about');
+        const conv3 = await p.cli(['convert', 'apply', '--table', 'events', '--url', url]);
+        expect(conv3.code, conv3.stdout + conv3.stderr).toBe(0);
+        expect(conv3.stdout).toContain('public.events: swapped');
+        expect(await relkind(sql, 'events')).toBe('r');
+        expect(await relkind(sql, 'events_dp_old')).toBe('p');
+        expect((await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM events`)[0]!.n).toBe(1);
+        const again = await p.cli(['convert', 'plan', '--table', 'events', '--url', url]);
+        expect(again.stdout).toContain('public.events: at swapped');
       }
     });
   });

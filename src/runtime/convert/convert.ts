@@ -6,7 +6,8 @@
  * transaction that reaches it; `convertTable` resumes from the record after any
  * interruption. One converter per table (the maintainer's advisory lock).
  */
-import type { PgTable } from 'drizzle-orm/pg-core';
+import { is } from 'drizzle-orm';
+import { getTableConfig, PgTable } from 'drizzle-orm/pg-core';
 import type { Casing } from '../../ddl/column-names.js';
 import { createSyncTriggerSql, createTombstonesSql, createTruncateTriggerSql, dropTriggerSql, syncFunctionSql, truncateTriggerName, type ConversionPhase } from '../../ddl/convert-sql.js';
 import { dropTableSql } from '../../ddl/partition-ddl.js';
@@ -20,8 +21,8 @@ import { releaseMaintainerLock, takeMaintainerLock, withLockRetry, type LockOpti
 import { withSession } from '../session.js';
 import { copyRows, type CopyProgress } from './copy.js';
 import { conversionNames, type ConversionNames } from './names.js';
-import { deleteRecordSql, ensureRecordTable, readRecord, startRecordSql } from './record.js';
-import { shadowDefinition, shadowForeignKeySql, type ShadowPartition } from './shadow.js';
+import { deleteRecordSql, ensureRecordTable, readRecord, startRecordSql, type ConversionRecord } from './record.js';
+import { plainShadowSql, shadowDefinition, shadowForeignKeySql, type ShadowPartition } from './shadow.js';
 import { readSource, type SourceFacts } from './source.js';
 import { snapshotMark, waitForOlderSnapshots, type OldSnapshotHolder } from './snapshots.js';
 import { swapTables, validateForeignKeys } from './swap.js';
@@ -72,8 +73,8 @@ export interface ConvertResult {
 /** What {@link planConversion} says convertTable would do. */
 export interface ConversionPlan {
   table: QualifiedName;
-  /** The phase now ('none': not started; 'partitioned': the table is partitioned already). */
-  phase: ConversionPhase | 'none' | 'partitioned';
+  /** The phase now ('none': not started; 'partitioned' / 'plain': the table is already what the definition says). */
+  phase: ConversionPhase | 'none' | 'partitioned' | 'plain';
   shadow: string;
   old: string;
   partitions: ShadowPartition[];
@@ -103,11 +104,28 @@ export interface ConversionStatus {
 
 const label = (t: QualifiedName) => `${t.schema ?? 'public'}.${t.name}`;
 
-function definitionOf(table: PgTable): Partitioning {
-  const p = getPartitioning(table);
-  if (!p) throw new RuntimeError('NOT_PARTITIONED', `convertTable needs the partitioned definition of the table (pgPartitionedTable() or partitioned()); this table has none`, 'pass the table as the schema defines it once partitioned');
-  return p;
+/**
+ * What a conversion makes of the table: the partitioned table its definition
+ * describes (`partitioning`), or, for a plain drizzle table, a plain table again
+ * (`partitioning` null: the conversion back).
+ */
+interface Target {
+  table: QualifiedName;
+  partitioning: Partitioning | null;
 }
+
+function targetOf(table: PgTable): Target {
+  const p = getPartitioning(table);
+  if (p) return { table: p.table, partitioning: p };
+  if (is(table, PgTable)) {
+    const c = getTableConfig(table);
+    return { table: { ...(c.schema ? { schema: c.schema } : {}), name: c.name }, partitioning: null };
+  }
+  throw new RuntimeError('NOT_PARTITIONED', 'convertTable needs a table of the schema: its partitioned definition (pgPartitionedTable() or partitioned()), or a plain pgTable() to convert a partitioned table back', 'pass the table as the schema defines it');
+}
+
+/** The relkind the table has once converted. */
+const convertedKind = (target: Target) => (target.partitioning ? 'p' : 'r');
 
 async function exclusive<T>(ex: Executor, names: ConversionNames, fn: () => Promise<T>): Promise<T> {
   if (!(await takeMaintainerLock(ex, names.table, 'skip'))) {
@@ -122,10 +140,32 @@ async function exclusive<T>(ex: Executor, names: ConversionNames, fn: () => Prom
 
 function checkSource(names: ConversionNames, facts: SourceFacts): void {
   const t = label(names.table);
-  if (!facts.exists) throw new RuntimeError('CONVERT_NO_TABLE', `${t} does not exist`, 'create it (or migrate) first; convert turns an existing plain table into a partitioned one');
+  if (!facts.exists) throw new RuntimeError('CONVERT_NO_TABLE', `${t} does not exist`, 'create it (or migrate) first; convert turns an existing table into the partitioned (or plain) table the schema defines');
   if (facts.key.length === 0) throw new RuntimeError('CONVERT_NO_PRIMARY_KEY', `${t} has no primary key: the copy and its change capture find rows by primary key`, `add a primary key holding the partition key to ${t}`);
   const materialized = facts.views.filter((v) => v.kind === 'm').map((v) => `${v.view.schema}.${v.view.name}`);
   if (materialized.length > 0) throw new RuntimeError('CONVERT_VIEW_UNSUPPORTED', `${t} is read by materialized view(s) ${materialized.join(', ')}, which cannot be re-pointed without a rebuild`, 'drop them before converting and re-create them after');
+}
+
+/**
+ * Refuses (`CONVERT_OTHER_DIRECTION`) to go on with a conversion the record holds the
+ * other way round: the table once swapped is not what the definition asks for (or,
+ * before the swap, already is), e.g. converted to partitioned, its plain original
+ * kept, and now defined plain again.
+ */
+function checkDirection(names: ConversionNames, target: Target, record: ConversionRecord, facts: SourceFacts): void {
+  if (!facts.exists) return;
+  const swapped = record.phase === 'swapped';
+  if ((facts.kind === convertedKind(target)) === swapped) return;
+  const t = label(names.table);
+  const now = facts.kind === 'p' ? 'partitioned' : 'plain';
+  const kept = swapped ? names.old : names.shadow;
+  throw new RuntimeError(
+    'CONVERT_OTHER_DIRECTION',
+    `${t}: the schema defines it ${target.partitioning ? 'partitioned' : 'plain'}, but the conversion recorded for it (at ${record.phase}, the table ${now}) goes the other way, keeping ${kept}`,
+    swapped
+      ? `run \`drizzle-partitions convert undo --table ${t}\` to swap ${kept} back (it received every write), or \`convert drop-old --yes\` to drop it and then apply to convert online`
+      : `run \`drizzle-partitions convert drop-old --yes --table ${t}\` to drop ${kept}, then apply again`,
+  );
 }
 
 /**
@@ -168,8 +208,8 @@ async function checkRowSecurity(ex: Executor, names: ConversionNames, facts: Sou
  * ```
  */
 export async function convertTable(db: DatabaseLike, table: PgTable, opts: ConvertOptions = {}): Promise<ConvertResult> {
-  const p = definitionOf(table);
-  const names = conversionNames(p.table);
+  const target = targetOf(table);
+  const names = conversionNames(target.table);
   const batchRows = opts.batchRows ?? 10_000;
   if (!Number.isInteger(batchRows) || batchRows < 1) throw new RuntimeError('OPTION_INVALID', `batchRows must be a whole number >= 1, got ${String(batchRows)}`);
   if (opts.snapshotWaitMs !== undefined && !(Number.isFinite(opts.snapshotWaitMs) && opts.snapshotWaitMs >= 0)) throw new RuntimeError('OPTION_INVALID', `snapshotWaitMs must be a number of milliseconds >= 0, got ${String(opts.snapshotWaitMs)}`);
@@ -181,12 +221,13 @@ export async function convertTable(db: DatabaseLike, table: PgTable, opts: Conve
       const facts = await readSource(ex, names.table, names.trigger);
       if (!record) {
         checkSource(names, facts);
-        if (facts.kind === 'p') return { ...result, phase: 'swapped' };
+        if (facts.kind === convertedKind(target)) return { ...result, phase: 'swapped' };
         await checkRowSecurity(ex, names, facts);
-        await createShadow(ex, p, names, facts, opts);
+        await createShadow(ex, target, names, facts, opts);
         record = (await readRecord(ex, names.table.schema, names.table.name))!;
         opts.onProgress?.({ phase: 'shadow-created' });
       }
+      checkDirection(names, target, record, facts);
       if (record.phase === 'swapped') {
         await dropTombstones(ex, names, opts);
         await validateForeignKeys(ex, record.foreignKeys, opts);
@@ -226,8 +267,10 @@ async function dropTombstones(ex: Executor, names: ConversionNames, opts: LockOp
  * starts the record: one transaction, which locks no table the application writes
  * (the foreign keys and the trigger come in short steps of their own, {@link ensureCapture}).
  */
-async function createShadow(ex: Executor, p: Partitioning, names: ConversionNames, facts: SourceFacts, opts: ConvertOptions): Promise<void> {
-  const { statements } = await shadowDefinition(ex, p, names, facts, { now: opts.now ?? new Date(), casing: opts.casing, declaredPartitions: opts.declaredPartitions });
+async function createShadow(ex: Executor, target: Target, names: ConversionNames, facts: SourceFacts, opts: ConvertOptions): Promise<void> {
+  const statements = target.partitioning
+    ? (await shadowDefinition(ex, target.partitioning, names, facts, { now: opts.now ?? new Date(), casing: opts.casing, declaredPartitions: opts.declaredPartitions })).statements
+    : plainShadowSql(names, facts);
   const shadow = { schema: names.table.schema, name: names.shadow };
   await withLockRetry(ex, { what: `make ${names.shadow}`, relation: names.table }, opts, async (tx) => {
     for (const s of statements) await tx.query(s);
@@ -276,8 +319,8 @@ async function ensureCapture(ex: Executor, names: ConversionNames, facts: Source
  * ```
  */
 export async function planConversion(db: DatabaseLike, table: PgTable, opts: { now?: Date; casing?: Casing; declaredPartitions?: readonly string[] } = {}): Promise<ConversionPlan> {
-  const p = definitionOf(table);
-  const names = conversionNames(p.table);
+  const target = targetOf(table);
+  const names = conversionNames(target.table);
   return withSession(db, async (ex) => {
     const record = await readRecord(ex, names.table.schema, names.table.name);
     const facts = await readSource(ex, names.table, names.trigger);
@@ -293,13 +336,15 @@ export async function planConversion(db: DatabaseLike, table: PgTable, opts: { n
       triggers: facts.triggers.map((t) => t.name),
       steps: [],
     };
-    if (!record && facts.exists && facts.kind === 'p') return { ...base, phase: 'partitioned' };
+    if (!record && facts.exists && facts.kind === convertedKind(target)) return { ...base, phase: target.partitioning ? 'partitioned' : 'plain' };
     if (record) {
       base.steps = stepsFrom(record.phase, names);
       return base;
     }
     checkSource(names, facts);
-    const { partitions } = await shadowDefinition(ex, p, names, facts, { now: opts.now ?? new Date(), casing: opts.casing, declaredPartitions: opts.declaredPartitions });
+    const { partitions } = target.partitioning
+      ? await shadowDefinition(ex, target.partitioning, names, facts, { now: opts.now ?? new Date(), casing: opts.casing, declaredPartitions: opts.declaredPartitions })
+      : { partitions: [] };
     const [est] = await ex.query<{ n: string }>(`select greatest(c.reltuples, 0)::bigint::text as n from pg_catalog.pg_class c where c.oid = $1::oid`, [facts.oid]);
     return { ...base, partitions, estimatedRows: Number(est?.n ?? 0), steps: stepsFrom('none', names) };
   });
@@ -353,11 +398,10 @@ export async function conversionStatus(db: DatabaseLike, table: PgTable | Qualif
 }
 
 function qualifiedOf(table: PgTable | QualifiedName): QualifiedName {
-  const p = getPartitioning(table);
-  if (p) return p.table;
+  if (getPartitioning(table) || is(table, PgTable)) return targetOf(table as PgTable).table;
   const q = table as QualifiedName;
   if (typeof q.name === 'string') return q;
-  throw new RuntimeError('NOT_PARTITIONED', 'pass the partitioned definition of the table, or { schema, name }');
+  throw new RuntimeError('NOT_PARTITIONED', 'pass the table as the schema defines it, or { schema, name }');
 }
 
 /**

@@ -1,5 +1,5 @@
 /**
- * The partitioned copy a conversion fills: the statements that make it (columns,
+ * The copy a conversion fills (partitioned; or plain, for a conversion back): the statements that make it (columns,
  * defaults, constraints, indexes, identity and comments of the original through
  * `LIKE ... INCLUDING ALL`; the definition's `PARTITION BY`; the declared partitions,
  * the policy's partitions from the lowest key in the data to the highest plus its
@@ -125,12 +125,33 @@ export async function shadowDefinition(
     statements.push(createPartitionSql({ parent: shadow, partition: { schema: names.table.schema, name }, bound: { kind: 'default' } }));
     partitions.push({ name, bound: 'default', reason: 'default' });
   }
-  if (facts.comment !== null) statements.push(commentOnTableSql(shadow, facts.comment));
+  statements.push(...carriedOverSql(shadow, facts));
+  return { partitions, statements };
+}
+
+/** The original's comment and grants, on the copy. */
+function carriedOverSql(shadow: QualifiedName, facts: SourceFacts): string[] {
+  const out = facts.comment !== null ? [commentOnTableSql(shadow, facts.comment)] : [];
   for (const g of facts.grants) {
     if (!PRIVILEGES.has(g.privilege)) continue;
-    statements.push(`GRANT ${g.privilege} ON ${quoteQualified(shadow)} TO ${g.grantee === 'PUBLIC' ? 'PUBLIC' : quoteIdent(g.grantee)}${g.grantable ? ' WITH GRANT OPTION' : ''};`);
+    out.push(`GRANT ${g.privilege} ON ${quoteQualified(shadow)} TO ${g.grantee === 'PUBLIC' ? 'PUBLIC' : quoteIdent(g.grantee)}${g.grantable ? ' WITH GRANT OPTION' : ''};`);
   }
-  return { partitions, statements };
+  return out;
+}
+
+/**
+ * The statements that make the plain copy of a partitioned table converted back into
+ * a plain one: `LIKE ... INCLUDING ALL` (columns, defaults, constraints, the
+ * partitioned indexes as plain ones, identity, comments), its comment and grants.
+ *
+ * @example
+ * ```ts
+ * plainShadowSql(conversionNames({ name: 'events' }), facts);
+ * ```
+ */
+export function plainShadowSql(names: ConversionNames, facts: SourceFacts): string[] {
+  const shadow = { schema: names.table.schema, name: names.shadow };
+  return [`CREATE TABLE ${quoteQualified(shadow)} (LIKE ${quoteQualified(names.table)} INCLUDING ALL);`, ...carriedOverSql(shadow, facts)];
 }
 
 function tooWide(t: string): RuntimeError {
