@@ -1,15 +1,16 @@
 /**
- * Converting a live table. A plain table of 100k rows (CONVERT_LIVE_ROWS=1000000 for
- * the issue's full run) serving a mixed workload (INSERT, UPDATE by id, DELETE by id,
- * upserts, each keeping a ledger, and a reader counting a fixed baseline) is converted
- * into a partitioned table by converters in processes of their own, killed -9 at ten
- * random moments (three while copying, two while verifying, two in the swap, two while
+ * Converting a live table. A plain table of 1M rows (CONVERT_LIVE_ROWS=n for another
+ * size) serving a mixed workload (INSERT, UPDATE by id, DELETE by id, upserts, each
+ * keeping a ledger, and a reader counting a fixed baseline) is converted into a
+ * partitioned table by converters in processes of their own, killed -9 at ten random
+ * moments (three while copying, two while verifying, two in the swap, two while
  * validating, one in the swap after undo); each next run resumes. Then undo and
- * convert again, under the same workload. Everything the application did must come out exactly as acknowledged, and
- * the table swapped out must hold exactly what the live one holds.
+ * convert again, under the same workload. Everything the application did must come
+ * out exactly as acknowledged, and the table swapped out must hold exactly what the
+ * live one holds.
  */
 import { describe, expect, it } from 'vitest';
-import { conversionStatus, convertTable, dropConvertedOriginal, undoConversion, type MaintenancePolicyInput } from '../../src/index.js';
+import { conversionStatus, dropConvertedOriginal, undoConversion, type MaintenancePolicyInput } from '../../src/index.js';
 import { useTestDatabase } from '../harness/db.js';
 import { crashChildGone, runCrashChild, sleep } from '../support/concurrency.js';
 import type { KillPoint } from '../support/convert-child.js';
@@ -22,7 +23,7 @@ const NOW = new Date('2026-03-27T12:00:00Z');
 const DAY0 = Date.parse('2026-03-27T00:00:00Z');
 const DAY_MS = 86_400_000;
 const LOCK_TIMEOUT_MS = 200;
-const ROWS = Number(process.env.CONVERT_LIVE_ROWS ?? 100_000);
+const ROWS = Number(process.env.CONVERT_LIVE_ROWS ?? 1_000_000);
 const BASELINE = 3000;
 
 const ZERO = { lost: 0, duplicated: 0, stale: 0, zeroRow: 0, resurrected: 0, unexpected: 0, refused: 0, readerMisses: 0, readerExtras: 0 };
