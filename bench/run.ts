@@ -15,7 +15,7 @@
  *
  * Benchmarks are not tests: nothing here is asserted by `npm test`.
  */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { redactUrl } from '../test/harness/client.js';
 import {
@@ -128,12 +128,34 @@ async function main(): Promise<number> {
   console.log(markdown);
 
   const out = resolve(opts.out);
+  // A run of some scenarios (--only) replaces their sections in the report and keeps the others.
+  const report =
+    opts.only.size > 0 && existsSync(out)
+      ? mergeSections(readFileSync(out, 'utf8'), sections, `(Run alone on ${started.toISOString().slice(0, 10)} with \`--only ${[...opts.only].sort((a, b) => a - b).join(',')}\`${opts.quick ? ' --quick' : ''}, PostgreSQL ${ctx.facts.version}, ${m.cpus} CPUs, load average ${loadAtStart} at start; the other sections are from other runs.)`, body)
+      : markdown;
   mkdirSync(dirname(out), { recursive: true });
   const tmp = `${out}.${process.pid}.tmp`;
-  writeFileSync(tmp, markdown);
+  writeFileSync(tmp, report);
   renameSync(tmp, out);
   log(`written to ${out} (${fmt(totalS)} s)`);
   return failures.length ? 1 : 0;
+}
+
+/**
+ * The report `existing` with the sections of `ran` (rendered as `bodies`) in place of
+ * its sections of the same number, each under `note`; a section it lacks is added in
+ * its scenario's order.
+ */
+function mergeSections(existing: string, ran: readonly Section[], note: string, bodies: readonly string[]): string {
+  const parts = existing.replace(/\n+$/, '').split(/\n(?=## \d+\. )/);
+  const numberOf = (text: string) => Number(/^## (\d+)\. /.exec(text)?.[1] ?? NaN);
+  const [head, ...old] = parts;
+  const byNumber = new Map(old.map((p) => [numberOf(p), p.replace(/\n+$/, '')]));
+  ran.forEach((s, i) => {
+    const [title, ...rest] = bodies[i]!.split('\n');
+    byNumber.set(numberOf(`## ${s.title}`), [title, '', note, ...rest].join('\n'));
+  });
+  return `${[head!.replace(/\n+$/, ''), ...[...byNumber.entries()].sort(([a], [b]) => a - b).map(([, text]) => text)].join('\n\n')}\n`;
 }
 
 main().then(
