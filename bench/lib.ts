@@ -104,8 +104,8 @@ export const USAGE = `npm run bench [-- options]
   --only <1,2,...>        run only these scenarios (1 create ahead, 2 plan at scale, 3 writer stall, 4 default move-out,
                           5 post-processing, 6 live workload, 7 index on a live partitioned table,
                           8 online conversion copy)
-  --out <file>            write the markdown here (default bench/results/latest.md; with --only, use another file to keep
-                          a full run there: the report holds only the scenarios that ran)
+  --out <file>            write the markdown here (default bench/results/latest.md; with --only, the scenarios that ran
+                          replace their sections there and the others are kept)
 
   pg_partman is never installed by the bench: when the server lacks it, scenario 1's pg_partman column is skipped
   and the report says how to install it (Debian: apt-get install postgresql-<major>-partman), to re-run after.
