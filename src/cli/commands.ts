@@ -16,7 +16,7 @@ export interface OptionSpec {
 }
 
 export interface CommandSpec {
-  name: 'generate' | 'postprocess' | 'migrate' | 'status' | 'plan' | 'apply' | 'convert' | 'partition create' | 'partition attach' | 'partition detach' | 'partition move';
+  name: 'generate' | 'postprocess' | 'migrate' | 'status' | 'plan' | 'apply' | `convert ${ConvertAction}` | 'partition create' | 'partition attach' | 'partition detach' | 'partition move';
   /** One line for the top-level help. */
   summary: string;
   /** More lines for the command's own help. */
@@ -38,7 +38,7 @@ const connection: Record<string, OptionSpec> = {
   'max-default-rows': { type: 'string', kind: 'whole', arg: 'n', help: 'step limit: rows of the default partition a step may read (default 1000000)' },
 };
 
-/** The actions of `convert`. */
+/** The actions of `convert` (its subcommands: `convert plan` and so on). */
 export const CONVERT_ACTIONS = ['plan', 'apply', 'status', 'undo', 'drop-old'] as const;
 export type ConvertAction = (typeof CONVERT_ACTIONS)[number];
 
@@ -113,33 +113,6 @@ export const COMMANDS: readonly CommandSpec[] = [
       'lock-timeout': { type: 'string', kind: 'positive', arg: 'ms', help: 'lock_timeout of each step (default 1000)' },
     },
   },
-  {
-    name: 'convert',
-    summary: 'partitions a live plain table online (or makes one plain again): convert <plan|apply|status|undo|drop-old> --table <name>',
-    details: [
-      `Actions (the word after convert): ${CONVERT_ACTIONS.join(', ')}. The target is the table`,
-      'as the schema defines it: pgPartitionedTable / partitioned (a plain table becomes',
-      'partitioned), or pgTable (a partitioned table becomes plain again).',
-      '  plan      what apply would do: the partitions, foreign keys and views it re-points',
-      '  apply     makes the copy, copies rows in batches while a trigger carries every write',
-      '            over, verifies, swaps in one short transaction; resumable',
-      '  status    the phase, rows copied, whether the original is kept',
-      '  undo      swaps the original back (it received every write since the swap)',
-      '  drop-old  drops the original kept after the swap (or abandons the conversion); needs --yes',
-      'Progress goes to stderr. Exit 1 when the conversion failed.',
-    ],
-    options: {
-      config,
-      url: connection.url!,
-      table: { type: 'string', arg: 'name', help: 'the table to convert (name or schema.name); required' },
-      json,
-      'batch-rows': { type: 'string', kind: 'positive', arg: 'n', help: 'rows per copy batch (default 10000)' },
-      'lock-timeout': { type: 'string', kind: 'positive', arg: 'ms', help: 'lock_timeout of each step (default 1000)' },
-      'snapshot-wait': { type: 'string', kind: 'positive', arg: 'ms', help: 'longest wait before the swap for transactions holding snapshots older than the copy (default 1800000)' },
-      now: connection.now!,
-      yes: { type: 'boolean', help: 'confirm drop-old' },
-    },
-  },
 ];
 
 /** The options every `partition` subcommand takes. */
@@ -188,15 +161,105 @@ const PARTITION_COMMANDS: readonly CommandSpec[] = [
   },
 ];
 
+/** The options every `convert` subcommand takes. */
+const converting: Record<string, OptionSpec> = {
+  config,
+  url: connection.url!,
+  table: { type: 'string', arg: 'name', help: 'the table (name or schema.name), as the schema defines it; required' },
+  json,
+};
+const lockTimeout: OptionSpec = { type: 'string', kind: 'positive', arg: 'ms', help: 'lock_timeout of each step (default 1000)' };
+
+/** The `convert` subcommands (online conversion), listed with the others. */
+const CONVERT_COMMANDS: readonly CommandSpec[] = [
+  {
+    name: 'convert plan',
+    summary: 'what convert apply would do: the partitions, foreign keys and views it re-points',
+    details: [],
+    options: { ...converting, now: connection.now! },
+  },
+  {
+    name: 'convert apply',
+    summary: 'converts online: copy in batches while a trigger carries every write, verify, swap; resumable',
+    details: ['Progress goes to stderr. Exit 1 when the conversion failed or was refused.'],
+    options: {
+      ...converting,
+      'batch-rows': { type: 'string', kind: 'positive', arg: 'n', help: 'rows per copy batch (default 10000)' },
+      'lock-timeout': lockTimeout,
+      'snapshot-wait': { type: 'string', kind: 'positive', arg: 'ms', help: 'longest wait before the swap for transactions holding snapshots older than the copy (default 1800000)' },
+      now: connection.now!,
+    },
+  },
+  { name: 'convert status', summary: 'the phase of a conversion, rows copied, whether the original is kept', details: [], options: converting },
+  { name: 'convert undo', summary: 'swaps the original back (it received every write since the swap)', details: [], options: { ...converting, 'lock-timeout': lockTimeout } },
+  {
+    name: 'convert drop-old',
+    summary: 'drops the original kept after the swap (or abandons the conversion); needs --yes',
+    details: [],
+    options: { ...converting, 'lock-timeout': lockTimeout, yes: { type: 'boolean', help: 'confirm: drop the table' } },
+  },
+];
+
 /**
- * The commands with options, `partition` subcommands included (looked up as `partition create` and so on).
+ * The commands with options, the subcommands of `partition` and `convert` included
+ * (looked up as `partition create`, `convert apply` and so on).
  *
  * @example
  * ```ts
  * ALL_COMMANDS.find((c) => c.name === 'partition move')!.options.tablespace; // { type: 'string', ... }
  * ```
  */
-export const ALL_COMMANDS: readonly CommandSpec[] = [...COMMANDS, ...PARTITION_COMMANDS];
+export const ALL_COMMANDS: readonly CommandSpec[] = [...COMMANDS, ...CONVERT_COMMANDS, ...PARTITION_COMMANDS];
+
+/** Commands made of subcommands (the word after them names one), with what their own `--help` says. */
+export const COMMAND_GROUPS: Readonly<Record<string, { summary: string; details: string[] }>> = {
+  convert: {
+    summary: 'partitions a live plain table online, or makes a partitioned one plain again',
+    details: [
+      'The table is the one the schema defines: pgPartitionedTable / partitioned (a plain table',
+      'becomes partitioned), or pgTable (a partitioned table becomes plain again).',
+    ],
+  },
+  partition: { summary: 'manual operations on the partitions of a table', details: [] },
+};
+
+/**
+ * The subcommands of group `group` (`convert` → plan, apply, ...).
+ *
+ * @example
+ * ```ts
+ * subcommandsOf('partition'); // ['create', 'attach', 'detach', 'move']
+ * ```
+ */
+export function subcommandsOf(group: string): string[] {
+  return ALL_COMMANDS.filter((c) => c.name.startsWith(`${group} `)).map((c) => c.name.slice(group.length + 1));
+}
+
+/**
+ * A group's own help: its subcommands with their summaries.
+ *
+ * @example
+ * ```ts
+ * console.log(groupHelp('convert'));
+ * ```
+ */
+export function groupHelp(group: string): string {
+  const subs = ALL_COMMANDS.filter((c) => c.name.startsWith(`${group} `));
+  const width = Math.max(...subs.map((c) => c.name.length - group.length - 1));
+  const g = COMMAND_GROUPS[group]!;
+  return [
+    `drizzle-partitions ${group} — ${g.summary}`,
+    '',
+    `Usage: drizzle-partitions ${group} <${subcommandsOf(group).join('|')}> [options]`,
+    `       drizzle-partitions ${group} <subcommand> --help`,
+    ...(g.details.length ? ['', ...g.details] : []),
+    '',
+    'Subcommands:',
+    ...subs.map((c) => `  ${c.name.slice(group.length + 1).padEnd(width)}  ${c.summary}`),
+    '',
+    EXIT_CODES,
+  ].join('\n');
+}
 
 const EXIT_CODES = 'Exit codes: 0 success, 1 problem found, 2 usage or connection error.';
 

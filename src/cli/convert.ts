@@ -1,5 +1,6 @@
 /**
- * `convert <plan|apply|status|undo|drop-old> --table <name>`: the online conversion of
+ * `convert <plan|apply|status|undo|drop-old> --table <name>` (each a subcommand of its
+ * own, its flags checked by main.ts): the online conversion of
  * a live plain table into the partitioned table the schema defines (or of a
  * partitioned table back into the plain one it defines), from the command line. Exit codes: 0 done, 1 the conversion failed or was refused, 2 usage or
  * connection errors.
@@ -43,10 +44,6 @@ export async function runConvert(action: ConvertAction, v: Values, io: CliIo): P
     Object.values(schema.exports).find((t): t is PgTable => is(t, PgTable) && !getPartitioning(t) && named({ ...(getTableConfig(t).schema ? { schema: getTableConfig(t).schema } : {}), name: getTableConfig(t).name }));
   if (!table) {
     io.err(`drizzle-partitions: --table ${only}: no table of that name in ${config.schema.join(', ')}; convert turns a table into the partitioned (or plain) table the schema defines`);
-    return 2;
-  }
-  if (action === 'drop-old' && v.yes !== true) {
-    io.err(`drizzle-partitions: convert drop-old drops a table: pass --yes to confirm`);
     return 2;
   }
   // the declared partitions the conversion's own migration recorded (later migrations add

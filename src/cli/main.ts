@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { DrizzlePartitionsError } from '../errors.js';
 import { generate, postprocess, type PostprocessResult } from '../migrations/run.js';
 import { parseCommandArgs } from './args.js';
-import { ALL_COMMANDS, CONVERT_ACTIONS, commandHelp, mainHelp, type ConvertAction } from './commands.js';
+import { ALL_COMMANDS, COMMAND_GROUPS, commandHelp, groupHelp, mainHelp, subcommandsOf, type ConvertAction } from './commands.js';
 import type { CliIo } from './io.js';
 
 export type { CliIo } from './io.js';
@@ -43,13 +43,16 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     io.out(packageVersion());
     return 0;
   }
-  // `partition <create|attach|detach|move>`: the subcommand is the second word
-  const sub = first === 'partition' && rest[0] !== undefined && !rest[0].startsWith('-') ? rest.shift() : undefined;
-  const name = sub ? `partition ${sub}` : first;
+  // `partition <create|...>`, `convert <plan|...>`: the subcommand is the second word
+  const group = Object.hasOwn(COMMAND_GROUPS, first) ? first : undefined;
+  const sub = group && rest[0] !== undefined && !rest[0].startsWith('-') ? rest.shift() : undefined;
+  if (group && !sub && (rest[0] === '-h' || rest[0] === '--help')) {
+    io.out(groupHelp(group));
+    return 0;
+  }
+  const name = sub ? `${group} ${sub}` : first;
   const spec = ALL_COMMANDS.find((c) => c.name === name);
-  if (!spec) return usage(io, first === 'partition' ? `partition needs one of create, attach, detach, move${sub ? `, not "${sub}"` : ''}` : `unknown command "${first}"`);
-  let action: string | undefined;
-  if (spec.name === 'convert' && rest[0] !== undefined && !rest[0].startsWith('-')) action = rest.shift();
+  if (!spec) return usage(io, group ? `${group} needs one of ${subcommandsOf(group).join(', ')}${sub ? `, not "${sub}"` : ''}` : `unknown command "${first}"`, group);
   const parsed = parseCommandArgs(spec, rest);
   if ('help' in parsed) {
     io.out(commandHelp(spec));
@@ -81,10 +84,14 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         if (problem) return usage(io, problem, spec.name);
         return await runPartition(spec.name, v, io);
       }
-      case 'convert': {
-        if (!action || !(CONVERT_ACTIONS as readonly string[]).includes(action)) return usage(io, action ? `unknown convert action "${action}" (one of ${CONVERT_ACTIONS.join(', ')})` : `convert needs an action: ${CONVERT_ACTIONS.join(', ')}`, 'convert');
-        if (!text('table')) return usage(io, 'convert needs --table <name>', 'convert');
-        return await (await import('./convert.js')).runConvert(action as ConvertAction, v, io);
+      case 'convert plan':
+      case 'convert apply':
+      case 'convert status':
+      case 'convert undo':
+      case 'convert drop-old': {
+        if (!text('table')) return usage(io, '--table is required', spec.name);
+        if (spec.name === 'convert drop-old' && v.yes !== true) return usage(io, 'convert drop-old drops a table: pass --yes to confirm', spec.name);
+        return await (await import('./convert.js')).runConvert(spec.name.slice('convert '.length) as ConvertAction, v, io);
       }
       case 'migrate':
         // loaded on demand, as the maintenance commands are: generate needs no database driver

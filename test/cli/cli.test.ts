@@ -77,7 +77,7 @@ describe('bad options exit 2 naming the option, before any work', () => {
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain(message);
-    expect(r.stderr).toContain(`Run drizzle-partitions ${args[0] === 'partition' && args[1] && ['create', 'attach', 'detach', 'move'].includes(args[1]) ? `partition ${args[1]} ` : ''}--help.`);
+    expect(r.stderr).toContain(`Run drizzle-partitions ${args[0] === 'partition' ? (args[1] && ['create', 'attach', 'detach', 'move'].includes(args[1]) ? `partition ${args[1]} ` : 'partition ') : ''}--help.`);
   });
 });
 
@@ -101,14 +101,27 @@ describe('parseCommandArgs', () => {
 });
 
 describe('convert', () => {
-  it('needs an action and --table, checks its flags, exit 2 naming what is wrong; help names every action', async () => {
-    const help = await cli(['convert', '--help']);
-    expect(help.code).toBe(0);
-    for (const a of ['plan', 'apply', 'status', 'undo', 'drop-old']) expect(help.stdout).toContain(a);
-    expect(await cli(['convert'])).toMatchObject({ code: 2, stderr: expect.stringContaining('convert needs an action: plan, apply, status, undo, drop-old') });
-    expect(await cli(['convert', 'frob', '--table', 'events'])).toMatchObject({ code: 2, stderr: expect.stringContaining('unknown convert action "frob"') });
-    expect(await cli(['convert', 'apply'])).toMatchObject({ code: 2, stderr: expect.stringContaining('convert needs --table <name>') });
+  it('needs a subcommand and --table, checks its flags, exit 2 naming what is wrong; help names every subcommand', async () => {
+    for (const flag of ['--help', '-h']) {
+      const help = await cli(['convert', flag]);
+      expect(help.code).toBe(0);
+      expect(help.stdout).toContain('Usage: drizzle-partitions convert <plan|apply|status|undo|drop-old> [options]');
+      for (const a of ['plan', 'apply', 'status', 'undo', 'drop-old']) expect(help.stdout).toMatch(new RegExp(`^  ${a} +\\S`, 'm'));
+    }
+    expect(await cli(['convert'])).toMatchObject({ code: 2, stderr: 'drizzle-partitions: convert needs one of plan, apply, status, undo, drop-old. Run drizzle-partitions convert --help.' });
+    expect(await cli(['convert', 'frob', '--table', 'events'])).toMatchObject({ code: 2, stderr: expect.stringContaining('convert needs one of plan, apply, status, undo, drop-old, not "frob"') });
+    expect(await cli(['convert', 'apply'])).toMatchObject({ code: 2, stderr: 'drizzle-partitions: --table is required. Run drizzle-partitions convert apply --help.' });
     expect(await cli(['convert', 'apply', '--table', 'events', '--batch-rows', '0'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--batch-rows') });
     expect(await cli(['convert', 'apply', '--table', 'events', '--lock-timeout', 'soon'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--lock-timeout') });
+    expect(await cli(['convert', 'apply', '--table', 'events', '--snapshot-wait', '-5'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--snapshot-wait') });
+    // a flag of another subcommand is refused, naming it
+    expect(await cli(['convert', 'status', '--table', 'events', '--yes'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--yes') });
+    expect(await cli(['convert', 'drop-old', '--table', 'events'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--yes') });
+  });
+
+  it('partition --help lists its subcommands', async () => {
+    const help = await cli(['partition', '--help']);
+    expect(help.code).toBe(0);
+    for (const a of ['create', 'attach', 'detach', 'move']) expect(help.stdout).toMatch(new RegExp(`^  ${a} +\\S`, 'm'));
   });
 });
