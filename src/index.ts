@@ -58,6 +58,6 @@ export type { MaintenanceRecordStatus, RunOutcome, RunRecord, TableRun } from '.
 export { LockTimeoutError } from './runtime/lock.js';
 export { convertTable, planConversion, conversionStatus, undoConversion, dropConvertedOriginal } from './runtime/convert/convert.js';
 export type { ConvertOptions, ConvertProgress, ConvertResult, ConversionPlan, ConversionStatus } from './runtime/convert/convert.js';
-export type { ConversionPhase } from './ddl/convert-sql.js';
+export type { ConversionPhase } from './ddl/conversions-record-sql.js';
 export { CliError, ConfigError, DeclarationError, DrizzlePartitionsError, PartitionDefinitionError, PostprocessError, QuotingError, RuntimeError } from './errors.js';
 export type { CliErrorCode, ConfigErrorCode, DeclarationErrorCode, DefinitionErrorCode, ErrorCode, PostprocessErrorCode, QuotingErrorCode, RuntimeErrorCode } from './errors.js';

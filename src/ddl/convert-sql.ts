@@ -1,54 +1,11 @@
 /**
- * SQL of the online conversion of a plain table into a partitioned one: its record
- * (`drizzle_partitions.conversions`), the change-capture function and trigger that
- * keep a copy in step with its original, the batch copy and the checksum. Rendered
- * here, through the quoting module.
+ * SQL of the online conversion of a table (plain to partitioned, or back): the
+ * change-capture function and triggers that keep a copy in step with its original,
+ * the tombstones, the batch copy and its clean-up, and the checksum. The record of
+ * conversions has its own file (conversions-record-sql.ts). Rendered here, through the
+ * quoting module.
  */
-import { createSchemaSql } from './maintenance-sql.js';
-import { dollarQuote, inlineParameters, quoteIdent, quoteLiteral, quoteQualified, type QualifiedName } from '../sql/quote.js';
-import { RUNS_TABLE } from './runs-record-sql.js';
-
-/**
- * Where conversions are recorded: one row per table, beside the runner's record.
- *
- * @example
- * ```ts
- * const rows = await sql.unsafe(`select * from ${quoteQualified(CONVERSIONS_TABLE)}`);
- * ```
- */
-export const CONVERSIONS_TABLE: QualifiedName = { schema: RUNS_TABLE.schema, name: 'conversions' };
-
-/** The phases of a conversion, in order (`undone`: swapped back; the copy is kept in step). */
-export const CONVERSION_PHASES = ['shadow-created', 'copying', 'copied', 'verified', 'swapped', 'undone'] as const;
-export type ConversionPhase = (typeof CONVERSION_PHASES)[number];
-
-/**
- * The statements that make the record's schema and table when they are missing.
- *
- * @example
- * ```ts
- * for (const s of createConversionsTableSql()) await ex.query(s);
- * ```
- */
-export function createConversionsTableSql(): string[] {
-  return [
-    createSchemaSql(CONVERSIONS_TABLE.schema!),
-    `CREATE TABLE IF NOT EXISTS ${quoteQualified(CONVERSIONS_TABLE)} (
-  "table_schema" text NOT NULL,
-  "table_name" text NOT NULL,
-  "shadow_name" text NOT NULL,
-  "old_name" text NOT NULL,
-  "phase" text NOT NULL CHECK ("phase" IN (${CONVERSION_PHASES.map(quoteLiteral).join(', ')})),
-  "last_key" text[],
-  "rows_copied" bigint NOT NULL DEFAULT 0,
-  "source_rows" bigint,
-  "foreign_keys" text,
-  "started_at" timestamptz NOT NULL DEFAULT pg_catalog.now(),
-  "updated_at" timestamptz NOT NULL DEFAULT pg_catalog.now(),
-  PRIMARY KEY ("table_schema", "table_name")
-);`,
-  ];
-}
+import { dollarQuote, inlineParameters, quoteIdent, quoteQualified, type QualifiedName } from '../sql/quote.js';
 
 /** A column of the copied table: its name and SQL type (`format_type`). */
 export interface TypedColumn {
@@ -111,6 +68,18 @@ BEGIN
   RETURN NULL;
 END`;
   return `CREATE OR REPLACE FUNCTION ${quoteQualified(fn)}() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS ${dollarQuote(body)};`;
+}
+
+/**
+ * `DROP FUNCTION IF EXISTS fn();` (a change-capture function).
+ *
+ * @example
+ * ```ts
+ * dropSyncFunctionSql({ schema: 'drizzle_partitions', name: 'fwd_public_events' }); // 'DROP FUNCTION IF EXISTS "drizzle_partitions"."fwd_public_events"();'
+ * ```
+ */
+export function dropSyncFunctionSql(fn: QualifiedName): string {
+  return `DROP FUNCTION IF EXISTS ${quoteQualified(fn)}();`;
 }
 
 /**

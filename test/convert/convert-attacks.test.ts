@@ -7,7 +7,7 @@
 import postgres from 'postgres';
 import { describe, expect, it } from 'vitest';
 import { convertTable, RuntimeError, undoConversion } from '../../src/index.js';
-import { createConversionsTableSql } from '../../src/ddl/convert-sql.js';
+import { createConversionsTableSql } from '../../src/ddl/conversions-record-sql.js';
 import { databaseFromUrl } from '../harness/client.js';
 import { useTestDatabase } from '../harness/db.js';
 import { waitUntil } from '../support/concurrency.js';

@@ -9,7 +9,8 @@
 import { is } from 'drizzle-orm';
 import { getTableConfig, PgTable } from 'drizzle-orm/pg-core';
 import type { Casing } from '../../ddl/column-names.js';
-import { createSyncTriggerSql, createTombstonesSql, createTruncateTriggerSql, dropTriggerSql, syncFunctionSql, truncateTriggerName, type ConversionPhase } from '../../ddl/convert-sql.js';
+import { createSyncTriggerSql, createTombstonesSql, createTruncateTriggerSql, dropSyncFunctionSql, dropTriggerSql, syncFunctionSql, truncateTriggerName } from '../../ddl/convert-sql.js';
+import { deleteRecordSql, startRecordSql, type ConversionPhase } from '../../ddl/conversions-record-sql.js';
 import { dropTableSql } from '../../ddl/partition-ddl.js';
 import { getPartitioning } from '../../schema/partitioned-table.js';
 import type { Partitioning } from '../../schema/resolved.js';
@@ -21,7 +22,7 @@ import { releaseMaintainerLock, takeMaintainerLock, withLockRetry, type LockOpti
 import { withSession } from '../session.js';
 import { copyRows, type CopyProgress } from './copy.js';
 import { conversionNames, type ConversionNames } from './names.js';
-import { deleteRecordSql, ensureRecordTable, readRecord, startRecordSql, type ConversionRecord } from './record.js';
+import { ensureRecordTable, readRecord, type ConversionRecord } from './record.js';
 import { plainShadowSql, shadowDefinition, shadowForeignKeySql, type ShadowPartition } from './shadow.js';
 import { readSource, type SourceFacts } from './source.js';
 import { snapshotMark, waitForOlderSnapshots, type OldSnapshotHolder } from './snapshots.js';
@@ -455,8 +456,8 @@ export async function dropConvertedOriginal(db: DatabaseLike, table: PgTable | Q
         await tx.query(dropTriggerSql(names.table, truncateTriggerName(names.trigger)));
         await tx.query(dropTableSql({ table: victim, ifExists: true }));
         await tx.query(dropTableSql({ table: names.tombstones, ifExists: true }));
-        await tx.query(`DROP FUNCTION IF EXISTS ${quoteQualified(fn)}();`);
-        await tx.query(`DROP FUNCTION IF EXISTS ${quoteQualified(swapped ? names.forward : names.reverse)}();`);
+        await tx.query(dropSyncFunctionSql(fn));
+        await tx.query(dropSyncFunctionSql(swapped ? names.forward : names.reverse));
         await tx.query(deleteRecordSql(), [names.table.schema, names.table.name]);
       });
       return { dropped: `${victim.schema}.${victim.name}` };

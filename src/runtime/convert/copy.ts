@@ -15,7 +15,8 @@ import { sqlState, type Executor } from '../executor.js';
 import { PG_ERRORS } from '../pg-errors.js';
 import { withLockRetryScript, type LockOptions } from '../lock.js';
 import type { ConversionNames } from './names.js';
-import { batchRecordCte, rowsCopiedSql, rowsRemovedSql, type ConversionRecord } from './record.js';
+import { batchRecordCte, rowsCopiedSql, rowsRemovedSql } from '../../ddl/conversions-record-sql.js';
+import type { ConversionRecord } from './record.js';
 import type { SourceFacts } from './source.js';
 
 /** Progress of the copy, after each batch. */

@@ -5,7 +5,7 @@
  * suffixed with a hash, the way partitions are named.
  */
 import { identifierBytes, MAX_IDENTIFIER_BYTES, type QualifiedName } from '../../sql/quote.js';
-import { CONVERSIONS_TABLE } from '../../ddl/convert-sql.js';
+import { CONVERSIONS_TABLE } from '../../ddl/conversions-record-sql.js';
 import { hashedName } from '../partition-names.js';
 
 /** Every name of the conversion of one table. */

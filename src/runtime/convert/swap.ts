@@ -9,19 +9,19 @@
  * Statements queued on the live table re-resolve its name once the swap commits.
  */
 import { createSyncTriggerSql, createTruncateTriggerSql, dropTriggerSql, syncFunctionSql, truncateTriggerName } from '../../ddl/convert-sql.js';
+import { lockExclusiveSql } from '../../ddl/maintenance-sql.js';
 import { renameTableSql } from '../../ddl/partition-ddl.js';
-import { dollarQuote, inlineParameters, numericLiteral, quoteIdent, quoteLiteral, quoteQualified, type QualifiedName } from '../../sql/quote.js';
+import { addForeignKeyNotValidSql, carryIdentitySql, dropForeignKeySql, exchangeIndexNamesSql, recreateViewSql, sequenceOwnedBySql, setTriggerEnabledSql, validateConstraintSql } from '../../ddl/swap-sql.js';
+import { dollarQuote, inlineParameters, numericLiteral, quoteLiteral, quoteQualified, type QualifiedName } from '../../sql/quote.js';
 import type { Executor } from '../executor.js';
 import { withLockRetry, withLockRetryScript, type LockOptions } from '../lock.js';
 import type { ConversionNames } from './names.js';
 import { checkSameColumns, readSource, sourceFactsSql, type ForeignKey, type SourceFacts } from './source.js';
 import { rowSecuritySql } from './shadow.js';
-import { setPhaseSql } from './record.js';
+import { setPhaseSql } from '../../ddl/conversions-record-sql.js';
 
 /** Which way: plain to partitioned (`forward`), or back (`back`, for undo). */
 export type SwapDirection = 'forward' | 'back';
-
-const ENABLE: Record<string, string> = { O: 'ENABLE TRIGGER', D: 'DISABLE TRIGGER', R: 'ENABLE REPLICA TRIGGER', A: 'ENABLE ALWAYS TRIGGER' };
 
 /**
  * Swaps the live table and its standby (see the file's comment). Returns the foreign
@@ -48,23 +48,18 @@ export async function swapTables(ex: Executor, names: ConversionNames, direction
     checkSameColumns(live, facts, standby.name, standbyFacts);
     const statements = [
       guardSql(live, facts, names.trigger),
-      `LOCK TABLE ${quoteQualified(standby)} IN ACCESS EXCLUSIVE MODE;`,
+      lockExclusiveSql(standby),
       dropTriggerSql(live, names.trigger),
       dropTriggerSql(live, truncateTriggerName(names.trigger)),
-      ...facts.inbound.map((fk) => `ALTER TABLE ${quoteQualified(fk.table)} DROP CONSTRAINT ${quoteIdent(fk.name)};`),
+      ...facts.inbound.map(dropForeignKeySql),
       renameTableSql(live, outName),
       renameTableSql(standby, live.name),
       ...indexRenames(facts, standbyFacts, live.schema),
       // The definitions name the table as it was called: now the new one.
-      ...facts.inbound.map((fk) => `ALTER TABLE ${quoteQualified(fk.table)} ADD CONSTRAINT ${quoteIdent(fk.name)} ${fk.definition.replace(/\s+NOT VALID$/, '')} NOT VALID;`),
-      ...facts.views.map((v) => `CREATE OR REPLACE VIEW ${quoteQualified(v.view)}${v.options?.length ? ` WITH (${v.options.join(', ')})` : ''} AS ${v.definition.replace(/;\s*$/, '')};`),
-      ...facts.ownedSequences.map((q) => `ALTER SEQUENCE ${quoteQualified(q.sequence)} OWNED BY ${quoteQualified(live)}.${quoteIdent(q.column)};`),
-      ...facts.identity.map((column) =>
-        inlineParameters(
-          `SELECT pg_catalog.setval(pg_catalog.pg_get_serial_sequence($1::text, $3::text), v) FROM (SELECT pg_catalog.pg_sequence_last_value(pg_catalog.pg_get_serial_sequence($2::text, $3::text)::regclass) AS v) x WHERE v IS NOT NULL;`,
-          [quoteQualified(live), quoteQualified(out), column],
-        ),
-      ),
+      ...facts.inbound.map(addForeignKeyNotValidSql),
+      ...facts.views.map(recreateViewSql),
+      ...facts.ownedSequences.map((q) => sequenceOwnedBySql(q.sequence, live, q.column)),
+      ...facts.identity.map((column) => carryIdentitySql(live, out, column)),
       ...triggerStatements(facts, standbyFacts, live, out),
       ...(standbyFacts.policies.length === 0 && !standbyFacts.rowSecurity.enabled ? rowSecuritySql(facts, live) : []),
       syncFunctionSql(capture, out, facts.columns, facts.key.map((k) => k.name)),
@@ -109,12 +104,7 @@ function indexRenames(live: SourceFacts, standby: SourceFacts, schema: string): 
     if (k < 0) continue;
     const b = free.splice(k, 1)[0]!;
     if (a.name === b.name) continue;
-    const tmp = `drizzle_partitions_swap_${i}`;
-    out.push(
-      `ALTER INDEX ${quoteQualified({ schema, name: a.name })} RENAME TO ${quoteIdent(tmp)};`,
-      `ALTER INDEX ${quoteQualified({ schema, name: b.name })} RENAME TO ${quoteIdent(a.name)};`,
-      `ALTER INDEX ${quoteQualified({ schema, name: tmp })} RENAME TO ${quoteIdent(b.name)};`,
-    );
+    out.push(...exchangeIndexNamesSql(schema, a.name, b.name, `drizzle_partitions_swap_${i}`));
   }
   return out;
 }
@@ -124,8 +114,7 @@ function triggerStatements(facts: SourceFacts, standby: SourceFacts, live: Quali
   const statements: string[] = [];
   for (const t of facts.triggers) {
     if (!standby.triggers.some((s) => s.name === t.name)) statements.push(`${t.definition};`);
-    statements.push(`ALTER TABLE ${quoteQualified(live)} ${ENABLE[t.enabled] ?? 'ENABLE TRIGGER'} ${quoteIdent(t.name)};`);
-    statements.push(`ALTER TABLE ${quoteQualified(out)} DISABLE TRIGGER ${quoteIdent(t.name)};`);
+    statements.push(setTriggerEnabledSql(live, t.name, t.enabled), setTriggerEnabledSql(out, t.name, 'D'));
   }
   return statements;
 }
@@ -147,7 +136,7 @@ export async function validateForeignKeys(ex: Executor, fks: readonly ForeignKey
     );
     if (!row || row.ok !== false || !fk.validated) continue;
     await withLockRetry(ex, { what: `validate ${fk.name} of ${fk.table.schema}.${fk.table.name}`, relation: fk.table }, opts, (tx) =>
-      tx.query(`ALTER TABLE ${quoteQualified(fk.table)} VALIDATE CONSTRAINT ${quoteIdent(fk.name)};`),
+      tx.query(validateConstraintSql(fk)),
     );
   }
 }

@@ -8,7 +8,7 @@ import { checksumSql } from '../../ddl/convert-sql.js';
 import { RuntimeError } from '../../errors.js';
 import type { Executor } from '../executor.js';
 import type { ConversionNames } from './names.js';
-import { verifiedRecordSql } from './record.js';
+import { verifiedRecordSql } from '../../ddl/conversions-record-sql.js';
 import { checkSameColumns, readSource, type SourceFacts } from './source.js';
 
 /** What verification counted. */
