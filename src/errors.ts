@@ -386,6 +386,8 @@ export type RuntimeErrorCode =
   | 'CONVERT_OTHER_DIRECTION'
   /** convert: transactions holding snapshots older than the copy outlasted the wait before the swap (named); nothing swapped, resumable. */
   | 'CONVERT_SNAPSHOT_WAIT'
+  /** convert: the table's primary key or a unique constraint is DEFERRABLE, which ON CONFLICT cannot use; nothing made. */
+  | 'CONVERT_DEFERRABLE_KEY'
   /** convert: row-level security would hide rows of the table from the converter (FORCE ROW LEVEL SECURITY, a role without BYPASSRLS); nothing copied. */
   | 'CONVERT_ROW_SECURITY'
   /** convert: the table's columns changed after its copy was made (a column added, dropped, renamed or changed in type); nothing swapped. */

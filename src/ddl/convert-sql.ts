@@ -24,17 +24,20 @@ export interface TypedColumn {
  * otherwise leaves a dead row version that makes a later copy of that key wait for
  * this transaction; at REPEATABLE READ or SERIALIZABLE, it fails the writer with a
  * serialization failure (40001, to retry) when a batch committed the row after the
- * writer's snapshot. While rows are copied (`tombstones` given), each deleted key is
- * also recorded there, so the copy batch that read the row before the delete removes
- * it again ({@link clearTombstonedSql}). Identity columns take the row's value
- * (`OVERRIDING SYSTEM VALUE`).
+ * writer's snapshot. The probe and the tombstones serve the copy only (`copying`
+ * given: before the swap); each deleted key is then also recorded in the tombstones,
+ * so the copy batch that read the row before the delete removes it again
+ * ({@link clearTombstonedSql}). With `copying.foreignKeys` (the copy has foreign keys
+ * of its own), a probe that fails one is skipped. Identity columns take the row's
+ * value (`OVERRIDING SYSTEM VALUE`).
  *
  * @example
  * ```ts
- * syncFunctionSql({ schema: 'drizzle_partitions', name: 'fwd_public_events' }, { name: 'events_dp_new' }, ['id', 'at', 'payload'], ['id', 'at'], { schema: 'drizzle_partitions', name: 'del_public_events' });
+ * syncFunctionSql({ schema: 'drizzle_partitions', name: 'fwd_public_events' }, { name: 'events_dp_new' }, ['id', 'at', 'payload'], ['id', 'at'], { tombstones: { schema: 'drizzle_partitions', name: 'del_public_events' }, foreignKeys: false });
  * ```
  */
-export function syncFunctionSql(fn: QualifiedName, target: QualifiedName, columns: readonly string[], key: readonly string[], tombstones?: QualifiedName): string {
+export function syncFunctionSql(fn: QualifiedName, target: QualifiedName, columns: readonly string[], key: readonly string[], copying?: { tombstones: QualifiedName; foreignKeys: boolean }): string {
+  const tombstones = copying?.tombstones;
   const t = quoteQualified(target);
   const cols = columns.map(quoteIdent);
   const keyCols = key.map(quoteIdent).join(', ');
@@ -44,6 +47,14 @@ export function syncFunctionSql(fn: QualifiedName, target: QualifiedName, column
   const onConflict = nonKey.length === 0 ? 'DO NOTHING' : `DO UPDATE SET ${nonKey.map((c) => `${quoteIdent(c)} = excluded.${quoteIdent(c)}`).join(', ')}`;
   const tomb = tombstones ? `
     INSERT INTO ${quoteQualified(tombstones)} (${keyCols}) VALUES ${keyRow('OLD')} ON CONFLICT DO NOTHING;` : '';
+  const probeInsert = `INSERT INTO ${t} (${cols.join(', ')}) OVERRIDING SYSTEM VALUE VALUES (${cols.map((c) => `OLD.${c}`).join(', ')}) ON CONFLICT (${keyCols}) DO NOTHING;`;
+  // A row deleted by a cascade from the table it points at: the probe would fail the
+  // copy's foreign key (the parent is gone). Skipped then: the copy's own insert of
+  // that row fails the same check and its batch is run again.
+  const probe = copying?.foreignKeys ? `BEGIN
+        ${probeInsert}
+      EXCEPTION WHEN foreign_key_violation THEN NULL;
+      END;` : probeInsert;
   const body = `
 BEGIN
   IF TG_OP = 'TRUNCATE' THEN
@@ -51,15 +62,19 @@ BEGIN
     RETURN NULL;
   END IF;
   IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND ${keyRow('OLD')} IS DISTINCT FROM ${keyRow('NEW')}) THEN${tomb}
-    DELETE FROM ${t} WHERE ${keyMatch('OLD')};
+    DELETE FROM ${t} WHERE ${keyMatch('OLD')};${
+      tombstones
+        ? `
     IF NOT FOUND THEN
       -- Not there, or written by a copy batch this statement cannot see: the probe waits
       -- for that batch (READ COMMITTED: the delete after it sees the row), fails a
       -- REPEATABLE READ writer whose snapshot predates it (40001), or else leaves a dead
       -- version that a later copy of this key waits on until this transaction ends.
-      INSERT INTO ${t} (${cols.join(', ')}) OVERRIDING SYSTEM VALUE VALUES (${cols.map((c) => `OLD.${c}`).join(', ')}) ON CONFLICT (${keyCols}) DO NOTHING;
+      ${probe}
       DELETE FROM ${t} WHERE ${keyMatch('OLD')};
-    END IF;
+    END IF;`
+        : ''
+    }
   END IF;
   IF TG_OP <> 'DELETE' THEN
     INSERT INTO ${t} (${cols.join(', ')}) OVERRIDING SYSTEM VALUE VALUES (${cols.map((c) => `NEW.${c}`).join(', ')})

@@ -96,6 +96,97 @@ describe('convert, adversarial', () => {
     expect(await copyDiff(name)).toBe(0);
   });
 
+  it('a cascade from the table its foreign key points at deletes rows not yet copied, and rows after the swap: every delete goes through, the copy and the original stay equal', async () => {
+    const name = 'cva_cascade';
+    await db.sql.unsafe(`create table cva_owner (id bigint primary key)`);
+    await db.sql.unsafe(`insert into cva_owner select g from generate_series(1, 40) g`);
+    await plainEvents(name, 40);
+    await db.sql.unsafe(`alter table ${name} add column owner_id bigint references cva_owner on delete cascade`);
+    await db.sql.unsafe(`update ${name} set owner_id = id`);
+    const t = eventsTable(name, { interval: '1 day', premake: 1 });
+    await copiedThenRewound(name);
+    // before any batch: the cascade deletes a row the copy does not hold yet
+    expect((await db.sql.unsafe(`delete from cva_owner where id = 5`)).count).toBe(1);
+    // while a batch waits for a cascade still open, and after: its batch meets the missing parent
+    const w = await db.sql.reserve();
+    try {
+      await w.unsafe('begin');
+      expect((await w.unsafe(`delete from cva_owner where id = 15`)).count).toBe(1);
+      const copy = convertTable(db.sql, t, { now: NOW, stopAfter: 'copied', batchRows: 10 });
+      await waitUntil('a batch to wait for the cascade', () => waitingOnLock('%WITH ins AS (INSERT%'));
+      await w.unsafe('commit');
+      expect((await copy).phase).toBe('copied');
+    } finally {
+      await w.unsafe('rollback').catch(() => undefined);
+      w.release();
+    }
+    expect(await copyDiff(name)).toBe(0);
+    const r = await convertTable(db.sql, t, { now: NOW });
+    expect(r.phase).toBe('swapped');
+    // after the swap the original is kept in step: a cascade reaches both
+    expect((await db.sql.unsafe(`delete from cva_owner where id = 25`)).count).toBe(1);
+    const [n] = await db.sql.unsafe<{ live: number; old: number }[]>(`select (select count(*)::int from ${name}) as live, (select count(*)::int from ${name}_dp_old) as old`);
+    expect(n).toEqual({ live: 37, old: 37 });
+  });
+
+  it('a DEFERRABLE primary key: refused before anything is made (the upserts could not use it)', async () => {
+    const name = 'cva_deferrable';
+    await db.sql.unsafe(`create table ${name} (id bigint not null, at timestamptz not null, payload text, constraint ${name}_pkey primary key (id, at) deferrable)`);
+    await expect(convertTable(db.sql, eventsTable(name, { interval: '1 day', premake: 1 }), { now: NOW })).rejects.toMatchObject({ code: 'CONVERT_DEFERRABLE_KEY', message: expect.stringContaining(`${name}_pkey`) });
+    expect((await db.sql.unsafe<{ r: string | null }[]>(`select to_regclass('${name}_dp_new')::text as r`))[0]!.r).toBeNull();
+  });
+
+  it('writes made with session_replication_role = replica (a subscription, pg_restore) reach the copy, and the original after the swap', async () => {
+    const name = 'cva_replica';
+    const t = eventsTable(name, { interval: '1 day', premake: 1 });
+    await plainEvents(name, 30);
+    await convertTable(db.sql, t, { now: NOW, stopAfter: 'copied' });
+    const replica = await db.sql.reserve();
+    try {
+      await replica.unsafe(`set session_replication_role = replica`);
+      await replica.unsafe(`insert into ${name} values (1001, '2026-03-21', 'replica')`);
+      await replica.unsafe(`update ${name} set payload = 'changed' where id = 2`);
+      await replica.unsafe(`delete from ${name} where id = 3`);
+      expect(await copyDiff(name)).toBe(0);
+      expect((await convertTable(db.sql, t, { now: NOW })).phase).toBe('swapped');
+      await replica.unsafe(`insert into ${name} values (1002, '2026-03-21', 'replica after')`);
+      await replica.unsafe(`delete from ${name} where id = 4`);
+    } finally {
+      await replica.unsafe('reset session_replication_role').catch(() => undefined);
+      replica.release();
+    }
+    const diff = await db.sql.unsafe<{ n: number }[]>(`select count(*)::int as n from ((table ${name} except all table ${name}_dp_old) union all (table ${name}_dp_old except all table ${name})) d`);
+    expect(diff[0]!.n).toBe(0);
+  });
+
+  it('a writer holding a key ahead of a batch that then waits for a row the batch wrote: the batch gives up first, the writer never meets a deadlock error', async () => {
+    const name = 'cva_deadlock';
+    await plainEvents(name, 40);
+    await copiedThenRewound(name);
+    const database = databaseFromUrl(db.url);
+    // deadlock_timeout 3 s everywhere; the step's lock_timeout 20 s would outlast it,
+    // so only the copy's own bound (a fifth of deadlock_timeout) lets the batch give up first
+    const converter = postgres(db.url, { ...(database ? { database } : {}), max: 1, onnotice: () => {}, connection: { deadlock_timeout: '3s' } });
+    const w = await db.sql.reserve();
+    try {
+      await w.unsafe(`set deadlock_timeout = '3s'`);
+      await w.unsafe('begin');
+      expect((await w.unsafe(`update ${name} set payload = 'w' where id = 8`)).count).toBe(1); // ahead of the batch
+      const copy = convertTable(converter, eventsTable(name, { interval: '1 day', premake: 1 }), { now: NOW, stopAfter: 'copied', batchRows: 10, lockTimeoutMs: 20_000, maxWaitShare: 0.5 });
+      await waitUntil('the batch to wait for the writer at key 8', () => waitingOnLock('%WITH ins AS (INSERT%'));
+      const second = w.unsafe(`update ${name} set payload = 'w' where id = 2`).then((r) => r.count, (e: { code?: string }) => e.code); // a row the batch wrote
+      expect(await second).toBe(1);
+      await w.unsafe('commit');
+      expect((await copy).phase).toBe('copied');
+    } finally {
+      await w.unsafe('rollback').catch(() => undefined);
+      await w.unsafe('reset deadlock_timeout').catch(() => undefined);
+      w.release();
+      await converter.end();
+    }
+    expect(await copyDiff(name)).toBe(0);
+  });
+
   it('a column added to the table while it is copied: the swap refuses (typed error), nothing swapped, the column kept', async () => {
     const name = 'cva_addcol';
     const t = eventsTable(name, { interval: '1 day', premake: 1 });

@@ -22,6 +22,7 @@ import { releaseMaintainerLock, takeMaintainerLock, withLockRetry, type LockOpti
 import { withSession } from '../session.js';
 import { copyRows, type CopyProgress } from './copy.js';
 import { conversionNames, type ConversionNames } from './names.js';
+import { setTriggerEnabledSql } from '../../ddl/swap-sql.js';
 import { ensureRecordTable, readRecord, type ConversionRecord } from './record.js';
 import { plainShadowSql, shadowDefinition, shadowForeignKeySql, type ShadowPartition } from './shadow.js';
 import { readSource, type SourceFacts } from './source.js';
@@ -170,6 +171,23 @@ function checkDirection(names: ConversionNames, target: Target, record: Conversi
 }
 
 /**
+ * Refuses (`CONVERT_DEFERRABLE_KEY`) a table whose primary key or a unique constraint
+ * is DEFERRABLE: the copy inherits it, and ON CONFLICT (the change capture's upsert,
+ * the copy's skip) cannot use such a constraint: every write would fail.
+ */
+async function checkNotDeferrable(ex: Executor, names: ConversionNames, facts: SourceFacts): Promise<void> {
+  const rows = await ex.query<{ name: string }>(`select conname::text as name from pg_catalog.pg_constraint where conrelid = $1::oid and contype in ('p', 'u') and condeferrable order by 1`, [facts.oid]);
+  if (rows.length === 0) return;
+  const t = label(names.table);
+  const list = rows.map((r) => r.name).join(', ');
+  throw new RuntimeError(
+    'CONVERT_DEFERRABLE_KEY',
+    `${t}: its constraint(s) ${list} are DEFERRABLE; the conversion's upserts (ON CONFLICT) cannot use a deferrable constraint, so every write would fail during it`,
+    `ALTER TABLE ${t} ALTER CONSTRAINT ... NOT DEFERRABLE (${list}) before converting, and back after if you need it`,
+  );
+}
+
+/**
  * Refuses (`CONVERT_ROW_SECURITY`) when row-level security would hide rows of the table
  * from this session: the copy and its verification would both miss them, and the swap
  * would lose them. Probed with `row_security = off`, under which such a read fails
@@ -224,6 +242,7 @@ export async function convertTable(db: DatabaseLike, table: PgTable, opts: Conve
         checkSource(names, facts);
         if (facts.kind === convertedKind(target)) return { ...result, phase: 'swapped' };
         await checkRowSecurity(ex, names, facts);
+        await checkNotDeferrable(ex, names, facts);
         await createShadow(ex, target, names, facts, opts);
         record = (await readRecord(ex, names.table.schema, names.table.name))!;
         opts.onProgress?.({ phase: 'shadow-created' });
@@ -276,7 +295,7 @@ async function createShadow(ex: Executor, target: Target, names: ConversionNames
   await withLockRetry(ex, { what: `make ${names.shadow}`, relation: names.table }, opts, async (tx) => {
     for (const s of statements) await tx.query(s);
     await tx.query(createTombstonesSql(names.tombstones, facts.key));
-    await tx.query(syncFunctionSql(names.forward, shadow, facts.columns, facts.key.map((k) => k.name), names.tombstones));
+    await tx.query(syncFunctionSql(names.forward, shadow, facts.columns, facts.key.map((k) => k.name), { tombstones: names.tombstones, foreignKeys: facts.outbound.length > 0 }));
     await tx.query(startRecordSql(), [names.table.schema, names.table.name, names.shadow, names.old]);
   });
 }
@@ -299,9 +318,13 @@ async function ensureCapture(ex: Executor, names: ConversionNames, facts: Source
     if (has('fk', fk.name) > 0) continue;
     await withLockRetry(ex, { what: `add ${fk.name} to ${names.shadow}`, relation: shadow }, opts, (tx) => tx.query(shadowForeignKeySql(shadow, fk)));
   }
+  // ALWAYS: they fire under session_replication_role = replica too (a subscription's
+  // apply worker, pg_restore --disable-triggers), whose writes would be lost otherwise
   const missing = [
-    ...(has('trigger', names.trigger) ? [] : [createSyncTriggerSql(names.table, names.trigger, names.forward)]),
-    ...(has('trigger', truncateTriggerName(names.trigger)) ? [] : [createTruncateTriggerSql(names.table, names.trigger, names.forward)]),
+    ...(has('trigger', names.trigger) ? [] : [createSyncTriggerSql(names.table, names.trigger, names.forward), setTriggerEnabledSql(names.table, names.trigger, 'A')]),
+    ...(has('trigger', truncateTriggerName(names.trigger))
+      ? []
+      : [createTruncateTriggerSql(names.table, names.trigger, names.forward), setTriggerEnabledSql(names.table, truncateTriggerName(names.trigger), 'A')]),
   ];
   if (missing.length === 0) return;
   await withLockRetry(ex, { what: `capture the writes of ${label(names.table)}`, relation: names.table }, opts, async (tx) => {

@@ -38,6 +38,7 @@ export async function copyRows(ex: Executor, names: ConversionNames, facts: Sour
   let total = record.rowsCopied;
   const start = total;
   let mode: CopyMode = 'plain';
+  const lock = await copyLockOptions(ex, opts);
   for (;;) {
     const fromStart = last === null;
     // Values written in (no parameters): each batch is planned for its own range. A
@@ -47,12 +48,16 @@ export async function copyRows(ex: Executor, names: ConversionNames, facts: Sour
     const [end] = await ex.query<{ k: string[] }>(inlineParameters(batchEndSql(names.table, facts.key, opts.batchRows, fromStart), fromStart ? [] : last!));
     const range: BatchRange = { fromStart, toEnd: end === undefined };
     const reached = range.toEnd ? last : end!.k;
-    for (;;) {
+    for (let parentGone = 0; ; ) {
       try {
-        total = await copyBatch(ex, names, facts, range, [...(fromStart ? [] : last!), ...(range.toEnd ? [] : end!.k)], reached, mode, opts);
+        total = await copyBatch(ex, names, facts, range, [...(fromStart ? [] : last!), ...(range.toEnd ? [] : end!.k)], reached, mode, lock);
         break;
       } catch (e) {
-        if (sqlState(e) !== PG_ERRORS.uniqueViolation || mode === 'conflict') throw e;
+        const state = sqlState(e);
+        // a row the batch read was deleted since by a cascade from the table its foreign
+        // key points at: again, with a snapshot that no longer has it
+        if (state === PG_ERRORS.foreignKeyViolation && ++parentGone < FOREIGN_KEY_RETRIES) continue;
+        if (state !== PG_ERRORS.uniqueViolation || mode === 'conflict') throw e;
         // a writer wrote a key of the batch: from now on, leave out the keys found
         // (and this batch, having met one after its snapshot, skips conflicts)
         mode = mode === 'plain' ? 'anti' : 'conflict';
@@ -63,6 +68,23 @@ export async function copyRows(ex: Executor, names: ConversionNames, facts: Sour
     progress?.({ rowsCopied: total, lastKey: last });
     if (range.toEnd) return total - start;
   }
+}
+
+/** Times a batch is run again after meeting a row whose parent a cascade deleted meanwhile. */
+const FOREIGN_KEY_RETRIES = 5;
+
+/**
+ * The lock options of the batches: a lock_timeout below a fifth of deadlock_timeout
+ * (and at most the step's), more attempts. A batch waiting for a writer holds the
+ * rows it has inserted; a writer waiting for one of those while the batch waits for it
+ * is a deadlock, and the batch must be the one to give up (its lock_timeout runs out
+ * before the writer's deadlock check), not the application's statement.
+ */
+async function copyLockOptions(ex: Executor, opts: LockOptions): Promise<LockOptions> {
+  const [row] = await ex.query<{ ms: string }>(`select setting as ms from pg_catalog.pg_settings where name = 'deadlock_timeout'`);
+  const deadlockMs = Number(row?.ms ?? 1000);
+  const lockTimeoutMs = Math.max(10, Math.min(opts.lockTimeoutMs ?? 1000, Math.floor(deadlockMs / 5)));
+  return { ...opts, lockTimeoutMs, attempts: Math.max(opts.attempts ?? 6, 20) };
 }
 
 /** One batch, one transaction, one round trip; returns the rows copied so far. */
