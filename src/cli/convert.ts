@@ -12,9 +12,9 @@ import { openLayout } from '../migrations/open-layout.js';
 import { PostprocessError } from '../errors.js';
 import { partitionedTableObjects } from '../migrations/statements.js';
 import { is } from 'drizzle-orm';
-import { getTableConfig, PgTable } from 'drizzle-orm/pg-core';
+import { PgTable } from 'drizzle-orm/pg-core';
 import { getPartitioning } from '../schema/partitioned-table.js';
-import { conversionStatus, convertTable, dropConvertedOriginal, planConversion, undoConversion, type ConversionStatus } from '../runtime/convert/convert.js';
+import { conversionStatus, conversionTableOf, convertTable, dropConvertedOriginal, planConversion, undoConversion, type ConversionStatus } from '../runtime/convert/convert.js';
 import { toJson, type Values } from './args.js';
 import type { ConvertAction } from './commands.js';
 import { withDatabase } from './connect.js';
@@ -41,14 +41,14 @@ export async function runConvert(action: ConvertAction, v: Values, io: CliIo): P
   const named = (q: { schema?: string; name: string }) => q.name === only || `${q.schema ?? 'public'}.${q.name}` === only;
   const table =
     partitionedTableObjects(schema.exports).find((t) => named(getPartitioning(t)!.table)) ??
-    Object.values(schema.exports).find((t): t is PgTable => is(t, PgTable) && !getPartitioning(t) && named({ ...(getTableConfig(t).schema ? { schema: getTableConfig(t).schema } : {}), name: getTableConfig(t).name }));
+    Object.values(schema.exports).find((t): t is PgTable => is(t, PgTable) && !getPartitioning(t) && named(conversionTableOf(t)));
   if (!table) {
     io.err(`drizzle-partitions: --table ${only}: no table of that name in ${config.schema.join(', ')}; convert turns a table into the partitioned (or plain) table the schema defines`);
     return 2;
   }
   // the declared partitions the conversion's own migration recorded (later migrations add
   // the rest); a project without migrations (push) builds every declared partition
-  const target = getPartitioning(table)?.table ?? { schema: getTableConfig(table).schema, name: getTableConfig(table).name };
+  const target = conversionTableOf(table);
   const layout = (() => {
     try {
       return openLayout(config.out, { prefix: config.prefix, breakpoints: config.breakpoints });

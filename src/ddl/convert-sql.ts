@@ -6,6 +6,7 @@
  * quoting module.
  */
 import { dollarQuote, inlineParameters, quoteIdent, quoteQualified, type QualifiedName } from '../sql/quote.js';
+import { setTriggerEnabledSql } from './swap-sql.js';
 
 /** A column of the copied table: its name and SQL type (`format_type`). */
 export interface TypedColumn {
@@ -112,15 +113,21 @@ export function createTombstonesSql(tombstones: QualifiedName, key: readonly Typ
 }
 
 /**
- * `CREATE TRIGGER ... AFTER INSERT OR UPDATE OR DELETE ... FOR EACH ROW` running `fn` on `table`.
+ * `CREATE TRIGGER ... AFTER INSERT OR UPDATE OR DELETE ... FOR EACH ROW` running `fn` on
+ * `table`, then `ENABLE ALWAYS`: the change capture fires under
+ * `session_replication_role = replica` too (a subscription's apply worker,
+ * `pg_restore --disable-triggers`), whose writes would be lost otherwise.
  *
  * @example
  * ```ts
- * createSyncTriggerSql({ name: 'events' }, 'drizzle_partitions_sync', { schema: 'drizzle_partitions', name: 'sync_1234' });
+ * createSyncTriggerSql({ name: 'events' }, 'drizzle_partitions_sync', { schema: 'drizzle_partitions', name: 'sync_1234' }); // [CREATE TRIGGER ..., ALTER TABLE ... ENABLE ALWAYS TRIGGER ...]
  * ```
  */
-export function createSyncTriggerSql(table: QualifiedName, trigger: string, fn: QualifiedName): string {
-  return `CREATE TRIGGER ${quoteIdent(trigger)} AFTER INSERT OR UPDATE OR DELETE ON ${quoteQualified(table)} FOR EACH ROW EXECUTE FUNCTION ${quoteQualified(fn)}();`;
+export function createSyncTriggerSql(table: QualifiedName, trigger: string, fn: QualifiedName): string[] {
+  return [
+    `CREATE TRIGGER ${quoteIdent(trigger)} AFTER INSERT OR UPDATE OR DELETE ON ${quoteQualified(table)} FOR EACH ROW EXECUTE FUNCTION ${quoteQualified(fn)}();`,
+    setTriggerEnabledSql(table, trigger, 'A'),
+  ];
 }
 
 /**
@@ -139,15 +146,16 @@ export function truncateTriggerName(trigger: string): string {
 /**
  * `CREATE TRIGGER <trigger>_truncate AFTER TRUNCATE ... FOR EACH STATEMENT` running
  * `fn` (the change-capture function, which truncates its target) on `table`: a
- * TRUNCATE fires no row trigger.
+ * TRUNCATE fires no row trigger. Then `ENABLE ALWAYS`, as {@link createSyncTriggerSql}.
  *
  * @example
  * ```ts
  * createTruncateTriggerSql({ name: 'events' }, 'drizzle_partitions_convert', { schema: 'drizzle_partitions', name: 'sync_1234' });
  * ```
  */
-export function createTruncateTriggerSql(table: QualifiedName, trigger: string, fn: QualifiedName): string {
-  return `CREATE TRIGGER ${quoteIdent(truncateTriggerName(trigger))} AFTER TRUNCATE ON ${quoteQualified(table)} FOR EACH STATEMENT EXECUTE FUNCTION ${quoteQualified(fn)}();`;
+export function createTruncateTriggerSql(table: QualifiedName, trigger: string, fn: QualifiedName): string[] {
+  const name = truncateTriggerName(trigger);
+  return [`CREATE TRIGGER ${quoteIdent(name)} AFTER TRUNCATE ON ${quoteQualified(table)} FOR EACH STATEMENT EXECUTE FUNCTION ${quoteQualified(fn)}();`, setTriggerEnabledSql(table, name, 'A')];
 }
 
 /**

@@ -22,7 +22,6 @@ import { releaseMaintainerLock, takeMaintainerLock, withLockRetry, type LockOpti
 import { withSession } from '../session.js';
 import { copyRows, type CopyProgress } from './copy.js';
 import { conversionNames, type ConversionNames } from './names.js';
-import { setTriggerEnabledSql } from '../../ddl/swap-sql.js';
 import { ensureRecordTable, readRecord, type ConversionRecord } from './record.js';
 import { plainShadowSql, shadowDefinition, shadowForeignKeySql, type ShadowPartition } from './shadow.js';
 import { readSource, type SourceFacts } from './source.js';
@@ -318,13 +317,9 @@ async function ensureCapture(ex: Executor, names: ConversionNames, facts: Source
     if (has('fk', fk.name) > 0) continue;
     await withLockRetry(ex, { what: `add ${fk.name} to ${names.shadow}`, relation: shadow }, opts, (tx) => tx.query(shadowForeignKeySql(shadow, fk)));
   }
-  // ALWAYS: they fire under session_replication_role = replica too (a subscription's
-  // apply worker, pg_restore --disable-triggers), whose writes would be lost otherwise
   const missing = [
-    ...(has('trigger', names.trigger) ? [] : [createSyncTriggerSql(names.table, names.trigger, names.forward), setTriggerEnabledSql(names.table, names.trigger, 'A')]),
-    ...(has('trigger', truncateTriggerName(names.trigger))
-      ? []
-      : [createTruncateTriggerSql(names.table, names.trigger, names.forward), setTriggerEnabledSql(names.table, truncateTriggerName(names.trigger), 'A')]),
+    ...(has('trigger', names.trigger) ? [] : createSyncTriggerSql(names.table, names.trigger, names.forward)),
+    ...(has('trigger', truncateTriggerName(names.trigger)) ? [] : createTruncateTriggerSql(names.table, names.trigger, names.forward)),
   ];
   if (missing.length === 0) return;
   await withLockRetry(ex, { what: `capture the writes of ${label(names.table)}`, relation: names.table }, opts, async (tx) => {
@@ -419,6 +414,19 @@ export async function conversionStatus(db: DatabaseLike, table: PgTable | Qualif
       ...(record ? { startedAt: record.startedAt, updatedAt: record.updatedAt } : {}),
     };
   });
+}
+
+/**
+ * The table a conversion works on, from the schema's definition: a partitioned one
+ * (converting into it) or a plain `pgTable()` (converting back).
+ *
+ * @example
+ * ```ts
+ * conversionTableOf(events); // { name: 'events' }
+ * ```
+ */
+export function conversionTableOf(table: PgTable): QualifiedName {
+  return targetOf(table).table;
 }
 
 function qualifiedOf(table: PgTable | QualifiedName): QualifiedName {

@@ -63,11 +63,8 @@ export async function swapTables(ex: Executor, names: ConversionNames, direction
       ...triggerStatements(facts, standbyFacts, live, out),
       ...(standbyFacts.policies.length === 0 && !standbyFacts.rowSecurity.enabled ? rowSecuritySql(facts, live) : []),
       syncFunctionSql(capture, out, facts.columns, facts.key.map((k) => k.name)),
-      createSyncTriggerSql(live, names.trigger, capture),
-      createTruncateTriggerSql(live, names.trigger, capture),
-      // fired under session_replication_role = replica too (see ensureCapture)
-      setTriggerEnabledSql(live, names.trigger, 'A'),
-      setTriggerEnabledSql(live, truncateTriggerName(names.trigger), 'A'),
+      ...createSyncTriggerSql(live, names.trigger, capture),
+      ...createTruncateTriggerSql(live, names.trigger, capture),
       `${inlineParameters(setPhaseSql(), [live.schema, live.name, direction === 'forward' ? 'swapped' : 'undone', JSON.stringify(facts.inbound)])};`,
     ];
     try {
