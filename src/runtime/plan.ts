@@ -233,6 +233,33 @@ const overlaps = (a: { from: BoundValue; to: BoundValue }, b: { from: BoundValue
 const same = (a: { from: BoundValue; to: BoundValue }, b: { from: BoundValue; to: BoundValue }) => boundsEqual(asRange(a), asRange(b));
 
 /**
+ * The first of `ranges` (sorted by their start; partitions of one level never overlap,
+ * so their ends are in order too) that overlaps slot `s`: a binary search for the
+ * first range ending after the slot's start, then the few from there. Plan looks up
+ * each slot of the policy this way instead of against every partition (10,000 of
+ * them). A linear search when a value does not compare.
+ */
+function firstOverlapping<T extends { r: { from: BoundValue; to: BoundValue } }>(ranges: readonly T[], s: { from: BoundValue; to: BoundValue }): T | undefined {
+  let lo = 0;
+  let hi = ranges.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const c = compareBound(ranges[mid]!.r.to, s.from);
+    if (c === undefined) return ranges.find((x) => overlaps(x.r, s));
+    if (c <= 0) lo = mid + 1;
+    else hi = mid;
+  }
+  for (let i = lo; i < ranges.length; i++) {
+    const x = ranges[i]!;
+    const c = compareBound(x.r.from, s.to);
+    if (c === undefined) return ranges.find((y) => overlaps(y.r, s));
+    if (c >= 0) return undefined;
+    if (overlaps(x.r, s)) return x;
+  }
+  return undefined;
+}
+
+/**
  * A table the schema declares partitioned that is still a plain table in the database
  * (its online conversion has not run): a problem naming the convert command, instead
  * of the NOT_PARTITIONED error `e`, which is thrown again in any other case.
@@ -332,7 +359,7 @@ async function planTable(ex: Executor, table: PgTable | QualifiedName, opts: { n
   }
 
   const wanted = slots.filter((s) => {
-    const hit = ranges.find((x) => overlaps(x.r, s));
+    const hit = firstOverlapping(ranges, s);
     if (hit && !same(hit.r, s)) plan.problems.push({ code: 'misaligned', table: t, partition: hit.p.name, message: `${hit.p.name} (${hit.p.boundText}) overlaps the policy's slot [${displayValue(s.from)}, ${displayValue(s.to)}) without matching it; that slot is left alone` });
     return !hit;
   });
@@ -377,8 +404,8 @@ async function planTable(ex: Executor, table: PgTable | QualifiedName, opts: { n
     });
   }
 
-  const future = ranges.filter((x) => (compareBound(x.r.from, futureFrom) ?? -1) >= 0).length + wanted.filter((s) => (compareBound(s.from, futureFrom) ?? -1) >= 0).length;
   const futureNow = ranges.filter((x) => (compareBound(x.r.from, futureFrom) ?? -1) >= 0).length;
+  const future = futureNow + wanted.filter((s) => (compareBound(s.from, futureFrom) ?? -1) >= 0).length;
   if (futureNow < policy.premake) {
     plan.problems.push({ code: 'premake-short', table: t, message: `${futureNow} partition(s) ready ahead, policy wants ${policy.premake}; apply creates ${future - futureNow}` });
   }

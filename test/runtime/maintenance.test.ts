@@ -231,6 +231,29 @@ describe('time-range maintenance', () => {
     expect((await plan(db.sql, [t], { now })).tables[0]!.ops).toEqual([]);
   });
 
+  it("each slot of the policy is looked up among many partitions: one matching it is kept, one overlapping it without matching is reported misaligned and that slot left alone, the slots beside a MINVALUE and a MAXVALUE partition are judged by their bounds", async () => {
+    const t = eventsTable('ev_slots', { interval: '1 day', premake: 4 });
+    await createOn(db.sql, t, EVENTS_COLUMNS);
+    // 150 daily partitions before now (the ones a binary search passes over), one
+    // from MINVALUE below them, today's exactly, tomorrow's range half a day off, and
+    // everything from the fourth day on in one MAXVALUE partition.
+    const day = (d: string) => `timestamptz '${d} 00:00Z'`;
+    // the 150 days up to today: 2025-12-21 to 2026-05-19
+    await db.sql.unsafe(`create table ev_slots_old partition of ev_slots for values from (minvalue) to ('2025-12-21 00:00Z')`);
+    await db.sql.unsafe(`do $$ begin for k in 0..149 loop execute format('create table ev_slots_d%s partition of ev_slots for values from (%L) to (%L)', k, timestamptz '2025-12-21 00:00Z' + k * interval '1 day', timestamptz '2025-12-21 00:00Z' + (k + 1) * interval '1 day'); end loop; end $$`);
+    await db.sql.unsafe(`create table ev_slots_today partition of ev_slots for values from (${day('2026-05-20')}) to (${day('2026-05-21')})`);
+    await db.sql.unsafe(`create table ev_slots_odd partition of ev_slots for values from ('2026-05-21 12:00Z') to ('2026-05-22 12:00Z')`);
+    await db.sql.unsafe(`create table ev_slots_rest partition of ev_slots for values from (${day('2026-05-24')}) to (maxvalue)`);
+    const p = (await plan(db.sql, [t], { now: new Date('2026-05-20T12:00:00Z') })).tables[0]!;
+    // today: kept; the 21st and 22nd: ev_slots_odd overlaps both; the 23rd: free; the 24th: inside ev_slots_rest
+    expect(p.ops.map((o) => (o.kind === 'create' ? o.partition.name : o.kind))).toEqual(['ev_slots_p20260523']);
+    expect(p.problems.filter((x) => x.code === 'misaligned').map((x) => [x.partition, x.message])).toEqual([
+      ['ev_slots_odd', "ev_slots_odd (FOR VALUES FROM ('2026-05-21 12:00:00+00') TO ('2026-05-22 12:00:00+00')) overlaps the policy's slot [2026-05-21 00:00:00+00, 2026-05-22 00:00:00+00) without matching it; that slot is left alone"],
+      ['ev_slots_odd', "ev_slots_odd (FOR VALUES FROM ('2026-05-21 12:00:00+00') TO ('2026-05-22 12:00:00+00')) overlaps the policy's slot [2026-05-22 00:00:00+00, 2026-05-23 00:00:00+00) without matching it; that slot is left alone"],
+      ['ev_slots_rest', "ev_slots_rest (FOR VALUES FROM ('2026-05-24 00:00:00+00') TO (MAXVALUE)) overlaps the policy's slot [2026-05-24 00:00:00+00, 2026-05-25 00:00:00+00) without matching it; that slot is left alone"],
+    ]);
+  });
+
   it('a step past the step limits needs a window: plan says why, apply leaves it (NEEDS_WINDOW) unless window: true', async () => {
     const t = eventsTable('ev_window', { interval: '1 day', premake: 0 });
     await createOn(db.sql, t, EVENTS_COLUMNS);
