@@ -535,7 +535,9 @@ function plainTimeValue(s: string, type: KeyType): BoundValue | undefined {
   if (s[10] !== ' ' || s[13] !== ':' || s[16] !== ':' || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59) return undefined;
   if (type === 'timestamptz' && !s.endsWith('+00')) return undefined;
   const ms = days * 86_400_000 + ((h * 60 + mi) * 60 + sec) * 1000;
-  return type === 'timestamptz' ? { kind: 'timestamptz', text: s.slice(0, 19), ord: BigInt(ms) * 1000n } : { kind: 'timestamp', text: s, ord: BigInt(ms) * 1000n };
+  // microseconds; one BigInt made where the product is exact as a number (years up to 2255)
+  const us = Number.isSafeInteger(ms * 1000) ? BigInt(ms * 1000) : BigInt(ms) * 1000n;
+  return type === 'timestamptz' ? { kind: 'timestamptz', text: s.slice(0, 19), ord: us } : { kind: 'timestamp', text: s, ord: us };
 }
 
 /** The `n` decimal digits at `from` as a number; -1 if any is not a digit. */
