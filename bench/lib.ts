@@ -52,7 +52,7 @@ export const FULL_SIZES: Sizes = {
   createPartitions: 1000,
   createRepeats: 3,
   planSizes: [1000, 10_000],
-  planRepeats: 5,
+  planRepeats: 9,
   stallRows: 1_000_000,
   stallCreate: 7,
   stallRetire: 7,
@@ -113,7 +113,7 @@ export const USAGE = `npm run bench [-- options]
   --partitions <n>        scenario 1: partitions created ahead (full 1000)
   --create-repeats <n>    scenario 1: runs of each contestant, median reported (full 3)
   --plan-sizes <n,n>      scenario 2: partitions per parent (full 1000,10000)
-  --plan-repeats <n>      scenario 2: timed calls per measurement (full 5)
+  --plan-repeats <n>      scenario 2: rounds of timed calls, each contestant once a round (full 9)
   --stall-rows <n>        scenario 3: rows in the default partition's future range (full 1000000)
   --stall-create <n>      scenario 3: partitions created ahead (full 7)
   --stall-retire <n>      scenario 3: partitions retired (full 7)

@@ -57,17 +57,26 @@ interface Measured {
   roundTrips: number;
 }
 
-/** One warm-up call, then `repeats` timed ones: the median time, and the round trips of one call. */
-async function measure(c: CountedSql, repeats: number, fn: () => Promise<unknown>): Promise<Measured> {
-  await fn();
-  const times: number[] = [];
-  let roundTrips = 0;
+/**
+ * Each of `fns` once as a warm-up, then `repeats` rounds in which each runs once, in
+ * an order rotated every round: the contestants share whatever the machine does
+ * meanwhile (a load that drifts during the run weighs on all of them alike). The
+ * median time of each, and the round trips of one call.
+ */
+async function measureInterleaved<K extends string>(c: CountedSql, repeats: number, fns: Record<K, () => Promise<unknown>>): Promise<Record<K, Measured>> {
+  const keys = Object.keys(fns) as K[];
+  for (const k of keys) await fns[k]();
+  const times = new Map<K, number[]>(keys.map((k) => [k, []]));
+  const trips = new Map<K, number>();
   for (let i = 0; i < repeats; i++) {
-    const r = await c.measure(fn);
-    times.push(r.ms);
-    roundTrips = r.roundTrips;
+    for (let j = 0; j < keys.length; j++) {
+      const k = keys[(i + j) % keys.length]!;
+      const r = await c.measure(fns[k]);
+      times.get(k)!.push(r.ms);
+      trips.set(k, r.roundTrips);
+    }
   }
-  return { ms: median(times), roundTrips };
+  return Object.fromEntries(keys.map((k) => [k, { ms: median(times.get(k)!), roundTrips: trips.get(k)! }])) as Record<K, Measured>;
 }
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -146,21 +155,24 @@ export async function planAtScale(ctx: Ctx): Promise<Section> {
             await c.sql.unsafe('VACUUM ANALYZE');
             ctx.log(`  ${n} partitions: measuring (setup took ${fmt(setup.ms / 1000)} s)`);
             const repeats = ctx.sizes.planRepeats;
-            const raw = await measure(c, repeats, () => c.sql.unsafe(RAW_QUERY));
-            const list = await measure(c, repeats, () => listPartitions(c.sql, t));
-            const listSizes = await measure(c, repeats, () => listPartitions(c.sql, t, { sizes: true }));
-            // The catalog query listPartitions sent (the longest statement), replayed alone.
+            // The catalog query listPartitions sends (the longest statement), to be replayed alone.
             await c.measure(() => listPartitions(c.sql, t));
             const tree = [...c.sent].sort((a, b) => b.text.length - a.text.length)[0]!;
             const replay = await c.sql.reserve();
-            let treeQuery: Measured;
+            let m: Record<'raw' | 'list' | 'listSizes' | 'treeQuery' | 'plan', Measured>;
             try {
               await replay.unsafe(READ_SETTINGS);
-              treeQuery = await measure(c, repeats, () => replay.unsafe(tree.text, tree.params as never[]));
+              m = await measureInterleaved(c, repeats, {
+                raw: () => c.sql.unsafe(RAW_QUERY),
+                list: () => listPartitions(c.sql, t),
+                listSizes: () => listPartitions(c.sql, t, { sizes: true }),
+                treeQuery: () => replay.unsafe(tree.text, tree.params as never[]),
+                plan: () => plan(c.sql, [t], { now }),
+              });
             } finally {
               replay.release();
             }
-            const planned = await measure(c, repeats, () => plan(c.sql, [t], { now }));
+            const { raw, list, listSizes, treeQuery, plan: planned } = m;
             const p = await plan(c.sql, [t], { now });
             const table = p.tables[0]!;
             ctx.log(`  ${n} partitions: resident memory of one call in a process of its own`);
@@ -232,7 +244,7 @@ export async function planAtScale(ctx: Ctx): Promise<Section> {
   return {
     title: `2. Plan at scale: plan() and listPartitions() on ${ctx.sizes.planSizes.join(' and ')} partitions`,
     intro: [
-      `A parent with N daily partitions (premake ${premake}, all of them there) and an empty default partition; median of ${ctx.sizes.planRepeats} calls after one warm-up. ` +
+      `A parent with N daily partitions (premake ${premake}, all of them there) and an empty default partition; median of ${ctx.sizes.planRepeats} calls after one warm-up, the contestants taking turns (each round runs each once, in an order rotated every round). ` +
         'Round trips counted with postgres.js `debug` (one call after a warm-up; one per message sent: nothing is pipelined, and a message may carry several statements). The floor is one catalog query of the partitions and their bounds. ' +
         'Sizes (pg_total_relation_size per partition) are read only when asked for (`{ sizes: true }`; the CLI `status` asks).',
     ],
