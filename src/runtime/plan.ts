@@ -240,21 +240,21 @@ const same = (a: { from: BoundValue; to: BoundValue }, b: { from: BoundValue; to
  * them). A linear search when a value does not compare.
  */
 function firstOverlapping<T extends { r: { from: BoundValue; to: BoundValue } }>(ranges: readonly T[], s: { from: BoundValue; to: BoundValue }): T | undefined {
+  const linear = () => ranges.find((x) => overlaps(x.r, s));
   let lo = 0;
   let hi = ranges.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     const c = compareBound(ranges[mid]!.r.to, s.from);
-    if (c === undefined) return ranges.find((x) => overlaps(x.r, s));
+    if (c === undefined) return linear();
     if (c <= 0) lo = mid + 1;
     else hi = mid;
   }
   for (let i = lo; i < ranges.length; i++) {
-    const x = ranges[i]!;
-    const c = compareBound(x.r.from, s.to);
-    if (c === undefined) return ranges.find((y) => overlaps(y.r, s));
+    const c = compareBound(ranges[i]!.r.from, s.to);
+    if (c === undefined) return linear();
     if (c >= 0) return undefined;
-    if (overlaps(x.r, s)) return x;
+    if (overlaps(ranges[i]!.r, s)) return ranges[i];
   }
   return undefined;
 }

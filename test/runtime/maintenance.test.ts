@@ -234,11 +234,10 @@ describe('time-range maintenance', () => {
   it("each slot of the policy is looked up among many partitions: one matching it is kept, one overlapping it without matching is reported misaligned and that slot left alone, the slots beside a MINVALUE and a MAXVALUE partition are judged by their bounds", async () => {
     const t = eventsTable('ev_slots', { interval: '1 day', premake: 4 });
     await createOn(db.sql, t, EVENTS_COLUMNS);
-    // 150 daily partitions before now (the ones a binary search passes over), one
-    // from MINVALUE below them, today's exactly, tomorrow's range half a day off, and
-    // everything from the fourth day on in one MAXVALUE partition.
+    // The 150 days up to today (2025-12-21 to 2026-05-19, what a binary search passes
+    // over), one from MINVALUE below them, today's exactly, tomorrow's range half a day
+    // off, and everything from the fourth day on in one MAXVALUE partition.
     const day = (d: string) => `timestamptz '${d} 00:00Z'`;
-    // the 150 days up to today: 2025-12-21 to 2026-05-19
     await db.sql.unsafe(`create table ev_slots_old partition of ev_slots for values from (minvalue) to ('2025-12-21 00:00Z')`);
     await db.sql.unsafe(`do $$ begin for k in 0..149 loop execute format('create table ev_slots_d%s partition of ev_slots for values from (%L) to (%L)', k, timestamptz '2025-12-21 00:00Z' + k * interval '1 day', timestamptz '2025-12-21 00:00Z' + (k + 1) * interval '1 day'); end loop; end $$`);
     await db.sql.unsafe(`create table ev_slots_today partition of ev_slots for values from (${day('2026-05-20')}) to (${day('2026-05-21')})`);

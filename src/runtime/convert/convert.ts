@@ -395,7 +395,7 @@ function stepsFrom(phase: ConversionPhase | 'none', names: ConversionNames): str
  * ```
  */
 export async function conversionStatus(db: DatabaseLike, table: PgTable | QualifiedName): Promise<ConversionStatus> {
-  const names = conversionNames(qualifiedOf(table));
+  const names = conversionNames(conversionTableOf(table));
   return withSession(db, async (ex) => {
     const record = await readRecord(ex, names.table.schema, names.table.name);
     const [row] = await ex.query<{ live: string | null; old: boolean }>(
@@ -417,19 +417,15 @@ export async function conversionStatus(db: DatabaseLike, table: PgTable | Qualif
 }
 
 /**
- * The table a conversion works on, from the schema's definition: a partitioned one
- * (converting into it) or a plain `pgTable()` (converting back).
+ * The table a conversion works on: from the schema's definition, a partitioned one
+ * (converting into it) or a plain `pgTable()` (converting back); or `{ schema, name }` as given.
  *
  * @example
  * ```ts
  * conversionTableOf(events); // { name: 'events' }
  * ```
  */
-export function conversionTableOf(table: PgTable): QualifiedName {
-  return targetOf(table).table;
-}
-
-function qualifiedOf(table: PgTable | QualifiedName): QualifiedName {
+export function conversionTableOf(table: PgTable | QualifiedName): QualifiedName {
   if (getPartitioning(table) || is(table, PgTable)) return targetOf(table as PgTable).table;
   const q = table as QualifiedName;
   if (typeof q.name === 'string') return q;
@@ -448,7 +444,7 @@ function qualifiedOf(table: PgTable | QualifiedName): QualifiedName {
  * ```
  */
 export async function undoConversion(db: DatabaseLike, table: PgTable | QualifiedName, opts: LockOptions = {}): Promise<ConversionStatus> {
-  const names = conversionNames(qualifiedOf(table));
+  const names = conversionNames(conversionTableOf(table));
   await withSession(db, (ex) =>
     exclusive(ex, names, async () => {
       const record = await readRecord(ex, names.table.schema, names.table.name);
@@ -473,7 +469,7 @@ export async function undoConversion(db: DatabaseLike, table: PgTable | Qualifie
  * ```
  */
 export async function dropConvertedOriginal(db: DatabaseLike, table: PgTable | QualifiedName, opts: LockOptions & { confirm: boolean }): Promise<{ dropped: string | null }> {
-  const names = conversionNames(qualifiedOf(table));
+  const names = conversionNames(conversionTableOf(table));
   if (opts.confirm !== true) throw new RuntimeError('CONVERT_CONFIRM_REQUIRED', `dropping the table a conversion of ${label(names.table)} keeps needs confirmation`, 'pass { confirm: true } (CLI: --yes)');
   return withSession(db, (ex) =>
     exclusive(ex, names, async () => {
