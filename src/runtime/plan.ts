@@ -282,10 +282,13 @@ async function planTable(ex: Executor, table: PgTable | QualifiedName, opts: { n
   const t = label(tree.table);
   const plan: TablePlan = { table: tree.table, policy, tree, ops: [], problems: [] };
   const dflt = tree.partitions.find((p) => p.isDefault);
-  const ranges = tree.partitions
-    .map((p) => ({ p, r: rangeOf(p) }))
-    .filter((x): x is { p: PartitionInfo; r: { from: BoundValue; to: BoundValue } } => x.r !== undefined)
-    .sort((a, b) => compareBound(a.r.from, b.r.from) ?? 0);
+  // one pass, no intermediate arrays: a table may have 10,000 partitions
+  const ranges: { p: PartitionInfo; r: { from: BoundValue; to: BoundValue } }[] = [];
+  for (const p of tree.partitions) {
+    const r = rangeOf(p);
+    if (r) ranges.push({ p, r });
+  }
+  ranges.sort((a, b) => compareBound(a.r.from, b.r.from) ?? 0);
 
   for (const p of tree.partitions.filter((x) => x.detachPending)) {
     plan.ops.push({ kind: 'finalize-detach', table: tree.table, partition: { schema: p.schema, name: p.name }, action: policy?.retention?.action });
@@ -329,8 +332,10 @@ async function planTable(ex: Executor, table: PgTable | QualifiedName, opts: { n
     // Runs that were missed leave holes between the newest partition and now:
     // fill them (at most MAX_GAP_FILL slots), so those rows have a partition.
     const curBound = timeBound(cur, keyType);
-    const behind = ranges.filter((x) => (compareBound(x.r.to, curBound) ?? 1) <= 0);
-    const lastTo = behind.length > 0 ? boundMicros(behind[behind.length - 1]!.r.to) : undefined;
+    // the last range that ends by the current slot (from the end: the newest few are ahead of it)
+    let last = ranges.length - 1;
+    while (last >= 0 && (compareBound(ranges[last]!.r.to, curBound) ?? 1) > 0) last--;
+    const lastTo = last >= 0 ? boundMicros(ranges[last]!.r.to) : undefined;
     let gapStart = -opts.backfill;
     if (lastTo !== undefined && lastTo === floorToSlot(lastTo, policy.interval)) {
       for (let k = 1; k <= MAX_GAP_FILL && addSlots(cur, policy.interval, -k) >= lastTo; k++) gapStart = Math.min(gapStart, -k);
@@ -404,7 +409,8 @@ async function planTable(ex: Executor, table: PgTable | QualifiedName, opts: { n
     });
   }
 
-  const futureNow = ranges.filter((x) => (compareBound(x.r.from, futureFrom) ?? -1) >= 0).length;
+  let futureNow = 0;
+  for (const x of ranges) if ((compareBound(x.r.from, futureFrom) ?? -1) >= 0) futureNow++;
   const future = futureNow + wanted.filter((s) => (compareBound(s.from, futureFrom) ?? -1) >= 0).length;
   if (futureNow < policy.premake) {
     plan.problems.push({ code: 'premake-short', table: t, message: `${futureNow} partition(s) ready ahead, policy wants ${policy.premake}; apply creates ${future - futureNow}` });
