@@ -138,6 +138,17 @@ export async function createAhead(ctx: Ctx): Promise<Section> {
   if (reps > 1) {
     const spread = (xs: Run[]) => xs.map((x) => fmt(x.ms, 0)).join(', ');
     notes.push(`Median of ${reps} runs each (fresh database every time, order rotated); all runs, ms — drizzle-partitions: ${spread(runs.ours)}; pg_partman: ${spread(runs.partman) || '—'}; raw SQL: ${spread(runs.raw)}.`);
+    // Round k ran the contestants back to back: a load that drifts between rounds moves all of them.
+    const paired = (base: Run[]) => {
+      const r = runs.ours.map((o, k) => o.ms / base[k]!.ms).sort((a, b) => a - b);
+      return `${fmt(r[Math.floor((r.length - 1) / 2)]!, 2)}× (rounds ${fmt(r[0]!, 2)}–${fmt(r[r.length - 1]!, 2)}×)`;
+    };
+    notes.push(`Round by round (each round runs the contestants back to back), the median of the ratios: ours ÷ raw ${paired(runs.raw)}${runs.partman.length ? `; ours ÷ pg_partman ${paired(runs.partman)}` : ''}.`);
+  }
+  if (partman) {
+    notes.push(
+      `pg_partman took ${fmt(partman.ms / raw.ms, 2)}× the raw script here, so the goal of ≤ ${fmt(GOAL_VS_PARTMAN, 2)}× pg_partman asks for ${fmt((GOAL_VS_PARTMAN * partman.ms) / raw.ms, 2)}× the raw script, which makes the same tables in one transaction (see bench/README.md, "Where create ahead spends its time").`,
+    );
   }
 
   const per = (r: Run | undefined) => (r ? r.ms / Math.max(1, r.partitions) : undefined);
