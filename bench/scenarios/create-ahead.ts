@@ -20,6 +20,7 @@ import {
   createPartman,
   fmt,
   mdTable,
+  median,
   ratio,
   tsLiteral,
   utcDay,
@@ -140,8 +141,8 @@ export async function createAhead(ctx: Ctx): Promise<Section> {
     notes.push(`Median of ${reps} runs each (fresh database every time, order rotated); all runs, ms — drizzle-partitions: ${spread(runs.ours)}; pg_partman: ${spread(runs.partman) || '—'}; raw SQL: ${spread(runs.raw)}.`);
     // Round k ran the contestants back to back: a load that drifts between rounds moves all of them.
     const paired = (base: Run[]) => {
-      const r = runs.ours.map((o, k) => o.ms / base[k]!.ms).sort((a, b) => a - b);
-      return `${fmt(r[Math.floor((r.length - 1) / 2)]!, 2)}× (rounds ${fmt(r[0]!, 2)}–${fmt(r[r.length - 1]!, 2)}×)`;
+      const r = runs.ours.map((o, k) => o.ms / base[k]!.ms);
+      return `${fmt(median(r), 2)}× (rounds ${fmt(Math.min(...r), 2)}–${fmt(Math.max(...r), 2)}×)`;
     };
     notes.push(`Round by round (each round runs the contestants back to back), the median of the ratios: ours ÷ raw ${paired(runs.raw)}${runs.partman.length ? `; ours ÷ pg_partman ${paired(runs.partman)}` : ''}.`);
   }

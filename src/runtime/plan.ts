@@ -224,13 +224,16 @@ const label = (q: QualifiedName) => `${q.schema ?? 'public'}.${q.name}`;
 /** At most this many missed slots are filled between the newest partition and now. */
 const MAX_GAP_FILL = 1000;
 
-function rangeOf(p: PartitionInfo): { from: BoundValue; to: BoundValue } | undefined {
+/** A one-column range: a partition's or a slot's. */
+type Span = { from: BoundValue; to: BoundValue };
+
+function rangeOf(p: PartitionInfo): Span | undefined {
   return p.bound.kind === 'range' && p.bound.from.length === 1 ? { from: p.bound.from[0]!, to: p.bound.to[0]! } : undefined;
 }
 
-const asRange = (r: { from: BoundValue; to: BoundValue }): RangeBound => ({ kind: 'range', from: [r.from], to: [r.to] });
-const overlaps = (a: { from: BoundValue; to: BoundValue }, b: { from: BoundValue; to: BoundValue }) => rangesOverlap(asRange(a), asRange(b)) === true;
-const same = (a: { from: BoundValue; to: BoundValue }, b: { from: BoundValue; to: BoundValue }) => boundsEqual(asRange(a), asRange(b));
+const asRange = (r: Span): RangeBound => ({ kind: 'range', from: [r.from], to: [r.to] });
+const overlaps = (a: Span, b: Span) => rangesOverlap(asRange(a), asRange(b)) === true;
+const same = (a: Span, b: Span) => boundsEqual(asRange(a), asRange(b));
 
 /**
  * The first of `ranges` (sorted by their start; partitions of one level never overlap,
@@ -239,7 +242,7 @@ const same = (a: { from: BoundValue; to: BoundValue }, b: { from: BoundValue; to
  * each slot of the policy this way instead of against every partition (10,000 of
  * them). A linear search when a value does not compare.
  */
-function firstOverlapping<T extends { r: { from: BoundValue; to: BoundValue } }>(ranges: readonly T[], s: { from: BoundValue; to: BoundValue }): T | undefined {
+function firstOverlapping<T extends { r: Span }>(ranges: readonly T[], s: Span): T | undefined {
   const linear = () => ranges.find((x) => overlaps(x.r, s));
   let lo = 0;
   let hi = ranges.length;
@@ -283,7 +286,7 @@ async function planTable(ex: Executor, table: PgTable | QualifiedName, opts: { n
   const plan: TablePlan = { table: tree.table, policy, tree, ops: [], problems: [] };
   const dflt = tree.partitions.find((p) => p.isDefault);
   // one pass, no intermediate arrays: a table may have 10,000 partitions
-  const ranges: { p: PartitionInfo; r: { from: BoundValue; to: BoundValue } }[] = [];
+  const ranges: { p: PartitionInfo; r: Span }[] = [];
   for (const p of tree.partitions) {
     const r = rangeOf(p);
     if (r) ranges.push({ p, r });
@@ -323,7 +326,7 @@ async function planTable(ex: Executor, table: PgTable | QualifiedName, opts: { n
   const keyColumn = tree.keyColumns[0] ?? null;
 
   // The slots the policy wants, around "now" (time) or the highest key (integer).
-  const slots: { from: BoundValue; to: BoundValue; reason: CreateReason }[] = [];
+  const slots: (Span & { reason: CreateReason })[] = [];
   let cutoff: BoundValue | undefined;
   let futureFrom: BoundValue;
   if (policy.kind === 'time') {
