@@ -1,13 +1,13 @@
 /**
  * A maintenance session: one pinned connection with the settings maintenance
- * relies on (UTC, ISO dates, standard strings: bounds print the same for every
- * user), put back as they were
+ * relies on (UTC, ISO dates, standard strings, exact floats: bounds print the same for
+ * every user), put back as they were
  * before the connection returns to the application's pool.
  */
 import { withExecutor, type DatabaseLike, type Executor } from './executor.js';
 
 /**
- * Runs `fn` on a pinned connection set to UTC, ISO dates and standard strings;
+ * Runs `fn` on a pinned connection set to UTC, ISO dates, standard strings and exact floats;
  * the executor restores the connection's own settings afterwards, even on a throw.
  *
  * @example
@@ -16,8 +16,8 @@ import { withExecutor, type DatabaseLike, type Executor } from './executor.js';
  * ```
  */
 export async function withSession<T>(db: DatabaseLike, fn: (ex: Executor) => Promise<T>): Promise<T> {
-  // The catalog prints bounds in the session's zone, date style and string escaping:
-  // pin all three so bounds read back the same everywhere. They are made in the
+  // The catalog prints bounds in the session's zone, date style, string escaping and
+  // float digits: pin them so bounds read back the same everywhere. They are made in the
   // statement that pins the connection (one round trip), and withExecutor puts the
   // connection's session settings back as they were.
   return withExecutor(db, fn, { settings: SESSION_SETTINGS });
@@ -47,5 +47,18 @@ export async function withReadSession<T>(db: DatabaseLike, fn: (ex: Executor) =>
   return withExecutor(db, fn, { settings: { ...SESSION_SETTINGS, jit: 'off' }, settingsScope: 'statement' });
 }
 
-/** What every maintenance session runs with. */
-const SESSION_SETTINGS = { TimeZone: 'UTC', DateStyle: 'ISO, YMD', standard_conforming_strings: 'on' } as const;
+/**
+ * What every maintenance session runs with: the settings that change how the catalog
+ * prints a bound's values. Besides zone, date style and string escaping: floats printed
+ * exactly (`extra_float_digits = 1`, the default since PostgreSQL 12; at 0 or below
+ * `1.0000000000000002` prints as `1`), and intervals and bytea in their default forms
+ * (keys of those types are compared as printed).
+ */
+const SESSION_SETTINGS = {
+  TimeZone: 'UTC',
+  DateStyle: 'ISO, YMD',
+  standard_conforming_strings: 'on',
+  extra_float_digits: '1',
+  IntervalStyle: 'postgres',
+  bytea_output: 'hex',
+} as const;

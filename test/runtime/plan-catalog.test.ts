@@ -6,7 +6,8 @@
  */
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apply, listPartitions, plan } from '../../src/index.js';
+import { doublePrecision } from 'drizzle-orm/pg-core';
+import { apply, listPartitions, pgPartitionedTable, plan, range } from '../../src/index.js';
 import { databaseFromUrl } from '../harness/client.js';
 import { useTestDatabase } from '../harness/db.js';
 import { createOn, EVENTS_COLUMNS, eventsTable } from '../support/fixtures.js';
@@ -148,6 +149,38 @@ describe('the tree', () => {
       await listPartitions(reserved, t);
       const [row] = await reserved.unsafe(`select current_setting('jit') as jit, current_setting('TimeZone') as tz`);
       expect(row).toEqual({ jit: 'on', tz: 'Asia/Kathmandu' });
+    } finally {
+      reserved.release();
+    }
+  });
+});
+
+describe('bounds read whatever the connection prints values with', () => {
+  it('a float key: its bounds read exactly with extra_float_digits = 0 on the connection (which prints 1.0000000000000002 as 1)', async () => {
+    const t = pgPartitionedTable('cat_floats', { v: doublePrecision().notNull() }, (c) =>
+      range(c.v, {
+        partitions: [
+          { name: 'cat_floats_low', from: 0.1, to: 1 },
+          { name: 'cat_floats_one', from: 1, to: 1.0000000000000002 },
+        ],
+      }),
+    );
+    await createOn(db.sql, t, '"v" double precision NOT NULL');
+    const reserved = await db.sql.reserve();
+    try {
+      await reserved.unsafe('SET extra_float_digits = 0');
+      await reserved.unsafe(`SET IntervalStyle = 'sql_standard'`);
+      const [printed] = await reserved.unsafe(`select pg_catalog.pg_get_expr(c.relpartbound, c.oid) as b from pg_catalog.pg_class c where c.relname = 'cat_floats_one'`);
+      // what a reader without the pinned setting would see: an empty range
+      expect(printed!.b).toBe("FOR VALUES FROM ('1') TO ('1')");
+      const tree = await listPartitions(reserved, t);
+      const one = tree.partitions.find((p) => p.name === 'cat_floats_one')!;
+      const num = (text: string) => ({ kind: 'numeric', text });
+      expect(one.bound).toEqual({ kind: 'range', from: [num('1')], to: [num('1.0000000000000002')] });
+      expect(tree.partitions.find((p) => p.name === 'cat_floats_low')!.bound).toEqual({ kind: 'range', from: [num('0.1')], to: [num('1')] });
+      // and the connection is given back as it was
+      const [row] = await reserved.unsafe(`select current_setting('extra_float_digits') as d, current_setting('IntervalStyle') as i`);
+      expect(row).toEqual({ d: '0', i: 'sql_standard' });
     } finally {
       reserved.release();
     }
