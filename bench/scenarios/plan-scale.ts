@@ -45,7 +45,7 @@ const RAW_QUERY = `select c.relname, pg_get_expr(c.relpartbound, c.oid) as bound
 from pg_inherits i join pg_class c on c.oid = i.inhrelid where i.inhparent = 'events'::regclass`;
 
 /** The session settings plan() and listPartitions() read with (src/runtime/session.ts), for the replay. */
-const READ_SETTINGS = `SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET standard_conforming_strings = on; SET jit = off`;
+const READ_SETTINGS = `SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET standard_conforming_strings = on; SET extra_float_digits = 1; SET IntervalStyle = 'postgres'; SET bytea_output = 'hex'; SET jit = off`;
 
 /** The goals. */
 const MAX_RATIO = 1.5;
