@@ -252,26 +252,11 @@ export function client(url: string, max = 1): Sql {
 }
 
 /**
- * A fresh scratch database on the server, given to fn and dropped afterwards
- * (also when fn throws).
- */
-export async function withScratch<T>(adminUrl: string, fn: (db: ScratchDatabase) => Promise<T>): Promise<T> {
-  const db = await createScratchDatabase(adminUrl, { prefix: 'dp_bench' });
-  try {
-    return await fn(db);
-  } finally {
-    await db.drop().catch((e) => console.error(`  (could not drop ${db.name}: ${(e as Error).message})`));
-  }
-}
-
-/**
  * Scratch databases kept until {@link ScratchKeeper.dropAll}, for runs that make many
- * files: dropping a database deletes its files, and for a while after (seconds, minutes
- * while the freed inodes' blocks are dirty) ext4 without a journal (this machine's) skips
- * the freed inodes whenever it makes a file, looking at each one. A run made right after
- * another's drop then paid up to twice as long for the same tables (measured
- * 2026-12-02: 1,000 partitions in 4.0–5.1 s with no drop before, 8.4–9.5 s after one),
- * whichever contestant it was.
+ * files: dropping a database deletes its files, and for a while after, ext4 without a
+ * journal (this machine's) looks at each freed inode whenever it makes a file, so a run
+ * made right after another's drop paid up to twice as long for the same tables
+ * (bench/README.md, "Where create ahead spends its time").
  */
 export interface ScratchKeeper {
   /** A fresh scratch database, given to fn and kept. */
@@ -293,6 +278,19 @@ export function scratchKeeper(adminUrl: string): ScratchKeeper {
       for (const db of kept.splice(0)) await db.drop().catch((e) => console.error(`  (could not drop ${db.name}: ${(e as Error).message})`));
     },
   };
+}
+
+/**
+ * A fresh scratch database on the server, given to fn and dropped afterwards
+ * (also when fn throws).
+ */
+export async function withScratch<T>(adminUrl: string, fn: (db: ScratchDatabase) => Promise<T>): Promise<T> {
+  const dbs = scratchKeeper(adminUrl);
+  try {
+    return await dbs.use(fn);
+  } finally {
+    await dbs.dropAll();
+  }
 }
 
 /** `CHECKPOINT` (so one measurement does not pay for the previous one's dirty buffers); ignored without the right. */
