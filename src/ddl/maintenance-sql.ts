@@ -254,3 +254,18 @@ export function boundRowsPredicate(keys: readonly string[], bound: PartitionBoun
   if (bound.kind === 'list' && keys.length === 1) return listRowsPredicate(keys[0]!, bound.values);
   return undefined;
 }
+
+/**
+ * Whether rows of `from` reference, through `fromColumns` → `toColumns`, rows of
+ * `referenced` that `predicate` selects (one boolean row, `hit`).
+ *
+ * @example
+ * ```ts
+ * referencingRowsExistSql({ schema: 'public', name: 'likes' }, ['tweet_id', 'at'], { schema: 'public', name: 'tweets_default' }, ['id', 'at'], '"at" >= ...');
+ * // select exists (select 1 from "public"."likes" as x where (x."tweet_id", x."at") in (select y."id", y."at" from "public"."tweets_default" as y where ...)) as hit
+ * ```
+ */
+export function referencingRowsExistSql(from: QualifiedName, fromColumns: readonly string[], referenced: QualifiedName, toColumns: readonly string[], predicate: string): string {
+  const cols = (alias: string, names: readonly string[]) => names.map((n) => `${alias}.${quoteIdent(n)}`).join(', ');
+  return `select exists (select 1 from ${quoteQualified(from)} as x where (${cols('x', fromColumns)}) in (select ${cols('y', toColumns)} from ${quoteQualified(referenced)} as y where ${predicate})) as hit`;
+}

@@ -328,7 +328,8 @@ export async function applyCreates(ex: Executor, ops: readonly CreateOp[], opts:
     const states = await partitionStates(ex, ops[0]!.table, ops.map((op) => op.partition));
     for (const [i, op] of ops.entries()) {
       const current = recheckCreate(op, states[i]!);
-      if ('skip' in current) results[i] = { op, status: 'skipped', reason: current.skip, attempts: 0, ms: 0 };
+      if (op.blockedBy) results[i] = { op, status: 'skipped', code: 'CREATE_BLOCKED', reason: `${op.partition.name} cannot be created yet: ${op.blockedBy}`, attempts: 0, ms: 0 };
+      else if ('skip' in current) results[i] = { op, status: 'skipped', reason: current.skip, attempts: 0, ms: 0 };
       else if (current.needsWindow && !opts.window) {
         results[i] = { op, status: 'skipped', attempts: 0, code: 'NEEDS_WINDOW', ms: 0, reason: `${op.partition.name} needs a maintenance window: ${current.needsWindow}; run apply with window: true (--window) when the application can wait for it` };
       } else toMake.push({ i, op: current });

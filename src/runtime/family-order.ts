@@ -4,7 +4,9 @@
  * order the plan parents first — apply creates in that order and retires in the
  * reverse one, so a referencing table's month goes before the month it references.
  * A retirement that rows outside the plan's own retirements still reference is
- * flagged (`retire-blocked`, naming the referencing table) and left alone by apply.
+ * flagged (`retire-blocked`, naming the referencing table) and left alone by apply,
+ * and so is a new partition whose rows in the default partition are referenced
+ * (`create-blocked`): moving them out would fail on the foreign key.
  */
 import { getTableConfig, PgTable } from 'drizzle-orm/pg-core';
 import { is } from 'drizzle-orm';
@@ -15,7 +17,8 @@ import { boundsEqual } from '../bound/values.js';
 import { columnDbName, type Casing } from '../ddl/column-names.js';
 import { hashedName } from './partition-names.js';
 import type { Executor } from './executor.js';
-import type { RetireOp, TablePlan } from './plan.js';
+import type { CreateOp, RetireOp, TablePlan } from './plan.js';
+import { boundPredicate, referencingRowsExistSql } from '../ddl/maintenance-sql.js';
 
 /**
  * A foreign key touching a maintained table, as the catalog holds it: the table that
@@ -204,7 +207,8 @@ export async function orderFamilies(ex: Executor, plans: TablePlan[], tables: re
   linkPartitions(plans, tables, casing);
   // Nothing to order and nothing retired: the catalog is not asked (plan() of one table stays one round trip).
   const retiring = plans.some((p) => p.ops.some((op) => op.kind === 'retire'));
-  if (plans.length < 2 && !retiring) return plans;
+  const moving = plans.some((p) => p.ops.some((op) => op.kind === 'create' && op.default !== null && op.defaultRows > 0));
+  if (plans.length < 2 && !retiring && !moving) return plans;
   const links = await readForeignKeys(ex, plans.map((p) => p.table));
   const ordered = orderParentsFirst(plans, [...links.map((l): [string, string] => [key(l.fromRoot), key(l.toRoot)]), ...declaredLinks(tables)]);
   const retiredFirst = new Map<string, QualifiedName[]>();
@@ -212,6 +216,7 @@ export async function orderFamilies(ex: Executor, plans: TablePlan[], tables: re
     const gone = p.ops.filter((op): op is RetireOp => op.kind === 'retire' && op.action.kind !== 'move-tablespace').map((op) => op.partition);
     retiredFirst.set(key(p.table), gone);
   }
+  if (moving) await blockReferencedMoves(ex, ordered, links);
   for (const p of ordered) {
     for (const op of p.ops) {
       if (op.kind !== 'retire' || op.action.kind === 'move-tablespace') continue;
@@ -235,4 +240,48 @@ export async function orderFamilies(ex: Executor, plans: TablePlan[], tables: re
     }
   }
   return ordered;
+}
+
+/**
+ * Marks each create op that would move rows out of a default partition while rows of
+ * another table reference them through a foreign key to the whole table: moving a row
+ * deletes it from the default partition before the new partition is attached, and
+ * PostgreSQL checks the key at that delete (NO ACTION is not deferred), so the step
+ * would fail, every run. The op gets `blockedBy` and a `create-blocked` problem, and
+ * so does the same month of every table that references this one (a family stays in
+ * step: the child's month waits for its parent's). `plans` are parents first.
+ */
+async function blockReferencedMoves(ex: Executor, plans: readonly TablePlan[], links: readonly ForeignKeyLink[]): Promise<void> {
+  for (const p of plans) {
+    for (const op of p.ops) {
+      if (op.kind !== 'create' || op.blockedBy || op.default === null || op.defaultRows === 0) continue;
+      const predicate = boundPredicate(op.keyColumn, op.bound);
+      if (!predicate) continue;
+      const blockers: string[] = [];
+      for (const l of links) {
+        if (key(l.toRoot) !== key(p.table) || key(l.to) !== key(p.table)) continue;
+        const [row] = await ex.query<{ hit: boolean }>(referencingRowsExistSql(l.from, l.fromColumns, op.default, l.toColumns, predicate));
+        if (row?.hit === true) blockers.push(key(l.fromRoot));
+      }
+      if (blockers.length === 0) continue;
+      const by = [...new Set(blockers)].join(' and ');
+      block(p, op, `rows of ${by} reference rows of ${op.default.name} that would move into ${op.partition.name}, and PostgreSQL checks the foreign key when they leave the default partition`);
+      for (const q of plans) {
+        if (!links.some((l) => key(l.fromRoot) === key(q.table) && key(l.toRoot) === key(p.table))) continue;
+        for (const child of q.ops) {
+          if (child.kind === 'create' && !child.blockedBy && boundsEqual(child.bound, op.bound)) block(q, child, `it waits for ${op.partition.name} of ${p.table.name}, which cannot be created yet`);
+        }
+      }
+    }
+  }
+}
+
+function block(p: TablePlan, op: CreateOp, why: string): void {
+  op.blockedBy = why;
+  p.problems.push({
+    code: 'create-blocked',
+    table: key(p.table),
+    partition: op.partition.name,
+    message: `${op.partition.name} cannot be created: ${why}; delete or move those referencing rows first (or make partitions further ahead with premake, so rows do not reach the default partitions)`,
+  });
 }

@@ -63,6 +63,8 @@ export interface CreateOp {
   tablespace?: string | undefined;
   /** A partition family's partition-to-partition foreign keys (policy `partitionForeignKeys`), added to the new table. */
   foreignKeys?: { name: string; columns: string[]; references: QualifiedName; referencedColumns: string[] }[] | undefined;
+  /** Why the partition cannot be made yet (a foreign key; family-order.ts `create-blocked`): apply skips the op. */
+  blockedBy?: string | undefined;
 }
 
 /**
@@ -145,6 +147,7 @@ export type ProblemCode =
   | 'name-too-long'
   | 'key-mismatch'
   | 'retire-blocked'
+  | 'create-blocked'
   | 'family-unaligned'
   | 'no-policy'
   | 'not-converted';

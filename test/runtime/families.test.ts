@@ -173,6 +173,64 @@ describe('partition families', () => {
     expect(await months(tweets)).toContain('p20260101');
   });
 
+  it('default partitions: a month whose rows in the default are referenced is create-blocked, its child month waits with it, and both are made once nothing references them', async () => {
+    const policy = { interval: '1 month', premake: 1 };
+    const tweets = pgPartitionedTable(
+      'famd_tweets',
+      { id: bigint({ mode: 'number' }).notNull(), at: timestamp({ withTimezone: true }).notNull() },
+      (t) => [primaryKey({ columns: [t.id, t.at] })],
+      (t) => range(t.at, { default: true, maintenance: policy }),
+    );
+    const likes = pgPartitionedTable(
+      'famd_likes',
+      { id: bigint({ mode: 'number' }).notNull(), at: timestamp({ withTimezone: true }).notNull(), tweetId: bigint('tweet_id', { mode: 'number' }).notNull() },
+      (t) => [primaryKey({ columns: [t.id, t.at] }), foreignKey({ columns: [t.tweetId, t.at], foreignColumns: [tweets.id, tweets.at] })],
+      (t) => range(t.at, { default: true, maintenance: { ...policy, alignedWith: tweets } }),
+    );
+    await db.sql.unsafe(`
+      CREATE TABLE famd_tweets (id bigint NOT NULL, at timestamptz NOT NULL, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+      CREATE TABLE famd_tweets_default PARTITION OF famd_tweets DEFAULT;
+      CREATE TABLE famd_likes (id bigint NOT NULL, at timestamptz NOT NULL, tweet_id bigint NOT NULL, PRIMARY KEY (id, at),
+        FOREIGN KEY (tweet_id, at) REFERENCES famd_tweets (id, at)) PARTITION BY RANGE (at);
+      CREATE TABLE famd_likes_default PARTITION OF famd_likes DEFAULT;
+      INSERT INTO famd_tweets VALUES (1, '2026-01-10Z'), (2, '2026-02-10Z');
+      INSERT INTO famd_likes VALUES (1, '2026-01-10Z', 1), (2, '2026-02-10Z', 2);
+      DELETE FROM famd_likes WHERE id = 2;`);
+    const jan = new Date(Date.UTC(2026, 0, 15));
+    const p = await plan(db.sql, [likes, tweets], { now: jan });
+    const blocked = p.tables.flatMap((t) => t.problems).filter((x) => x.code === 'create-blocked');
+    // January's tweet is referenced by a like: tweets' January cannot move out of the default, and likes' January waits for it
+    expect(blocked.map((x) => [x.table, x.partition])).toEqual([
+      ['public.famd_tweets', 'famd_tweets_p20260101'],
+      ['public.famd_likes', 'famd_likes_p20260101'],
+    ]);
+    expect(blocked[0]!.message).toContain('rows of public.famd_likes reference rows of famd_tweets_default');
+    const r = await apply(db.sql, p, { now: jan });
+    expect(r.results.map((x) => [x.op.partition.name, x.status, x.code ?? ''])).toEqual([
+      ['famd_tweets_p20260101', 'skipped', 'CREATE_BLOCKED'],
+      ['famd_tweets_p20260201', 'done', ''],
+      ['famd_likes_p20260101', 'skipped', 'CREATE_BLOCKED'],
+      ['famd_likes_p20260201', 'done', ''],
+    ]);
+    // nothing half-made beside the parents, every row still there
+    const loose = await db.sql.unsafe(`select relname from pg_class where relname like 'famd_%_p2026%' and relkind = 'r' and not relispartition`);
+    expect(loose).toEqual([]);
+    const [n] = await db.sql.unsafe<{ t: number; l: number }[]>(`select (select count(*) from famd_tweets)::int as t, (select count(*) from famd_likes)::int as l`);
+    expect(n).toEqual({ t: 2, l: 1 });
+
+    // the like goes: January is made for both, its rows moved out of the defaults
+    await db.sql.unsafe(`DELETE FROM famd_likes WHERE id = 1`);
+    const again = await plan(db.sql, [likes, tweets], { now: jan });
+    expect(again.tables.flatMap((t) => t.problems).filter((x) => x.code === 'create-blocked')).toEqual([]);
+    const r2 = await apply(db.sql, again, { now: jan });
+    expect(r2.results.map((x) => [x.op.partition.name, x.status])).toEqual([
+      ['famd_tweets_p20260101', 'done'],
+      ['famd_likes_p20260101', 'done'],
+    ]);
+    const [moved] = await db.sql.unsafe<{ n: number }[]>(`select count(*)::int as n from famd_tweets_p20260101`);
+    expect(moved!.n).toBe(1);
+  });
+
   it('partitionForeignKeys: each new partition references the partition of the same month; retiring a month reads nothing outside it', async () => {
     const { tweets, retweets } = partitionLinkedFamily('famp');
     await db.sql.unsafe(`

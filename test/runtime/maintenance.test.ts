@@ -144,13 +144,15 @@ describe('time-range maintenance', () => {
     expect(counts).toEqual([{ t: 'ev_move_default', n: 1 }, { t: 'ev_move_p20260501', n: 23456 }]);
   });
 
-  it('a foreign key into the table that would act on a moved row stops the step (ROWS_REFERENCED): nothing referencing is deleted, no row moves', async () => {
+  it('a foreign key into the table that would act on a moved row: plan() sees the reference (create-blocked); one made after the plan stops the step (ROWS_REFERENCED): nothing referencing is deleted, no row moves', async () => {
     const t = eventsTable('ev_fk', { interval: '1 month', premake: 0 });
     await createOn(db.sql, t, EVENTS_COLUMNS);
     await db.sql`insert into ev_fk (id, at) values (1, '2026-05-02'), (2, '2026-05-03')`;
     await db.sql`create table ev_fk_refs (id int primary key, event_id bigint, event_at timestamptz, foreign key (event_id, event_at) references ev_fk (id, at) on delete cascade)`;
+    const now = new Date('2026-05-20T00:00:00Z');
+    // planned before the row that references one of them exists (plan() would see it: below)
+    const p = await plan(db.sql, [t], { now });
     await db.sql`insert into ev_fk_refs values (10, 1, '2026-05-02')`;
-    const p = await plan(db.sql, [t], { now: new Date('2026-05-20T00:00:00Z') });
     const r = await apply(db.sql, p);
     expect(r.results[0]).toMatchObject({ status: 'failed', code: 'ROWS_REFERENCED' });
     expect(r.results[0]!.reason).toContain('rows of ev_fk_p20260501 in default partition ev_fk_default cannot move');
@@ -158,14 +160,22 @@ describe('time-range maintenance', () => {
     expect(await db.sql`select id from ev_fk_refs`).toEqual([{ id: 10 }]);
     expect(await db.sql`select tableoid::regclass::text as t, count(*)::int as n from ev_fk group by 1`).toEqual([{ t: 'ev_fk_default', n: 2 }]);
 
+    // planned with the reference there: create-blocked, and apply leaves it alone
+    const seen = await plan(db.sql, [t], { now });
+    expect(seen.tables[0]!.problems.filter((x) => x.code === 'create-blocked').map((x) => [x.partition, x.message.includes('rows of public.ev_fk_refs reference rows of ev_fk_default')])).toEqual([['ev_fk_p20260501', true]]);
+    expect((await apply(db.sql, seen)).results[0]).toMatchObject({ status: 'skipped', code: 'CREATE_BLOCKED' });
+
     // NO ACTION: the rows move unless one of them is referenced
     await db.sql`alter table ev_fk_refs drop constraint ev_fk_refs_event_id_event_at_fkey`;
     await db.sql`alter table ev_fk_refs add foreign key (event_id, event_at) references ev_fk (id, at)`;
-    const again = await apply(db.sql, await plan(db.sql, [t], { now: new Date('2026-05-20T00:00:00Z') }));
+    await db.sql`delete from ev_fk_refs`;
+    const planned = await plan(db.sql, [t], { now });
+    await db.sql`insert into ev_fk_refs values (10, 1, '2026-05-02')`;
+    const again = await apply(db.sql, planned);
     expect(again.results[0]).toMatchObject({ status: 'failed', code: 'ROWS_REFERENCED' });
     expect(again.results[0]!.reason).toMatch(/cannot move: .*violates foreign key constraint/);
     await db.sql`delete from ev_fk_refs`;
-    const done = await apply(db.sql, await plan(db.sql, [t], { now: new Date('2026-05-20T00:00:00Z') }));
+    const done = await apply(db.sql, await plan(db.sql, [t], { now }));
     expect(done.results[0]).toMatchObject({ status: 'done', movedRows: 2 });
   });
 
