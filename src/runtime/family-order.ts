@@ -205,7 +205,7 @@ async function referenced(ex: Executor, link: ForeignKeyLink, partition: Qualifi
  */
 export async function orderFamilies(ex: Executor, plans: TablePlan[], tables: readonly (PgTable | QualifiedName)[], casing: Casing): Promise<TablePlan[]> {
   linkPartitions(plans, tables, casing);
-  // Nothing to order and nothing retired: the catalog is not asked (plan() of one table stays one round trip).
+  // Nothing to order, retire or move out of a default partition: the catalog is not asked (plan() of one table stays one round trip).
   const retiring = plans.some((p) => p.ops.some((op) => op.kind === 'retire'));
   const moving = plans.some((p) => p.ops.some((op) => op.kind === 'create' && op.default !== null && op.defaultRows > 0));
   if (plans.length < 2 && !retiring && !moving) return plans;
