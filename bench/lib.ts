@@ -50,9 +50,9 @@ export interface Sizes {
 
 export const FULL_SIZES: Sizes = {
   createPartitions: 1000,
-  createRepeats: 3,
+  createRepeats: 7,
   planSizes: [1000, 10_000],
-  planRepeats: 9,
+  planRepeats: 15,
   stallRows: 1_000_000,
   stallCreate: 7,
   stallRetire: 7,
