@@ -257,15 +257,26 @@ export function boundRowsPredicate(keys: readonly string[], bound: PartitionBoun
 
 /**
  * Whether rows of `from` reference, through `fromColumns` → `toColumns`, rows of
- * `referenced` that `predicate` selects (one boolean row, `hit`).
+ * `referenced` (one boolean row, `hit`): of those rows, only the ones `predicate`
+ * selects when it is given; with `exceptTablesParam`, rows of `from` that lie in the
+ * tables named (quoted, qualified) in the text array parameter `$1` do not count
+ * (those a plan retires before).
  *
  * @example
  * ```ts
- * referencingRowsExistSql({ schema: 'public', name: 'likes' }, ['tweet_id', 'at'], { schema: 'public', name: 'tweets_default' }, ['id', 'at'], '"at" >= ...');
+ * referencingRowsExistSql({ schema: 'public', name: 'likes' }, ['tweet_id', 'at'], { schema: 'public', name: 'tweets_default' }, ['id', 'at'], { predicate: '"at" >= ...' });
  * // select exists (select 1 from "public"."likes" as x where (x."tweet_id", x."at") in (select y."id", y."at" from "public"."tweets_default" as y where ...)) as hit
  * ```
  */
-export function referencingRowsExistSql(from: QualifiedName, fromColumns: readonly string[], referenced: QualifiedName, toColumns: readonly string[], predicate: string): string {
+export function referencingRowsExistSql(
+  from: QualifiedName,
+  fromColumns: readonly string[],
+  referenced: QualifiedName,
+  toColumns: readonly string[],
+  opts: { predicate?: string; exceptTablesParam?: boolean } = {},
+): string {
   const cols = (alias: string, names: readonly string[]) => names.map((n) => `${alias}.${quoteIdent(n)}`).join(', ');
-  return `select exists (select 1 from ${quoteQualified(from)} as x where (${cols('x', fromColumns)}) in (select ${cols('y', toColumns)} from ${quoteQualified(referenced)} as y where ${predicate})) as hit`;
+  const which = opts.predicate ? ` where ${opts.predicate}` : '';
+  const except = opts.exceptTablesParam ? ` and x.tableoid <> all (array(select to_regclass(n)::oid from unnest($1::text[]) as n where to_regclass(n) is not null))` : '';
+  return `select exists (select 1 from ${quoteQualified(from)} as x where (${cols('x', fromColumns)}) in (select ${cols('y', toColumns)} from ${quoteQualified(referenced)} as y${which})${except}) as hit`;
 }

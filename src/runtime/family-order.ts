@@ -10,7 +10,7 @@
  */
 import { getTableConfig, PgTable } from 'drizzle-orm/pg-core';
 import { is } from 'drizzle-orm';
-import { identifierBytes, MAX_IDENTIFIER_BYTES, quoteIdent, quoteQualified, type QualifiedName } from '../sql/quote.js';
+import { identifierBytes, MAX_IDENTIFIER_BYTES, quoteQualified, type QualifiedName } from '../sql/quote.js';
 import { tableIdentity } from '../schema/resolve.js';
 import { getPartitioning } from '../schema/partitioned-table.js';
 import { boundsEqual } from '../bound/values.js';
@@ -180,13 +180,8 @@ function alignedAway(link: ForeignKeyLink, p: TablePlan, op: RetireOp, plans: re
 
 /** Whether rows of `link.from`, outside the tables in `retiring`, reference rows of `partition`. */
 async function referenced(ex: Executor, link: ForeignKeyLink, partition: QualifiedName, retiring: readonly QualifiedName[]): Promise<boolean> {
-  const cols = (alias: string, names: string[]) => names.map((n) => `${alias}.${quoteIdent(n)}`).join(', ');
-  const [row] = await ex.query<{ hit: boolean }>(
-    `select exists (select 1 from ${quoteQualified(link.from)} as x
-       where (${cols('x', link.fromColumns)}) in (select ${cols('y', link.toColumns)} from ${quoteQualified(partition)} as y)
-         and x.tableoid <> all (array(select to_regclass(n)::oid from unnest($1::text[]) as n where to_regclass(n) is not null))) as hit`,
-    [retiring.map(quoteQualified)],
-  );
+  const sql = referencingRowsExistSql(link.from, link.fromColumns, partition, link.toColumns, { exceptTablesParam: true });
+  const [row] = await ex.query<{ hit: boolean }>(sql, [retiring.map(quoteQualified)]);
   return row?.hit === true;
 }
 
@@ -260,7 +255,7 @@ async function blockReferencedMoves(ex: Executor, plans: readonly TablePlan[], l
       const blockers: string[] = [];
       for (const l of links) {
         if (key(l.toRoot) !== key(p.table) || key(l.to) !== key(p.table)) continue;
-        const [row] = await ex.query<{ hit: boolean }>(referencingRowsExistSql(l.from, l.fromColumns, op.default, l.toColumns, predicate));
+        const [row] = await ex.query<{ hit: boolean }>(referencingRowsExistSql(l.from, l.fromColumns, op.default, l.toColumns, { predicate }));
         if (row?.hit === true) blockers.push(key(l.fromRoot));
       }
       if (blockers.length === 0) continue;
