@@ -438,6 +438,9 @@ function runPiped(command: string, args: string[], opts: SpawnOptions): Promise<
   });
 }
 
+/** How long the output of a prompt no answer covers must be quiet before it is reported. */
+const UNANSWERED_QUIET_MS = 300;
+
 const CURSOR_HIDE = '\x1b[?25l'; // hanji: a prompt opened (view attached)
 const CURSOR_SHOW = '\x1b[?25h'; // hanji: a prompt closed (tearDown)
 
@@ -480,12 +483,14 @@ function runInPty(command: string, args: string[], answers: Answer[], opts: Spaw
     let promptStart = 0; // raw offset of the open prompt's ESC[?25l
     let settled = false;
     let stepTimer: NodeJS.Timeout | undefined;
+    let unanswered: NodeJS.Timeout | undefined; // a prompt no answer covers, reported once its output is quiet
 
     const fail = (message: string) => {
       if (settled) return;
       settled = true;
       clearTimeout(totalTimer);
       clearTimeout(stepTimer);
+      clearTimeout(unanswered);
       child.kill('SIGTERM'); // script forwards it to drizzle-kit
       setTimeout(() => child.kill('SIGKILL'), 2000).unref();
       reject(
@@ -506,6 +511,7 @@ function runInPty(command: string, args: string[], answers: Answer[], opts: Spaw
       );
     };
 
+    const reportUnanswered = () => fail(`drizzle-kit opened a prompt that no answer covers:\n${clean(raw.slice(Math.max(searchFrom, promptStart))).trim()}`);
     const check = () => {
       if (settled) return;
       if (!promptOpen) return;
@@ -513,9 +519,14 @@ function runInPty(command: string, args: string[], answers: Answer[], opts: Spaw
       const from = Math.max(searchFrom, promptStart);
       const screen = clean(raw.slice(from));
       if (!answer) {
-        // Only a prompt opened after the last keys counts (the answered one redraws itself);
-        // wait for its text (it follows ESC[?25l in a separate write) for the message.
-        if (promptStart >= searchFrom && screen.trim()) fail(`drizzle-kit opened a prompt that no answer covers:\n${screen.trim()}`);
+        // Only a prompt opened after the last keys counts (the answered one redraws itself).
+        // Its text follows ESC[?25l in writes of its own, which the terminal may split: it is
+        // reported once no output has come for UNANSWERED_QUIET_MS, so the message holds the
+        // whole prompt (a report on the first write once showed one choice of four).
+        if (promptStart >= searchFrom && screen.trim()) {
+          clearTimeout(unanswered);
+          unanswered = setTimeout(reportUnanswered, UNANSWERED_QUIET_MS);
+        }
         return;
       }
       const matched = typeof answer.wait === 'string' ? screen.includes(answer.wait) : answer.wait.test(screen);
@@ -552,6 +563,10 @@ function runInPty(command: string, args: string[], answers: Answer[], opts: Spaw
       clearTimeout(stepTimer);
       child.stdin.destroy();
       if (settled) return;
+      if (unanswered) {
+        reportUnanswered();
+        return;
+      }
       if (next < answers.length) {
         const answer = answers[next]!;
         fail(`drizzle-kit exited (code ${exitCode(code, signal)}) before answer #${next + 1} (${String(answer.wait)}) could be given`);
