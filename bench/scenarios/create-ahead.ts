@@ -9,6 +9,9 @@
  *   partitions and its own default partition.
  * - raw SQL (the floor): one script, `BEGIN; CREATE TABLE ... PARTITION OF ...` × N
  *   `; COMMIT;`, sent in one round trip.
+ * - drizzle-partitions again on a parent without a default partition: the tables are
+ *   made beside the parent (LIKE, 50 to a transaction) and each ATTACHed, which takes
+ *   only SHARE UPDATE EXCLUSIVE on the parent (the path the issue's lock goal names).
  *
  * Each contestant gets a fresh database on the same server, after a CHECKPOINT; the
  * databases are dropped together at the end, after a first round that is not counted.
@@ -84,11 +87,11 @@ async function runPartman(dbs: ScratchKeeper, n: number): Promise<Run> {
   });
 }
 
-async function runOurs(dbs: ScratchKeeper, n: number, notes: string[]): Promise<Ours> {
+async function runOurs(dbs: ScratchKeeper, n: number, notes: string[], withDefault = true): Promise<Ours> {
   return dbs.use(async (db) => {
     const c = countedClient(db.url, 2);
     try {
-      const t = eventsTable('events', { interval: '1 day', premake: n - 1 });
+      const t = eventsTable('events', { interval: '1 day', premake: n - 1 }, { withDefault });
       await createOn(c.sql, t, EVENTS_COLUMNS);
       await checkpoint(c.sql);
       const now = new Date();
@@ -96,8 +99,8 @@ async function runOurs(dbs: ScratchKeeper, n: number, notes: string[]): Promise<
       const a = await c.measure(() => apply(c.sql, p.value, { now }));
       const transactions = c.sent.filter((q) => /^\s*begin\b/i.test(q.text)).length;
       const bad = a.value.results.filter((r) => r.status !== 'done');
-      if (bad.length) notes.push(`drizzle-partitions: ${bad.length} of ${a.value.results.length} operations not done (first: ${bad[0]!.status}: ${bad[0]!.reason})`);
-      const partitions = (await partitionCount(c.sql, 'events')) - 1;
+      if (bad.length) notes.push(`drizzle-partitions${withDefault ? '' : ' (no default partition)'}: ${bad.length} of ${a.value.results.length} operations not done (first: ${bad[0]!.status}: ${bad[0]!.reason})`);
+      const partitions = (await partitionCount(c.sql, 'events')) - (withDefault ? 1 : 0);
       return { ms: p.ms + a.ms, planMs: p.ms, applyMs: a.ms, roundTrips: p.roundTrips + a.roundTrips, transactions, partitions };
     } finally {
       await c.sql.end();
@@ -119,7 +122,7 @@ export async function createAhead(ctx: Ctx): Promise<Section> {
   const reps = ctx.sizes.createRepeats;
   const t0 = performance.now();
   const notes: string[] = [];
-  const runs = { raw: [] as Run[], partman: [] as Run[], ours: [] as Ours[] };
+  const runs = { raw: [] as Run[], partman: [] as Run[], ours: [] as Ours[], bare: [] as Ours[] };
   if (!ctx.partman.available) notes.push(ctx.partman.note);
   // Each repetition in another order, so none always goes first. The databases are
   // dropped only at the end (see scratchKeeper): no run pays for an earlier one's drop.
@@ -130,6 +133,7 @@ export async function createAhead(ctx: Ctx): Promise<Section> {
     { name: 'raw SQL', run: async () => runs.raw.push(await runRaw(dbs, n)) },
     ...(ctx.partman.available ? [{ name: 'pg_partman', run: async () => runs.partman.push(await runPartman(dbs, n)) }] : []),
     { name: 'drizzle-partitions', run: async () => runs.ours.push(await runOurs(dbs, n, notes)) },
+    { name: 'drizzle-partitions, no default partition', run: async () => runs.bare.push(await runOurs(dbs, n, notes, false)) },
   ];
   try {
     for (let r = -1; r < reps; r++) {
@@ -138,7 +142,7 @@ export async function createAhead(ctx: Ctx): Promise<Section> {
         ctx.log(`  ${r < 0 ? 'warm-up round (not counted)' : `repetition ${r + 1} of ${reps}`}: ${c.name}`);
         await c.run();
       }
-      if (r < 0) for (const xs of [runs.raw, runs.partman, runs.ours]) xs.length = 0;
+      if (r < 0) for (const xs of [runs.raw, runs.partman, runs.ours, runs.bare]) xs.length = 0;
     }
   } finally {
     await dbs.dropAll();
@@ -146,6 +150,7 @@ export async function createAhead(ctx: Ctx): Promise<Section> {
   const raw = medianRun(runs.raw);
   const partman = runs.partman.length ? medianRun(runs.partman) : undefined;
   const oursRun = medianRun(runs.ours);
+  const bare = medianRun(runs.bare);
   const ours = { plan: { ms: oursRun.planMs }, apply: { ms: oursRun.applyMs }, transactions: oursRun.transactions, total: oursRun };
   if (reps > 1) {
     const spread = (xs: Run[]) => xs.map((x) => fmt(x.ms, 0)).join(', ');
@@ -178,7 +183,14 @@ export async function createAhead(ctx: Ctx): Promise<Section> {
     ['transactions', ours.transactions, partman ? 1 : undefined, 1, '', ''],
     ['partitions created (default excluded)', ours.total.partitions, partman?.partitions, raw.partitions, '', ''],
   ];
-  for (const [who, r] of [['pg_partman', partman], ['raw SQL', raw], ['drizzle-partitions', ours.total]] as const) {
+  const bareRows = [
+    ['wall time, ms', fmt(bare.ms), ratio(bare.ms, partman?.ms), ratio(bare.ms, raw.ms), ratio(bare.ms, ours.total.ms)],
+    ['  goal (issue 15, at 1,000 partitions)', '', goal(bare.ms, partman?.ms, GOAL_VS_PARTMAN), goal(bare.ms, raw.ms, GOAL_VS_RAW), ''],
+    ['  of which plan() / apply(), ms', `${fmt(bare.planMs)} / ${fmt(bare.applyMs)}`, '', '', ''],
+    ['round trips', bare.roundTrips, '', '', ''],
+    ['transactions', bare.transactions, '', '', ''],
+  ];
+  for (const [who, r] of [['pg_partman', partman], ['raw SQL', raw], ['drizzle-partitions', ours.total], ['drizzle-partitions (no default partition)', bare]] as const) {
     if (r && r.partitions !== n) notes.push(`${who} made ${r.partitions} partitions, not ${n}`);
   }
   return {
@@ -186,9 +198,13 @@ export async function createAhead(ctx: Ctx): Promise<Section> {
     intro: [
       `Parent \`events\` (id bigint, at timestamptz, payload text, primary key (id, at)), RANGE (at), with an empty default partition; ${n} daily partitions from today (UTC).`,
       `drizzle-partitions: plan() + apply() (no rows to move out of the default partition, so each partition is one transaction sent as one message: LOCK TABLE ONLY the parent and the default partition, CREATE TABLE ... PARTITION OF, COMMENT; with rows to move, the table is first made beside the parent, 50 to a transaction, and the step moves them and ATTACHes it). ` +
-        `${ctx.partman.available ? `pg_partman ${ctx.partman.version}: one create_parent(p_premake => ${n - 1}) call` : 'pg_partman: not run (not available on the server, see below)'}. Raw SQL: one script of ${n} CREATE TABLE ... PARTITION OF in one transaction. A fresh database each time, all dropped at the end (a drop slows the making of files for a while after it on this machine's file system, see bench/README.md); a first round not counted; median of ${reps}.`,
+        `${ctx.partman.available ? `pg_partman ${ctx.partman.version}: one create_parent(p_premake => ${n - 1}) call` : 'pg_partman: not run (not available on the server, see below)'}. Raw SQL: one script of ${n} CREATE TABLE ... PARTITION OF in one transaction. ` +
+        `Second table: drizzle-partitions on a parent without a default partition, where each table is made beside the parent (50 to a transaction) and ATTACHed in a transaction of its own, which takes only SHARE UPDATE EXCLUSIVE on the parent (reads and writes go on); the baselines are the same runs as above (pg_partman makes its default partition; a raw CREATE TABLE ... PARTITION OF takes the parent in ACCESS EXCLUSIVE mode with or without one). A fresh database each time, all dropped at the end (a drop slows the making of files for a while after it on this machine's file system, see bench/README.md); a first round not counted; median of ${reps}.`,
     ],
-    tables: [mdTable(['', 'drizzle-partitions', 'pg_partman', 'raw SQL (floor)', 'ours ÷ pg_partman', 'ours ÷ raw'], rows)],
+    tables: [
+      mdTable(['', 'drizzle-partitions', 'pg_partman', 'raw SQL (floor)', 'ours ÷ pg_partman', 'ours ÷ raw'], rows),
+      mdTable(['without a default partition (tables made beside the parent, then ATTACH: SHARE UPDATE EXCLUSIVE on the parent)', 'drizzle-partitions', 'ours ÷ pg_partman', 'ours ÷ raw', 'ours ÷ ours with a default'], bareRows),
+    ],
     notes,
     ms: performance.now() - t0,
   };
