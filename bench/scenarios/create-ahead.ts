@@ -122,7 +122,7 @@ export async function createAhead(ctx: Ctx): Promise<Section> {
   const reps = ctx.sizes.createRepeats;
   const t0 = performance.now();
   const notes: string[] = [];
-  const runs = { raw: [] as Run[], partman: [] as Run[], ours: [] as Ours[], bare: [] as Ours[] };
+  const runs = { raw: [] as Run[], partman: [] as Run[], ours: [] as Ours[], noDefault: [] as Ours[] };
   if (!ctx.partman.available) notes.push(ctx.partman.note);
   // Each repetition in another order, so none always goes first. The databases are
   // dropped only at the end (see scratchKeeper): no run pays for an earlier one's drop.
@@ -133,7 +133,7 @@ export async function createAhead(ctx: Ctx): Promise<Section> {
     { name: 'raw SQL', run: async () => runs.raw.push(await runRaw(dbs, n)) },
     ...(ctx.partman.available ? [{ name: 'pg_partman', run: async () => runs.partman.push(await runPartman(dbs, n)) }] : []),
     { name: 'drizzle-partitions', run: async () => runs.ours.push(await runOurs(dbs, n, notes)) },
-    { name: 'drizzle-partitions, no default partition', run: async () => runs.bare.push(await runOurs(dbs, n, notes, false)) },
+    { name: 'drizzle-partitions, no default partition', run: async () => runs.noDefault.push(await runOurs(dbs, n, notes, false)) },
   ];
   try {
     for (let r = -1; r < reps; r++) {
@@ -142,7 +142,7 @@ export async function createAhead(ctx: Ctx): Promise<Section> {
         ctx.log(`  ${r < 0 ? 'warm-up round (not counted)' : `repetition ${r + 1} of ${reps}`}: ${c.name}`);
         await c.run();
       }
-      if (r < 0) for (const xs of [runs.raw, runs.partman, runs.ours, runs.bare]) xs.length = 0;
+      if (r < 0) for (const xs of [runs.raw, runs.partman, runs.ours, runs.noDefault]) xs.length = 0;
     }
   } finally {
     await dbs.dropAll();
@@ -150,7 +150,7 @@ export async function createAhead(ctx: Ctx): Promise<Section> {
   const raw = medianRun(runs.raw);
   const partman = runs.partman.length ? medianRun(runs.partman) : undefined;
   const oursRun = medianRun(runs.ours);
-  const bare = medianRun(runs.bare);
+  const noDefault = medianRun(runs.noDefault);
   const ours = { plan: { ms: oursRun.planMs }, apply: { ms: oursRun.applyMs }, transactions: oursRun.transactions, total: oursRun };
   if (reps > 1) {
     const spread = (xs: Run[]) => xs.map((x) => fmt(x.ms, 0)).join(', ');
@@ -183,14 +183,14 @@ export async function createAhead(ctx: Ctx): Promise<Section> {
     ['transactions', ours.transactions, partman ? 1 : undefined, 1, '', ''],
     ['partitions created (default excluded)', ours.total.partitions, partman?.partitions, raw.partitions, '', ''],
   ];
-  const bareRows = [
-    ['wall time, ms', fmt(bare.ms), ratio(bare.ms, partman?.ms), ratio(bare.ms, raw.ms), ratio(bare.ms, ours.total.ms)],
-    ['  goal (issue 15, at 1,000 partitions)', '', goal(bare.ms, partman?.ms, GOAL_VS_PARTMAN), goal(bare.ms, raw.ms, GOAL_VS_RAW), ''],
-    ['  of which plan() / apply(), ms', `${fmt(bare.planMs)} / ${fmt(bare.applyMs)}`, '', '', ''],
-    ['round trips', bare.roundTrips, '', '', ''],
-    ['transactions', bare.transactions, '', '', ''],
+  const noDefaultRows = [
+    ['wall time, ms', fmt(noDefault.ms), ratio(noDefault.ms, partman?.ms), ratio(noDefault.ms, raw.ms), ratio(noDefault.ms, ours.total.ms)],
+    ['  goal (issue 15, at 1,000 partitions)', '', goal(noDefault.ms, partman?.ms, GOAL_VS_PARTMAN), goal(noDefault.ms, raw.ms, GOAL_VS_RAW), ''],
+    ['  of which plan() / apply(), ms', `${fmt(noDefault.planMs)} / ${fmt(noDefault.applyMs)}`, '', '', ''],
+    ['round trips', noDefault.roundTrips, '', '', ''],
+    ['transactions', noDefault.transactions, '', '', ''],
   ];
-  for (const [who, r] of [['pg_partman', partman], ['raw SQL', raw], ['drizzle-partitions', ours.total], ['drizzle-partitions (no default partition)', bare]] as const) {
+  for (const [who, r] of [['pg_partman', partman], ['raw SQL', raw], ['drizzle-partitions', ours.total], ['drizzle-partitions (no default partition)', noDefault]] as const) {
     if (r && r.partitions !== n) notes.push(`${who} made ${r.partitions} partitions, not ${n}`);
   }
   return {
@@ -203,7 +203,7 @@ export async function createAhead(ctx: Ctx): Promise<Section> {
     ],
     tables: [
       mdTable(['', 'drizzle-partitions', 'pg_partman', 'raw SQL (floor)', 'ours ÷ pg_partman', 'ours ÷ raw'], rows),
-      mdTable(['without a default partition (tables made beside the parent, then ATTACH: SHARE UPDATE EXCLUSIVE on the parent)', 'drizzle-partitions', 'ours ÷ pg_partman', 'ours ÷ raw', 'ours ÷ ours with a default'], bareRows),
+      mdTable(['without a default partition (tables made beside the parent, then ATTACH: SHARE UPDATE EXCLUSIVE on the parent)', 'drizzle-partitions', 'ours ÷ pg_partman', 'ours ÷ raw', 'ours ÷ ours with a default'], noDefaultRows),
     ],
     notes,
     ms: performance.now() - t0,
