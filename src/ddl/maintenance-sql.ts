@@ -144,9 +144,32 @@ export function countUpToSql(table: QualifiedName, predicate: string | undefined
   return `SELECT count(*)::int8::text AS n FROM (SELECT 1 FROM ${quoteQualified(table)}${predicate ? ` WHERE ${predicate}` : ''} LIMIT ${limit}) s`;
 }
 
+/**
+ * `SET LOCAL synchronous_commit = off`: the transaction commits without waiting for
+ * its WAL to reach the disk. A crash of the server can lose only the latest such
+ * transactions, whole and in commit order; a later commit that waits takes them
+ * along ({@link FLUSH_SQL}).
+ */
+export const NO_FLUSH_WAIT_SQL = 'SET LOCAL synchronous_commit = off';
+
+/** A transaction that writes its commit record and waits for it (at the session's synchronous_commit): every transaction committed before it is on disk. */
+export const FLUSH_SQL = 'SELECT pg_catalog.txid_current() IS NOT NULL AS ok';
+
 /** `LOCK TABLE ONLY t IN ACCESS EXCLUSIVE MODE;` — every statement on `t` waits at `t`, before it reads its partitions (ONLY: the partitions themselves are not locked, so nobody using one by name holds the step up). */
 export function lockExclusiveSql(table: QualifiedName): string {
-  return `LOCK TABLE ONLY ${quoteQualified(table)} IN ACCESS EXCLUSIVE MODE;`;
+  return lockTableSql(table, 'ACCESS EXCLUSIVE');
+}
+
+/**
+ * `LOCK TABLE ONLY t IN <mode> MODE;` (ONLY: not its partitions).
+ *
+ * @example
+ * ```ts
+ * lockTableSql({ name: 'events' }, 'SHARE UPDATE EXCLUSIVE'); // what ATTACH PARTITION takes on the parent: reads and writes go on
+ * ```
+ */
+export function lockTableSql(table: QualifiedName, mode: 'ACCESS EXCLUSIVE' | 'SHARE UPDATE EXCLUSIVE'): string {
+  return `LOCK TABLE ONLY ${quoteQualified(table)} IN ${mode} MODE;`;
 }
 
 /** `SELECT count(*)::int8::text AS n FROM t WHERE predicate` (text: exact beyond 2^53). */

@@ -435,6 +435,16 @@ export async function constraintValidated(ex: Executor, table: QualifiedName, na
   return row?.valid;
 }
 
+/**
+ * Whether a foreign key leads from or to `table` (its own, not its partitions'):
+ * ATTACH PARTITION then takes the other table in SHARE ROW EXCLUSIVE mode, which
+ * stops the writes to it for as long as the attaching transaction lasts.
+ */
+export async function hasForeignKeys(ex: Executor, table: QualifiedName): Promise<boolean> {
+  const [row] = await ex.query<{ n: number }>(`select count(*)::int as n from pg_constraint where contype = 'f' and to_regclass($1) in (conrelid, confrelid)`, [quoteQualified(table)]);
+  return (row?.n ?? 0) > 0;
+}
+
 /** Whether `table` has a constraint named `name`. */
 export async function hasConstraint(ex: Executor, table: QualifiedName, name: string): Promise<boolean> {
   const [row] = await ex.query<{ n: number }>(`select count(*)::int as n from pg_constraint where conrelid = to_regclass($1) and conname = $2`, [quoteQualified(table), name]);

@@ -6,7 +6,7 @@
  */
 import { RuntimeError } from '../errors.js';
 import type { QualifiedName } from '../sql/quote.js';
-import { lockExclusiveSql } from '../ddl/maintenance-sql.js';
+import { lockTableSql } from '../ddl/maintenance-sql.js';
 import { sqlState, type Executor } from './executor.js';
 import { lockHolders } from './introspect.js';
 import { PG_ERRORS } from './pg-errors.js';
@@ -149,18 +149,20 @@ interface LockStep {
   relation: QualifiedName;
   transactional?: boolean;
   /**
-   * Take this table in ACCESS EXCLUSIVE mode first (waiting up to lock_timeout), then
+   * Take this table first, in `holdMode` (waiting up to lock_timeout), then
    * run the step with a short lock_timeout ({@link HELD_STEP_LOCK_TIMEOUT_MS}): the
    * application queues behind the step at this table only, and once it holds the
    * table the step cannot keep it waiting for a second lock_timeout on another one.
    */
   holdFirst?: QualifiedName;
+  /** The mode `holdFirst` takes (default ACCESS EXCLUSIVE). */
+  holdMode?: 'ACCESS EXCLUSIVE' | 'SHARE UPDATE EXCLUSIVE';
 }
 
 /** The statements a transactional step begins with: its lock_timeout, and the table it holds first. */
-function stepPrelude(step: Pick<LockStep, 'holdFirst'>, timeout: number): string[] {
+function stepPrelude(step: Pick<LockStep, 'holdFirst' | 'holdMode'>, timeout: number): string[] {
   const prelude = [`SET LOCAL lock_timeout = ${timeout}`];
-  if (step.holdFirst) prelude.push(lockExclusiveSql(step.holdFirst), `SET LOCAL lock_timeout = ${Math.min(timeout, HELD_STEP_LOCK_TIMEOUT_MS)}`);
+  if (step.holdFirst) prelude.push(lockTableSql(step.holdFirst, step.holdMode ?? 'ACCESS EXCLUSIVE'), `SET LOCAL lock_timeout = ${Math.min(timeout, HELD_STEP_LOCK_TIMEOUT_MS)}`);
   return prelude;
 }
 

@@ -13,7 +13,8 @@ import { addCheckSql, boundPredicate, createSchemaSql, dropConstraintSql, setSch
 import { quoteQualified, type QualifiedName } from '../sql/quote.js';
 import { DrizzlePartitionsError, RuntimeError, type RuntimeErrorCode } from '../errors.js';
 import { isBoundProblem, normalizeBound, partitionName, type BoundInput, type BoundValue, type PartitionBound } from '../bound/values.js';
-import { applyCreates, applyRetire, attachTable, detach, BOUND_CONSTRAINT, type ApplyOptions } from './apply.js';
+import { applyRetire, detach, type ApplyOptions } from './apply.js';
+import { applyCreates, attachTable, BOUND_CONSTRAINT } from './apply-creates.js';
 import { sqlState, type DatabaseLike, type Executor } from './executor.js';
 import { copyColumns, partitionState, readTree, relationsNamed, resolveTarget, type PartitionTree } from './introspect.js';
 import { releaseMaintainerLock, takeMaintainerLock, withLockRetry } from './lock.js';

@@ -1,0 +1,324 @@
+/**
+ * The create steps of apply(): the new tables made beside their parent, 50 to a
+ * transaction, then attached (or, beside a default partition and with no rows to
+ * move, made in place) in short transactions that hold the parent under
+ * lock_timeout — see apply.ts for why the application cannot notice them.
+ */
+import { attachPartitionSql, createPartitionSql } from '../ddl/partition-ddl.js';
+import { moveGuardSql, triggersBackOnSql } from '../ddl/default-rows-sql.js';
+import {
+  addCheckSql,
+  addForeignKeySql,
+  boundPredicate,
+  commentOnTableSql,
+  createLikeSql,
+  dropConstraintSql,
+  copyRowsSql,
+  deleteMovedRowsSql,
+  lockExclusiveSql,
+  localDefaultTablespaceSql,
+  NO_FLUSH_WAIT_SQL,
+  FLUSH_SQL,
+} from '../ddl/maintenance-sql.js';
+import type { QualifiedName } from '../sql/quote.js';
+import { RuntimeError } from '../errors.js';
+import { sqlState, type Executor } from './executor.js';
+import { hasConstraint, hasForeignKeys, partitionStates, type partitionState } from './introspect.js';
+import { attachableTogether, attachBatchSize, attachTogether } from './attach-together.js';
+import { LockTimeoutError, withLockRetryScript } from './lock.js';
+import { managedComment } from './marker.js';
+import { FENCE_CONSTRAINT } from './fence.js';
+import { PG_ERRORS } from './pg-errors.js';
+import type { CreateOp } from './plan.js';
+import { failed, label, type ApplyOptions, type OpResult, type Step } from './apply-types.js';
+
+/** The CHECK matching a bound that a table carries until it is attached (see {@link attachTable}). */
+export const BOUND_CONSTRAINT = 'drizzle_partitions_bound';
+
+// The create and attach steps commit without waiting for their WAL to reach the disk
+// (the wait would also keep the parent held, beside a default partition, for a disk
+// flush per partition). A crash of the server can only lose the latest of them whole,
+// in commit order — as if the run had stopped before them, which the next plan finds
+// and the next apply finishes; a write of the application's that relied on one
+// (a row in the new partition) commits after it, and its own flush takes the step's
+// along. applyCreates ends with one commit that does wait (FLUSH_SQL).
+
+/** Tables one creation transaction makes at most: each holds its locks until the commit (max_locks_per_transaction). */
+const CREATE_BATCH = 50;
+
+
+/**
+ * The bound of `op` as a CHECK on the new table, when rows are to move into it: ATTACH
+ * then does not read them again while it holds the parent. A table that stays empty
+ * needs none (ATTACH reads an empty table in no time), and then none is dropped after.
+ */
+function boundCheck(op: CreateOp): string | undefined {
+  return op.default && op.defaultRows > 0 ? boundPredicate(op.keyColumn, op.bound) : undefined;
+}
+
+/** With a tablespace for `op`: the table, its sub-partitions and the indexes made with them (or by ATTACH) go there. */
+function tablespaceFirst(op: CreateOp): string[] {
+  return op.tablespace ? [localDefaultTablespaceSql(op.tablespace)] : [];
+}
+
+/** The statements that make `op`'s table beside its parent: shaped like it, its bound as a CHECK (see {@link boundCheck}), its sub-partitions, marked as ours. */
+function createStatements(op: CreateOp, createdAt: Date): string[] {
+  const check = boundCheck(op);
+  return [
+    ...tablespaceFirst(op),
+    createLikeSql(op.partition, op.table, op.subpartitions?.partitionBy),
+    // on a partitioned table the CHECK reaches every sub-partition created after it
+    ...(check ? [addCheckSql(op.partition, BOUND_CONSTRAINT, check)] : []),
+    ...(op.subpartitions?.statements ?? []),
+    ...foreignKeyStatements(op),
+    commentOnTableSql(op.partition, managedComment({ createdAt, reason: op.reason })),
+  ];
+}
+
+/** A partition family's foreign keys from `op`'s new table to the matching partitions (family-order.ts). */
+function foreignKeyStatements(op: CreateOp): string[] {
+  return (op.foreignKeys ?? []).map((fk) => addForeignKeySql(op.partition, fk.name, fk.columns, fk.references, fk.referencedColumns));
+}
+
+/**
+ * Makes the tables of `ops` empty beside their parent (ACCESS SHARE on the parent:
+ * nobody waits), all of them in one transaction sent in one round trip. When that
+ * fails on something other than a lock (a name taken since the plan, ...), each is
+ * made alone, so that each gets its own result. Returns per op its attempts, or the error.
+ */
+async function createTables(ex: Executor, ops: readonly CreateOp[], opts: ApplyOptions): Promise<Map<CreateOp, { attempts: number; error?: unknown }>> {
+  const out = new Map<CreateOp, { attempts: number; error?: unknown }>();
+  if (ops.length === 0) return out;
+  const createdAt = opts.now ?? new Date();
+  const create = (batch: readonly CreateOp[]) =>
+    withLockRetryScript(ex, { what: `create ${batch[0]!.partition.name}${batch.length > 1 ? ` and ${batch.length - 1} more table(s)` : ''}`, relation: batch[0]!.table }, opts, [NO_FLUSH_WAIT_SQL, ...batch.flatMap((op) => createStatements(op, createdAt))]);
+  for (const op of ops) opts.onProgress?.({ op, phase: 'create' });
+  try {
+    const r = await create(ops);
+    for (const op of ops) out.set(op, { attempts: r.attempts });
+  } catch (e) {
+    if (ops.length === 1 || e instanceof LockTimeoutError) {
+      for (const op of ops) out.set(op, { attempts: (e as { attempts?: number }).attempts ?? 0, error: e });
+      return out;
+    }
+    for (const op of ops) {
+      try {
+        out.set(op, { attempts: (await create([op])).attempts });
+      } catch (e1) {
+        out.set(op, { attempts: (e1 as { attempts?: number }).attempts ?? 0, error: e1 });
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Attaches `op`'s table: one transaction, sent in one round trip. Beside a default
+ * partition it holds the parent first (every statement on the table waits at the
+ * parent, before it reads the partition list, until it has committed), moves the
+ * rows of the new range out of the default, then attaches. `fence`: drop the fence an
+ * earlier version left on the default partition.
+ */
+export async function attachTable(ex: Executor, op: CreateOp, opts: ApplyOptions, fence: boolean): Promise<Step> {
+  opts.onProgress?.({ op, phase: 'attach' });
+  const predicate = boundPredicate(op.keyColumn, op.bound);
+  const statements: string[] = [NO_FLUSH_WAIT_SQL, ...tablespaceFirst(op)];
+  const move = op.default && predicate ? { from: op.default, predicate } : undefined;
+  if (move) {
+    // Held from here to the commit (ATTACH would take it anyway): nobody, not even a
+    // session writing to the default partition by name, changes it between the copy
+    // and the delete, so exactly the rows copied are deleted (and none when the copy
+    // found none: the delete then does not read the default again).
+    // A move, not the application deleting: stopped when a foreign key would act on
+    // the rows, the default partition's user triggers off while they leave it.
+    statements.push(
+      lockExclusiveSql(move.from),
+      moveGuardSql({ defaultPartition: move.from, partition: op.partition, predicate: move.predicate }),
+      copyRowsSql(move.from, op.partition, move.predicate, op.columns),
+      deleteMovedRowsSql(move.from, op.partition, move.predicate),
+      triggersBackOnSql(move.from),
+    );
+  }
+  // With the table's CHECK matching the bound, ATTACH does not scan the new table.
+  statements.push(attachPartitionSql({ parent: op.table, partition: op.partition, bound: op.bound }));
+  // A table made by an earlier run (or version) may carry the CHECK whatever its rows.
+  if (op.resume ? predicate : boundCheck(op)) statements.push(dropConstraintSql(op.partition, BOUND_CONSTRAINT));
+  // A fence an earlier version left on the default would refuse inserts for good
+  // (ATTACH already holds the default partition, so this waits for nothing).
+  if (op.default && fence) statements.push(dropConstraintSql(op.default, FENCE_CONSTRAINT));
+  // Beside a default partition, every statement on the table waits at the parent,
+  // before it reads the partition list, until this transaction has committed.
+  const hold = op.default ? { holdFirst: op.table } : {};
+  let r: Awaited<ReturnType<typeof withLockRetryScript<{ n: string }>>>;
+  try {
+    r = await withLockRetryScript<{ n: string }>(ex, { what: `attach ${op.partition.name}`, relation: op.table, ...hold }, opts, statements);
+  } catch (e) {
+    if (move && sqlState(e) === PG_ERRORS.foreignKeyViolation) {
+      throw new RuntimeError('ROWS_REFERENCED', `rows of ${op.partition.name} in default partition ${move.from.name} cannot move: ${(e as Error).message}`, 'move those rows (and what references them) yourself, then apply again');
+    }
+    throw e;
+  }
+  const movedRows = move ? Number(r.value[0]?.n ?? 0) : 0;
+  opts.onProgress?.({ op, phase: 'attached', movedRows });
+  const how = op.default ? `attached in one step holding the table${movedRows > 0 ? `, ${movedRows} row(s) moved out of ${op.default.name}` : ''}` : 'attached';
+  return { status: 'done', attempts: r.attempts, movedRows, method: `${op.resume ? 'resumed' : 'created'}, ${how}${op.needsWindow ? ' (window)' : ''}` };
+}
+
+/**
+ * Beside a default partition, a new partition into which no rows are to move is made
+ * in place, in the step that holds the parent (which CREATE TABLE ... PARTITION OF
+ * takes in ACCESS EXCLUSIVE mode anyway, as the step does first): one step instead of
+ * a table made beside the parent and attached, and a shorter hold (ATTACH costs more
+ * than PARTITION OF). Not for a table that is sub-partitioned (its sub-partitions
+ * would be made while the parent is held) nor without a default partition (there
+ * ATTACH takes only SHARE UPDATE EXCLUSIVE on the parent).
+ */
+function inPlace(op: CreateOp): op is CreateOp & { default: QualifiedName } {
+  return op.default !== null && !op.resume && op.defaultRows === 0 && !op.subpartitions;
+}
+
+/**
+ * Makes `op`'s partition in place ({@link inPlace}): one transaction, sent in one round
+ * trip, that holds the parent first. When rows of its range reached the default
+ * partition since the plan, PostgreSQL refuses it (the step rolls back whole) and the
+ * partition is made beside the parent and attached, moving them.
+ */
+async function createInPlace(ex: Executor, op: CreateOp & { default: QualifiedName }, opts: ApplyOptions, fence: boolean): Promise<Step> {
+  opts.onProgress?.({ op, phase: 'create' });
+  opts.onProgress?.({ op, phase: 'attach' });
+  const statements = [
+    NO_FLUSH_WAIT_SQL,
+    ...tablespaceFirst(op),
+    // the default partition, as the attach step takes it (PARTITION OF reads it)
+    lockExclusiveSql(op.default),
+    createPartitionSql({ parent: op.table, partition: op.partition, bound: op.bound }),
+    ...foreignKeyStatements(op),
+    commentOnTableSql(op.partition, managedComment({ createdAt: opts.now ?? new Date(), reason: op.reason })),
+    ...(fence ? [dropConstraintSql(op.default, FENCE_CONSTRAINT)] : []),
+  ];
+  let attempts = 0;
+  try {
+    attempts = (await withLockRetryScript(ex, { what: `create and attach ${op.partition.name}`, relation: op.table, holdFirst: op.table }, opts, statements)).attempts;
+  } catch (e) {
+    if (sqlState(e) !== PG_ERRORS.checkViolation) throw e;
+    const c = (await createTables(ex, [op], opts)).get(op)!;
+    if (c.error !== undefined) throw c.error;
+    const r = await attachTable(ex, op, opts, fence);
+    return { ...r, attempts: Math.max(c.attempts, r.attempts) };
+  }
+  opts.onProgress?.({ op, phase: 'attached', movedRows: 0 });
+  return { status: 'done', attempts, movedRows: 0, method: `created, attached in one step holding the table${op.needsWindow ? ' (window)' : ''}` };
+}
+
+
+/**
+ * Carries out consecutive create ops of one table (under its maintainer lock): their
+ * state rechecked in one query, then, {@link CREATE_BATCH} at a time, the new tables
+ * made in one transaction and each attached in a transaction of its own (beside a
+ * default partition), or several to a short transaction (without one, see
+ * attach-together.ts). A result per op, in order; `ms` is the op's attach plus its
+ * share of the check and of its batch.
+ */
+export async function applyCreates(ex: Executor, ops: readonly CreateOp[], opts: ApplyOptions): Promise<OpResult[]> {
+  const results: OpResult[] = new Array(ops.length);
+  let started = Date.now();
+  let fence = false;
+  // several tables attached per transaction (attach-together.ts), and the last time per attach
+  let together = false;
+  let msPerAttach: number | undefined;
+  const toMake: { i: number; op: CreateOp }[] = [];
+  try {
+    const states = await partitionStates(ex, ops[0]!.table, ops.map((op) => op.partition));
+    for (const [i, op] of ops.entries()) {
+      const current = recheckCreate(op, states[i]!);
+      if (op.blockedBy) results[i] = { op, status: 'skipped', code: 'CREATE_BLOCKED', reason: `${op.partition.name} cannot be created yet: ${op.blockedBy}`, attempts: 0, ms: 0 };
+      else if ('skip' in current) results[i] = { op, status: 'skipped', reason: current.skip, attempts: 0, ms: 0 };
+      else if (current.needsWindow && !opts.window) {
+        results[i] = { op, status: 'skipped', attempts: 0, code: 'NEEDS_WINDOW', ms: 0, reason: `${op.partition.name} needs a maintenance window: ${current.needsWindow}; run apply with window: true (--window) when the application can wait for it` };
+      } else toMake.push({ i, op: current });
+    }
+    // plan() reports a fence left on the default (fence-left); ensurePartitions does not look.
+    const dflt = toMake.find((x) => x.op.default)?.op.default;
+    if (dflt) fence = await hasConstraint(ex, dflt, FENCE_CONSTRAINT);
+    together = toMake.filter((x) => attachableTogether(x.op)).length > 1 && !(await hasForeignKeys(ex, ops[0]!.table));
+  } catch (e) {
+    return ops.map((op) => failed(op, e, Date.now() - started));
+  }
+  const shared = (Date.now() - started) / Math.max(1, toMake.length);
+  for (let k = 0; k < toMake.length; k += CREATE_BATCH) {
+    const chunk = toMake.slice(k, k + CREATE_BATCH);
+    const fresh = chunk.filter((x) => !x.op.resume && !inPlace(x.op)).map((x) => x.op);
+    started = Date.now();
+    const created = await createTables(ex, fresh, opts);
+    const createShare = (Date.now() - started) / Math.max(1, fresh.length);
+    for (let m = 0; m < chunk.length; m++) {
+      const { i, op } = chunk[m]!;
+      const c = created.get(op);
+      const before = shared + (c ? createShare : 0);
+      if (c?.error !== undefined) {
+        results[i] = failed(ops[i]!, c.error, Math.round(before));
+        continue;
+      }
+      if (together && attachableTogether(op)) {
+        // this table and the next ones made with it, as many as the budget allows
+        const size = attachBatchSize(msPerAttach, chunk.length);
+        let n = m + 1;
+        while (n < chunk.length && n - m < size && attachableTogether(chunk[n]!.op) && chunk[n]!.op.tablespace === op.tablespace && created.get(chunk[n]!.op)?.error === undefined) n++;
+        const group = chunk.slice(m, n);
+        m = n - 1;
+        started = Date.now();
+        for (const x of group) opts.onProgress?.({ op: x.op, phase: 'attach' });
+        try {
+          const r = await attachTogether(ex, group.map((x) => x.op), opts);
+          const ms = Date.now() - started;
+          msPerAttach = ms / group.length;
+          const method = `created, attached${group.length > 1 ? ` in one transaction with ${group.length - 1} other(s)` : ''}`;
+          for (const x of group) {
+            opts.onProgress?.({ op: x.op, phase: 'attached', movedRows: 0 });
+            results[x.i] = { op: ops[x.i]!, status: 'done', movedRows: 0, method, attempts: Math.max(created.get(x.op)?.attempts ?? 0, r.attempts), ms: Math.round(before + msPerAttach) };
+          }
+        } catch (e) {
+          // A lock that never came fails them all; anything else: each alone, for its own result.
+          const alone = group.length > 1 && !(e instanceof LockTimeoutError);
+          const share = (Date.now() - started) / group.length;
+          for (const x of group) {
+            const c1 = created.get(x.op);
+            const at = Date.now();
+            try {
+              if (!alone) throw e;
+              const r = await attachTable(ex, x.op, opts, false);
+              results[x.i] = { op: ops[x.i]!, ...r, attempts: Math.max(c1?.attempts ?? 0, r.attempts), ms: Math.round(before + share + Date.now() - at) };
+            } catch (e1) {
+              const f = failed(ops[x.i]!, e1, Math.round(before + share + Date.now() - at));
+              results[x.i] = { ...f, attempts: Math.max(c1?.attempts ?? 0, f.attempts) };
+            }
+          }
+        }
+        continue;
+      }
+      started = Date.now();
+      try {
+        const r = inPlace(op) ? await createInPlace(ex, op, opts, fence) : await attachTable(ex, op, opts, fence);
+        if (op.default) fence = false;
+        results[i] = { op: ops[i]!, ...r, attempts: Math.max(c?.attempts ?? 0, r.attempts), ms: Math.round(before + Date.now() - started) };
+      } catch (e) {
+        const f = failed(ops[i]!, e, Math.round(before + Date.now() - started));
+        results[i] = { ...f, attempts: Math.max(c?.attempts ?? 0, f.attempts) };
+      }
+    }
+  }
+  // What apply() reports done is on disk when it returns (see NO_FLUSH_WAIT_SQL); a failure
+  // here leaves it to the server's WAL writer, a fraction of a second later.
+  if (toMake.length > 0) await ex.query(FLUSH_SQL).catch(() => undefined);
+  return results;
+}
+
+/** A create op as things stand now (`s`, its partition's state): already done, to resume, or to make. */
+type PartitionState = Awaited<ReturnType<typeof partitionState>>;
+
+export function recheckCreate(op: CreateOp, s: PartitionState): CreateOp | { skip: string } {
+  if (s.attached && !s.pending) return { skip: `${label(op.partition)} of ${label(op.table)} is already attached (another run created it)` };
+  if (!s.exists && op.resume) return { ...op, resume: false };
+  if (s.exists && !s.attached && s.managed && !op.resume) return { ...op, resume: true };
+  return op;
+}
