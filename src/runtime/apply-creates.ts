@@ -24,7 +24,7 @@ import type { QualifiedName } from '../sql/quote.js';
 import { RuntimeError } from '../errors.js';
 import { sqlState, type Executor } from './executor.js';
 import { hasConstraint, hasForeignKeys, partitionStates, type partitionState } from './introspect.js';
-import { attachableTogether, attachBatchSize, attachTogether } from './attach-together.js';
+import { batchSize, inPlace, inPlaceStatements, stepTogether, togetherKind } from './create-together.js';
 import { LockTimeoutError, withLockRetryScript } from './lock.js';
 import { managedComment } from './marker.js';
 import { FENCE_CONSTRAINT } from './fence.js';
@@ -165,19 +165,6 @@ export async function attachTable(ex: Executor, op: CreateOp, opts: ApplyOptions
 }
 
 /**
- * Beside a default partition, a new partition into which no rows are to move is made
- * in place, in the step that holds the parent (which CREATE TABLE ... PARTITION OF
- * takes in ACCESS EXCLUSIVE mode anyway, as the step does first): one step instead of
- * a table made beside the parent and attached, and a shorter hold (ATTACH costs more
- * than PARTITION OF). Not for a table that is sub-partitioned (its sub-partitions
- * would be made while the parent is held) nor without a default partition (there
- * ATTACH takes only SHARE UPDATE EXCLUSIVE on the parent).
- */
-function inPlace(op: CreateOp): op is CreateOp & { default: QualifiedName } {
-  return op.default !== null && !op.resume && op.defaultRows === 0 && !op.subpartitions;
-}
-
-/**
  * Makes `op`'s partition in place ({@link inPlace}): one transaction, sent in one round
  * trip, that holds the parent first. When rows of its range reached the default
  * partition since the plan, PostgreSQL refuses it (the step rolls back whole) and the
@@ -191,9 +178,8 @@ async function createInPlace(ex: Executor, op: CreateOp & { default: QualifiedNa
     ...tablespaceFirst(op),
     // the default partition, as the attach step takes it (PARTITION OF reads it)
     lockExclusiveSql(op.default),
-    createPartitionSql({ parent: op.table, partition: op.partition, bound: op.bound }),
+    ...inPlaceStatements(op, opts.now ?? new Date()),
     ...foreignKeyStatements(op),
-    commentOnTableSql(op.partition, managedComment({ createdAt: opts.now ?? new Date(), reason: op.reason })),
     ...(fence ? [dropConstraintSql(op.default, FENCE_CONSTRAINT)] : []),
   ];
   let attempts = 0;
@@ -212,20 +198,75 @@ async function createInPlace(ex: Executor, op: CreateOp & { default: QualifiedNa
 
 
 /**
+ * The steps of `group` in one transaction ({@link stepTogether}), or of its one op
+ * alone: a result per op, the time per step, and whether the fence on the default
+ * partition is gone. A lock that never came fails them all; any other failure, each
+ * is tried alone, for its own result.
+ */
+async function stepsTogether(
+  ex: Executor,
+  group: readonly { op: CreateOp }[],
+  created: ReadonlyMap<CreateOp, { attempts: number }>,
+  opts: ApplyOptions,
+  fence: boolean,
+  before: number,
+): Promise<{ results: OpResult[]; msPerStep?: number; fenceGone: boolean }> {
+  const ops = group.map((x) => x.op);
+  const madeAttempts = (op: CreateOp) => created.get(op)?.attempts ?? 0;
+  let fenceGone = false;
+  const alone = async (op: CreateOp, share: number): Promise<OpResult> => {
+    const at = Date.now();
+    try {
+      const r = inPlace(op) ? await createInPlace(ex, op, opts, fence && !fenceGone) : await attachTable(ex, op, opts, false);
+      if (op.default) fenceGone = true;
+      return { op, ...r, attempts: Math.max(madeAttempts(op), r.attempts), ms: Math.round(before + share + Date.now() - at) };
+    } catch (e) {
+      const f = failed(op, e, Math.round(before + share + Date.now() - at));
+      return { ...f, attempts: Math.max(madeAttempts(op), f.attempts) };
+    }
+  };
+  const started = Date.now();
+  if (ops.length === 1) {
+    const result = await alone(ops[0]!, 0);
+    return { results: [result], msPerStep: result.status === 'done' ? Date.now() - started : undefined, fenceGone };
+  }
+  for (const op of ops) {
+    if (op.default) opts.onProgress?.({ op, phase: 'create' });
+    opts.onProgress?.({ op, phase: 'attach' });
+  }
+  try {
+    const r = await stepTogether(ex, ops, opts, opts.now ?? new Date(), fence);
+    const msPerStep = (Date.now() - started) / ops.length;
+    const method = `created, attached${ops[0]!.default ? ' in one step holding the table' : ''} in one transaction with ${ops.length - 1} other(s)`;
+    const results = ops.map((op): OpResult => {
+      opts.onProgress?.({ op, phase: 'attached', movedRows: 0 });
+      return { op, status: 'done', movedRows: 0, method, attempts: Math.max(madeAttempts(op), r.attempts), ms: Math.round(before + msPerStep) };
+    });
+    return { results, msPerStep, fenceGone: ops[0]!.default !== null };
+  } catch (e) {
+    const share = (Date.now() - started) / ops.length;
+    if (e instanceof LockTimeoutError) return { results: ops.map((op) => ({ ...failed(op, e, Math.round(before + share)), attempts: Math.max(madeAttempts(op), e.attempts) })), fenceGone };
+    const results: OpResult[] = [];
+    for (const op of ops) results.push(await alone(op, share));
+    return { results, fenceGone };
+  }
+}
+
+/**
  * Carries out consecutive create ops of one table (under its maintainer lock): their
  * state rechecked in one query, then, {@link CREATE_BATCH} at a time, the new tables
- * made in one transaction and each attached in a transaction of its own (beside a
- * default partition), or several to a short transaction (without one, see
- * attach-together.ts). A result per op, in order; `ms` is the op's attach plus its
- * share of the check and of its batch.
+ * made in one transaction, then attached (or made in place), several to a short
+ * transaction where they can (create-together.ts), else each in a transaction of its
+ * own. A result per op, in order; `ms` is the op's attach plus its share of the check
+ * and of its batch.
  */
 export async function applyCreates(ex: Executor, ops: readonly CreateOp[], opts: ApplyOptions): Promise<OpResult[]> {
   const results: OpResult[] = new Array(ops.length);
   let started = Date.now();
   let fence = false;
-  // several tables attached per transaction (attach-together.ts), and the last time per attach
+  // several steps per transaction (create-together.ts), and the last time per step
   let together = false;
-  let msPerAttach: number | undefined;
+  let msPerStep: number | undefined;
   const toMake: { i: number; op: CreateOp }[] = [];
   try {
     const states = await partitionStates(ex, ops[0]!.table, ops.map((op) => op.partition));
@@ -240,7 +281,7 @@ export async function applyCreates(ex: Executor, ops: readonly CreateOp[], opts:
     // plan() reports a fence left on the default (fence-left); ensurePartitions does not look.
     const dflt = toMake.find((x) => x.op.default)?.op.default;
     if (dflt) fence = await hasConstraint(ex, dflt, FENCE_CONSTRAINT);
-    together = toMake.filter((x) => attachableTogether(x.op)).length > 1 && !(await hasForeignKeys(ex, ops[0]!.table));
+    together = toMake.filter((x) => togetherKind(x.op)).length > 1 && !(await hasForeignKeys(ex, ops[0]!.table));
   } catch (e) {
     return ops.map((op) => failed(op, e, Date.now() - started));
   }
@@ -259,41 +300,18 @@ export async function applyCreates(ex: Executor, ops: readonly CreateOp[], opts:
         results[i] = failed(ops[i]!, c.error, Math.round(before));
         continue;
       }
-      if (together && attachableTogether(op)) {
-        // this table and the next ones made with it, as many as the budget allows
-        const size = attachBatchSize(msPerAttach, chunk.length);
+      const kind = together ? togetherKind(op) : undefined;
+      if (kind) {
+        // this step and the next ones of its kind, as many as the budget allows
+        const size = batchSize(msPerStep, chunk.length);
         let n = m + 1;
-        while (n < chunk.length && n - m < size && attachableTogether(chunk[n]!.op) && chunk[n]!.op.tablespace === op.tablespace && created.get(chunk[n]!.op)?.error === undefined) n++;
+        while (n < chunk.length && n - m < size && togetherKind(chunk[n]!.op) === kind && chunk[n]!.op.tablespace === op.tablespace && created.get(chunk[n]!.op)?.error === undefined) n++;
         const group = chunk.slice(m, n);
         m = n - 1;
-        started = Date.now();
-        for (const x of group) opts.onProgress?.({ op: x.op, phase: 'attach' });
-        try {
-          const r = await attachTogether(ex, group.map((x) => x.op), opts);
-          const ms = Date.now() - started;
-          msPerAttach = ms / group.length;
-          const method = `created, attached${group.length > 1 ? ` in one transaction with ${group.length - 1} other(s)` : ''}`;
-          for (const x of group) {
-            opts.onProgress?.({ op: x.op, phase: 'attached', movedRows: 0 });
-            results[x.i] = { op: ops[x.i]!, status: 'done', movedRows: 0, method, attempts: Math.max(created.get(x.op)?.attempts ?? 0, r.attempts), ms: Math.round(before + msPerAttach) };
-          }
-        } catch (e) {
-          // A lock that never came fails them all; anything else: each alone, for its own result.
-          const alone = group.length > 1 && !(e instanceof LockTimeoutError);
-          const share = (Date.now() - started) / group.length;
-          for (const x of group) {
-            const c1 = created.get(x.op);
-            const at = Date.now();
-            try {
-              if (!alone) throw e;
-              const r = await attachTable(ex, x.op, opts, false);
-              results[x.i] = { op: ops[x.i]!, ...r, attempts: Math.max(c1?.attempts ?? 0, r.attempts), ms: Math.round(before + share + Date.now() - at) };
-            } catch (e1) {
-              const f = failed(ops[x.i]!, e1, Math.round(before + share + Date.now() - at));
-              results[x.i] = { ...f, attempts: Math.max(c1?.attempts ?? 0, f.attempts) };
-            }
-          }
-        }
+        const step = await stepsTogether(ex, group, created, opts, fence, before);
+        if (step.msPerStep !== undefined) msPerStep = step.msPerStep;
+        if (step.fenceGone) fence = false;
+        for (const [k, r] of step.results.entries()) results[group[k]!.i] = { ...r, op: ops[group[k]!.i]! };
         continue;
       }
       started = Date.now();

@@ -27,14 +27,15 @@ export interface StepLimits {
 export const DEFAULT_MAX_DEFAULT_ROWS = 1_000_000;
 
 /**
- * How long one transaction that attaches several new partitions at once (on a
- * table without a default partition, see attach-together.ts) should last, in ms.
- * It holds the parent in SHARE UPDATE EXCLUSIVE mode only (reads and writes go on);
- * what waits for it is other DDL, VACUUM or ANALYZE of the parent. Well below what
- * a step beside a default partition may hold the table in ACCESS EXCLUSIVE mode
- * (maxDefaultRows above).
+ * How long one transaction that makes or attaches several new partitions should last,
+ * in ms (create-together.ts). Beside a default partition it holds the parent in ACCESS
+ * EXCLUSIVE mode, so the application waits for it at the parent, as for any step
+ * there; it is well below what one such step may take by the limits above (a default
+ * partition of maxDefaultRows rows read). Without a default partition it holds the
+ * parent in SHARE UPDATE EXCLUSIVE mode only: what waits is other DDL, VACUUM or
+ * ANALYZE of the parent.
  */
-export const ATTACH_TOGETHER_BUDGET_MS = 25;
+export const CREATE_TOGETHER_BUDGET_MS = 25;
 export const DEFAULT_MAX_MOVE_ROWS = 50_000;
 
 function limitsOf(limits: StepLimits): Required<StepLimits> {

@@ -221,13 +221,12 @@ describe('time-range maintenance', () => {
       ['ev_inplace_p20260521', 'done', 'created, attached in one step holding the table, 17 row(s) moved out of ev_inplace_default', 17],
       ['ev_inplace_p20260522', 'done', 'created, attached in one step holding the table', 0],
     ]);
-    expect(events.filter((e) => e.op.partition.name === 'ev_inplace_p20260521').map((e) => [e.phase, e.movedRows])).toEqual([
-      ['create', undefined],
-      ['attach', undefined],
-      ['create', undefined],
-      ['attach', undefined],
-      ['attached', 17],
-    ]);
+    // The step in place (alone, or with the next day's in one transaction that then gives way
+    // to one step each), then the table made beside the parent and attached with the move.
+    const phases = events.filter((e) => e.op.partition.name === 'ev_inplace_p20260521').map((e) => [e.phase, e.movedRows]);
+    expect(phases.at(-1)).toEqual(['attached', 17]);
+    expect(phases.length === 5 || phases.length === 7).toBe(true);
+    expect(phases.slice(0, -1)).toEqual(Array((phases.length - 1) / 2).fill([['create', undefined], ['attach', undefined]]).flat());
     const counts = await db.sql<{ t: string; n: number }[]>`select tableoid::regclass::text as t, count(*)::int as n from ev_inplace group by 1 order by 1`;
     expect(counts).toEqual([{ t: 'ev_inplace_p20260521', n: 17 }]);
     // Made like any partition of ours: marked, no CHECK left, the parent's primary key built on it.

@@ -1,13 +1,15 @@
 /**
- * Without a default partition, apply attaches several new partitions per transaction
- * (src/runtime/attach-together.ts): what that changes (fewer transactions, the same
- * partitions), and where it must not happen or must give way (a foreign key to or
- * from the parent, a table that cannot attach, a lock that never comes).
+ * apply makes several new partitions per short transaction (src/runtime/create-together.ts):
+ * without a default partition by ATTACH, beside one in place in the step that holds the
+ * parent. What that changes (fewer transactions, the same partitions), and where it
+ * must not happen or must give way (a foreign key to or from the parent, a table that
+ * cannot attach, rows that reached the default partition since the plan, a lock that
+ * never comes).
  */
 import { describe, expect, it } from 'vitest';
 import { apply, listPartitions, plan, type ApplyResult } from '../../src/index.js';
-import { attachBatchSize } from '../../src/runtime/attach-together.js';
-import { ATTACH_TOGETHER_BUDGET_MS } from '../../src/runtime/step-limits.js';
+import { batchSize } from '../../src/runtime/create-together.js';
+import { CREATE_TOGETHER_BUDGET_MS } from '../../src/runtime/step-limits.js';
 import { useTestDatabase } from '../harness/db.js';
 import { createOn, eventsTable, EVENTS_COLUMNS } from '../support/fixtures.js';
 
@@ -24,11 +26,33 @@ async function attached(parent: string): Promise<string[]> {
 }
 
 describe('batch size', () => {
-  it('starts at one, then fits the budget at the last time per attach, within the bounds', () => {
-    expect(attachBatchSize(undefined, 50)).toBe(1);
-    expect(attachBatchSize(ATTACH_TOGETHER_BUDGET_MS / 10, 50)).toBe(10);
-    expect(attachBatchSize(ATTACH_TOGETHER_BUDGET_MS * 3, 50)).toBe(1);
-    expect(attachBatchSize(0, 7)).toBe(7);
+  it('starts at one, then fits the budget at the last time per step, within the bounds', () => {
+    expect(batchSize(undefined, 50)).toBe(1);
+    expect(batchSize(CREATE_TOGETHER_BUDGET_MS / 10, 50)).toBe(10);
+    expect(batchSize(CREATE_TOGETHER_BUDGET_MS * 3, 50)).toBe(1);
+    expect(batchSize(0, 7)).toBe(7);
+  });
+});
+
+describe('beside a default partition', () => {
+  it('makes the new partitions in place several per transaction holding the parent; rows that reached the default since the plan make their transaction give way to one step each, the rows moved', async () => {
+    const t = eventsTable('at_dflt', { interval: '1 day', premake: 29 });
+    await createOn(db.sql, t, EVENTS_COLUMNS);
+    const p = await plan(db.sql, [t], { now: NOW });
+    expect(p.tables[0]!.ops).toHaveLength(30);
+    // after the plan, rows of the third new day reach the default partition
+    await db.sql.unsafe(`insert into at_dflt (id, at) select g, timestamptz '2026-06-03 00:00Z' + g * interval '1 minute' from generate_series(1, 25) g`);
+    const r = await apply(db.sql, p);
+    expect(statuses(r)).toEqual(p.tables[0]!.ops.map((o) => `${o.partition.name}: done`));
+    expect(Math.max(...togetherCounts(r))).toBeGreaterThan(1);
+    expect(r.results.find((x) => x.op.partition.name === 'at_dflt_p20260603')).toMatchObject({ movedRows: 25, method: 'created, attached in one step holding the table, 25 row(s) moved out of at_dflt_default' });
+    expect(r.results.filter((x) => x.method?.startsWith('created, attached in one step holding the table'))).toHaveLength(30);
+    const [moved] = await db.sql<{ n: number }[]>`select count(*)::int as n from at_dflt_p20260603`;
+    expect(moved!.n).toBe(25);
+    const [left] = await db.sql<{ n: number }[]>`select count(*)::int as n from at_dflt_default`;
+    expect(left!.n).toBe(0);
+    expect(await attached('at_dflt')).toEqual(['at_dflt_default', ...p.tables[0]!.ops.map((o) => o.partition.name)].sort());
+    expect((await plan(db.sql, [t], { now: NOW })).tables[0]!.ops).toEqual([]);
   });
 });
 
