@@ -17,6 +17,19 @@ export function rawDailyPartitionSql(parent: string, day: Date): string {
 }
 
 /**
+ * The day's table made beside `parent` as apply() makes it (`LIKE`, no indexes: ATTACH
+ * builds them), then `ATTACH`ed: two statements, which take the parent in SHARE UPDATE
+ * EXCLUSIVE mode only.
+ */
+export function rawDailyLikeAttachSql(parent: string, day: Date): [string, string] {
+  const child = `"${parent}_p${dayFragment(day)}"`;
+  return [
+    `CREATE TABLE ${child} (LIKE "${parent}" INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE INCLUDING GENERATED);`,
+    `ALTER TABLE "${parent}" ATTACH PARTITION ${child} FOR VALUES FROM ('${tsLiteral(day)}') TO ('${tsLiteral(utcDay(day, 1))}');`,
+  ];
+}
+
+/**
  * Creates daily partitions of `parent` for `days` days from `first`, with raw SQL in
  * transactions of `perTransaction` (setup, not measured: one transaction of 10,000
  * CREATE TABLEs would run out of lock slots at the default max_locks_per_transaction).

@@ -3,21 +3,23 @@
  * default partition), from today on.
  *
  * - drizzle-partitions: plan() + apply() with a policy of premake N - 1 (today's
- *   partition and N - 1 ahead).
+ *   partition and N - 1 ahead): no rows to move, so the partitions are made in place
+ *   (PARTITION OF) in transactions that hold the parent, sized to about 25 ms each.
  * - pg_partman: `partman.create_parent(..., p_type => 'native', p_interval => 'daily',
  *   p_premake => N - 1, p_start_partition => today)`, which makes the same N daily
  *   partitions and its own default partition.
  * - raw SQL (the floor): one script, `BEGIN; CREATE TABLE ... PARTITION OF ...` × N
  *   `; COMMIT;`, sent in one round trip.
  * - drizzle-partitions again on a parent without a default partition: the tables are
- *   made beside the parent (LIKE, 50 to a transaction) and each ATTACHed, which takes
- *   only SHARE UPDATE EXCLUSIVE on the parent (the path the issue's lock goal names).
+ *   made beside the parent (LIKE, 50 to a transaction) and ATTACHed in transactions of
+ *   about 25 ms, which take only SHARE UPDATE EXCLUSIVE on the parent (the path the
+ *   issue's lock goal names).
  *
  * Each contestant gets a fresh database on the same server, after a CHECKPOINT; the
  * databases are dropped together at the end, after a first round that is not counted.
  */
 import { apply, plan } from '../../src/index.js';
-import { createOn, EVENTS_COLUMNS, eventsTable, partitionCount, rawDailyPartitionSql } from '../data.js';
+import { createOn, EVENTS_COLUMNS, eventsTable, partitionCount, rawDailyLikeAttachSql, rawDailyPartitionSql } from '../data.js';
 import {
   checkpoint,
   countedClient,
@@ -47,17 +49,25 @@ interface Ours extends Run {
   transactions: number;
 }
 
-async function runRaw(dbs: ScratchKeeper, n: number): Promise<Run> {
+/**
+ * One script in one transaction: `PARTITION OF` beside an empty default partition, or
+ * (`likeAttach`, on a parent without one) every table made `LIKE` the parent, then each
+ * `ATTACH`ed — the floor of the path that keeps to SHARE UPDATE EXCLUSIVE on the parent.
+ */
+async function runRaw(dbs: ScratchKeeper, n: number, likeAttach = false): Promise<Run> {
   return dbs.use(async (db) => {
     const c = countedClient(db.url, 1);
     try {
-      const t = eventsTable('events', { interval: '1 day', premake: n - 1 });
+      const t = eventsTable('events', { interval: '1 day', premake: n - 1 }, { withDefault: !likeAttach });
       await createOn(c.sql, t, EVENTS_COLUMNS);
       const today = utcDay(new Date());
-      const script = ['BEGIN;', ...Array.from({ length: n }, (_, k) => rawDailyPartitionSql('events', utcDay(today, k))), 'COMMIT;'].join('\n');
+      const days = Array.from({ length: n }, (_, k) => utcDay(today, k));
+      const pairs = days.map((d) => rawDailyLikeAttachSql('events', d));
+      const body = likeAttach ? [...pairs.map((x) => x[0]), ...pairs.map((x) => x[1])] : days.map((d) => rawDailyPartitionSql('events', d));
+      const script = ['BEGIN;', ...body, 'COMMIT;'].join('\n');
       await checkpoint(c.sql);
       const r = await c.measure(() => c.sql.unsafe(script));
-      return { ms: r.ms, roundTrips: r.roundTrips, partitions: (await partitionCount(c.sql, 'events')) - 1 };
+      return { ms: r.ms, roundTrips: r.roundTrips, partitions: (await partitionCount(c.sql, 'events')) - (likeAttach ? 0 : 1) };
     } finally {
       await c.sql.end();
     }
@@ -122,7 +132,7 @@ export async function createAhead(ctx: Ctx): Promise<Section> {
   const reps = ctx.sizes.createRepeats;
   const t0 = performance.now();
   const notes: string[] = [];
-  const runs = { raw: [] as Run[], partman: [] as Run[], ours: [] as Ours[], noDefault: [] as Ours[] };
+  const runs = { raw: [] as Run[], rawAttach: [] as Run[], partman: [] as Run[], ours: [] as Ours[], noDefault: [] as Ours[] };
   if (!ctx.partman.available) notes.push(ctx.partman.note);
   // Each repetition in another order, so none always goes first. The databases are
   // dropped only at the end (see scratchKeeper): no run pays for an earlier one's drop.
@@ -134,6 +144,7 @@ export async function createAhead(ctx: Ctx): Promise<Section> {
     ...(ctx.partman.available ? [{ name: 'pg_partman', run: async () => runs.partman.push(await runPartman(dbs, n)) }] : []),
     { name: 'drizzle-partitions', run: async () => runs.ours.push(await runOurs(dbs, n, notes)) },
     { name: 'drizzle-partitions, no default partition', run: async () => runs.noDefault.push(await runOurs(dbs, n, notes, false)) },
+    { name: 'raw SQL, LIKE + ATTACH', run: async () => runs.rawAttach.push(await runRaw(dbs, n, true)) },
   ];
   try {
     for (let r = -1; r < reps; r++) {
@@ -142,7 +153,7 @@ export async function createAhead(ctx: Ctx): Promise<Section> {
         ctx.log(`  ${r < 0 ? 'warm-up round (not counted)' : `repetition ${r + 1} of ${reps}`}: ${c.name}`);
         await c.run();
       }
-      if (r < 0) for (const xs of [runs.raw, runs.partman, runs.ours, runs.noDefault]) xs.length = 0;
+      if (r < 0) for (const xs of [runs.raw, runs.rawAttach, runs.partman, runs.ours, runs.noDefault]) xs.length = 0;
     }
   } finally {
     await dbs.dropAll();
@@ -151,16 +162,23 @@ export async function createAhead(ctx: Ctx): Promise<Section> {
   const partman = runs.partman.length ? medianRun(runs.partman) : undefined;
   const oursRun = medianRun(runs.ours);
   const noDefault = medianRun(runs.noDefault);
+  const rawAttach = medianRun(runs.rawAttach);
   const ours = { plan: { ms: oursRun.planMs }, apply: { ms: oursRun.applyMs }, transactions: oursRun.transactions, total: oursRun };
   if (reps > 1) {
     const spread = (xs: Run[]) => xs.map((x) => fmt(x.ms, 0)).join(', ');
-    notes.push(`Median of ${reps} runs each (fresh database every time, order rotated); all runs, ms — drizzle-partitions: ${spread(runs.ours)}; pg_partman: ${spread(runs.partman) || '—'}; raw SQL: ${spread(runs.raw)}.`);
+    notes.push(
+      `Median of ${reps} runs each (fresh database every time, order rotated); all runs, ms — drizzle-partitions: ${spread(runs.ours)}; pg_partman: ${spread(runs.partman) || '—'}; raw SQL: ${spread(runs.raw)}; ` +
+        `drizzle-partitions without a default partition: ${spread(runs.noDefault)}; raw SQL, LIKE + ATTACH: ${spread(runs.rawAttach)}.`,
+    );
     // Round k ran the contestants back to back: a load that drifts between rounds moves all of them.
-    const paired = (base: Run[]) => {
-      const r = runs.ours.map((o, k) => o.ms / base[k]!.ms);
+    const paired = (of: Run[], base: Run[]) => {
+      const r = of.map((o, k) => o.ms / base[k]!.ms);
       return `${fmt(median(r), 2)}× (rounds ${fmt(Math.min(...r), 2)}–${fmt(Math.max(...r), 2)}×)`;
     };
-    notes.push(`Round by round (each round runs the contestants back to back), the median of the ratios: ours ÷ raw ${paired(runs.raw)}${runs.partman.length ? `; ours ÷ pg_partman ${paired(runs.partman)}` : ''}.`);
+    notes.push(
+      `Round by round (each round runs the contestants back to back), the median of the ratios: ours ÷ raw ${paired(runs.ours, runs.raw)}${runs.partman.length ? `; ours ÷ pg_partman ${paired(runs.ours, runs.partman)}` : ''}; ` +
+        `without a default partition, ours ÷ raw ${paired(runs.noDefault, runs.raw)}${runs.partman.length ? `, ours ÷ pg_partman ${paired(runs.noDefault, runs.partman)}, the LIKE + ATTACH floor ÷ pg_partman ${paired(runs.rawAttach, runs.partman)}` : ''}, ours ÷ that floor ${paired(runs.noDefault, runs.rawAttach)}.`,
+    );
   }
   if (partman) {
     notes.push(
@@ -184,26 +202,27 @@ export async function createAhead(ctx: Ctx): Promise<Section> {
     ['partitions created (default excluded)', ours.total.partitions, partman?.partitions, raw.partitions, '', ''],
   ];
   const noDefaultRows = [
-    ['wall time, ms', fmt(noDefault.ms), ratio(noDefault.ms, partman?.ms), ratio(noDefault.ms, raw.ms), ratio(noDefault.ms, ours.total.ms)],
-    ['  goal (issue 15, at 1,000 partitions)', '', goal(noDefault.ms, partman?.ms, GOAL_VS_PARTMAN), goal(noDefault.ms, raw.ms, GOAL_VS_RAW), ''],
-    ['  of which plan() / apply(), ms', `${fmt(noDefault.planMs)} / ${fmt(noDefault.applyMs)}`, '', '', ''],
-    ['round trips', noDefault.roundTrips, '', '', ''],
-    ['transactions', noDefault.transactions, '', '', ''],
+    ['wall time, ms', fmt(noDefault.ms), fmt(rawAttach.ms), ratio(noDefault.ms, partman?.ms), ratio(noDefault.ms, raw.ms), ratio(noDefault.ms, rawAttach.ms), ratio(noDefault.ms, ours.total.ms)],
+    ['  goal (issue 15, at 1,000 partitions)', '', '', goal(noDefault.ms, partman?.ms, GOAL_VS_PARTMAN), goal(noDefault.ms, raw.ms, GOAL_VS_RAW), '', ''],
+    ['  the LIKE + ATTACH floor ÷ the baselines', '', '', ratio(rawAttach.ms, partman?.ms), ratio(rawAttach.ms, raw.ms), '', ''],
+    ['  of which plan() / apply(), ms', `${fmt(noDefault.planMs)} / ${fmt(noDefault.applyMs)}`, '', '', '', '', ''],
+    ['round trips', noDefault.roundTrips, rawAttach.roundTrips, '', '', '', ''],
+    ['transactions', noDefault.transactions, 1, '', '', '', ''],
   ];
-  for (const [who, r] of [['pg_partman', partman], ['raw SQL', raw], ['drizzle-partitions', ours.total], ['drizzle-partitions (no default partition)', noDefault]] as const) {
+  for (const [who, r] of [['pg_partman', partman], ['raw SQL', raw], ['raw SQL, LIKE + ATTACH', rawAttach], ['drizzle-partitions', ours.total], ['drizzle-partitions (no default partition)', noDefault]] as const) {
     if (r && r.partitions !== n) notes.push(`${who} made ${r.partitions} partitions, not ${n}`);
   }
   return {
     title: `1. Create ahead: ${n} daily partitions on an empty parent`,
     intro: [
       `Parent \`events\` (id bigint, at timestamptz, payload text, primary key (id, at)), RANGE (at), with an empty default partition; ${n} daily partitions from today (UTC).`,
-      `drizzle-partitions: plan() + apply() (no rows to move out of the default partition, so each partition is one transaction sent as one message: LOCK TABLE ONLY the parent and the default partition, CREATE TABLE ... PARTITION OF, COMMENT; with rows to move, the table is first made beside the parent, 50 to a transaction, and the step moves them and ATTACHes it). ` +
+      `drizzle-partitions: plan() + apply() (no rows to move out of the default partition, so the partitions are made in place, in transactions each sent as one message: LOCK TABLE ONLY the parent and the default partition, then CREATE TABLE ... PARTITION OF and COMMENT for as many partitions as fit about 25 ms at the last transaction's pace; with rows to move, the table is first made beside the parent, 50 to a transaction, and a step of its own moves them and ATTACHes it). ` +
         `${ctx.partman.available ? `pg_partman ${ctx.partman.version}: one create_parent(p_premake => ${n - 1}) call` : 'pg_partman: not run (not available on the server, see below)'}. Raw SQL: one script of ${n} CREATE TABLE ... PARTITION OF in one transaction. ` +
-        `Second table: drizzle-partitions on a parent without a default partition, where each table is made beside the parent (50 to a transaction) and ATTACHed in a transaction of its own, which takes only SHARE UPDATE EXCLUSIVE on the parent (reads and writes go on); the baselines are the same runs as above (pg_partman makes its default partition; a raw CREATE TABLE ... PARTITION OF takes the parent in ACCESS EXCLUSIVE mode with or without one). A fresh database each time, all dropped at the end (a drop slows the making of files for a while after it on this machine's file system, see bench/README.md); a first round not counted; median of ${reps}.`,
+        `Second table: drizzle-partitions on a parent without a default partition, where the tables are made beside the parent (50 to a transaction) and ATTACHed in transactions of about 25 ms, which take only SHARE UPDATE EXCLUSIVE on the parent (reads and writes go on); beside it, the floor of that path: one script that makes every table LIKE the parent, then ATTACHes each, in one transaction; the other baselines are the same runs as above (pg_partman 4 always makes a default partition, then LIKE and ATTACH for each partition in the one transaction of create_parent; a raw CREATE TABLE ... PARTITION OF takes the parent in ACCESS EXCLUSIVE mode with or without one). A fresh database each time, all dropped at the end (a drop slows the making of files for a while after it on this machine's file system, see bench/README.md); a first round not counted; median of ${reps}.`,
     ],
     tables: [
       mdTable(['', 'drizzle-partitions', 'pg_partman', 'raw SQL (floor)', 'ours ÷ pg_partman', 'ours ÷ raw'], rows),
-      mdTable(['without a default partition (tables made beside the parent, then ATTACH: SHARE UPDATE EXCLUSIVE on the parent)', 'drizzle-partitions', 'ours ÷ pg_partman', 'ours ÷ raw', 'ours ÷ ours with a default'], noDefaultRows),
+      mdTable(['without a default partition (tables made beside the parent, then ATTACHed several to a transaction: SHARE UPDATE EXCLUSIVE on the parent)', 'drizzle-partitions', 'raw SQL, LIKE + ATTACH (floor)', 'ours ÷ pg_partman', 'ours ÷ raw', 'ours ÷ LIKE + ATTACH', 'ours ÷ ours with a default'], noDefaultRows),
     ],
     notes,
     ms: performance.now() - t0,
