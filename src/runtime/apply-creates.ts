@@ -311,7 +311,7 @@ export async function applyCreates(ex: Executor, ops: readonly CreateOp[], opts:
         const step = await stepsTogether(ex, group, created, opts, fence, before);
         if (step.msPerStep !== undefined) msPerStep = step.msPerStep;
         if (step.fenceGone) fence = false;
-        for (const [k, r] of step.results.entries()) results[group[k]!.i] = { ...r, op: ops[group[k]!.i]! };
+        for (const [j, r] of step.results.entries()) results[group[j]!.i] = { ...r, op: ops[group[j]!.i]! };
         continue;
       }
       started = Date.now();
