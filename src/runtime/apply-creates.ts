@@ -4,7 +4,7 @@
  * move, made in place) in short transactions that hold the parent under
  * lock_timeout — see apply.ts for why the application cannot notice them.
  */
-import { attachPartitionSql, createPartitionSql } from '../ddl/partition-ddl.js';
+import { attachPartitionSql } from '../ddl/partition-ddl.js';
 import { moveGuardSql, triggersBackOnSql } from '../ddl/default-rows-sql.js';
 import {
   addCheckSql,
@@ -30,6 +30,7 @@ import { managedComment } from './marker.js';
 import { FENCE_CONSTRAINT } from './fence.js';
 import { PG_ERRORS } from './pg-errors.js';
 import type { CreateOp } from './plan.js';
+import { CREATE_TOGETHER_BUDGET_MS } from './step-limits.js';
 import { failed, label, type ApplyOptions, type OpResult, type Step } from './apply-types.js';
 
 /** The CHECK matching a bound that a table carries until it is attached (see {@link attachTable}). */
@@ -267,6 +268,7 @@ export async function applyCreates(ex: Executor, ops: readonly CreateOp[], opts:
   // several steps per transaction (create-together.ts), and the last time per step
   let together = false;
   let msPerStep: number | undefined;
+  const budget = opts.createBatchMs ?? CREATE_TOGETHER_BUDGET_MS;
   const toMake: { i: number; op: CreateOp }[] = [];
   try {
     const states = await partitionStates(ex, ops[0]!.table, ops.map((op) => op.partition));
@@ -281,7 +283,7 @@ export async function applyCreates(ex: Executor, ops: readonly CreateOp[], opts:
     // plan() reports a fence left on the default (fence-left); ensurePartitions does not look.
     const dflt = toMake.find((x) => x.op.default)?.op.default;
     if (dflt) fence = await hasConstraint(ex, dflt, FENCE_CONSTRAINT);
-    together = toMake.filter((x) => togetherKind(x.op)).length > 1 && !(await hasForeignKeys(ex, ops[0]!.table));
+    together = budget > 0 && toMake.filter((x) => togetherKind(x.op)).length > 1 && !(await hasForeignKeys(ex, ops[0]!.table));
   } catch (e) {
     return ops.map((op) => failed(op, e, Date.now() - started));
   }
@@ -303,7 +305,7 @@ export async function applyCreates(ex: Executor, ops: readonly CreateOp[], opts:
       const kind = together ? togetherKind(op) : undefined;
       if (kind) {
         // this step and the next ones of its kind, as many as the budget allows
-        const size = batchSize(msPerStep, chunk.length);
+        const size = batchSize(msPerStep, chunk.length, budget);
         let n = m + 1;
         while (n < chunk.length && n - m < size && togetherKind(chunk[n]!.op) === kind && chunk[n]!.op.tablespace === op.tablespace && created.get(chunk[n]!.op)?.error === undefined) n++;
         const group = chunk.slice(m, n);

@@ -44,6 +44,13 @@ export interface ApplyOptions extends LockOptions {
   maintainerWaitMs?: number;
   /** Use DETACH ... CONCURRENTLY where the server allows it (default true). */
   detachConcurrently?: boolean;
+  /**
+   * About how long one transaction that makes or attaches several new partitions of a
+   * table may last, in ms (default 25; see create-together.ts). Beside a default
+   * partition the application waits at the parent for one such transaction at a time;
+   * without one it does not wait. 0: one partition per transaction.
+   */
+  createBatchMs?: number;
   onProgress?: (e: ProgressEvent) => void;
   /** The clock, for the marks written on partitions. */
   now?: Date;

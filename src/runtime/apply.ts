@@ -18,7 +18,7 @@ import { detachPartitionSql, dropTableSql } from '../ddl/partition-ddl.js';
 import { commentOnTableSql, createSchemaSql, dropConstraintSql, setSchemaSql } from '../ddl/maintenance-sql.js';
 import { moveToTablespace } from './tablespace.js';
 import { quoteQualified, type QualifiedName } from '../sql/quote.js';
-import { DrizzlePartitionsError } from '../errors.js';
+import { DrizzlePartitionsError, RuntimeError } from '../errors.js';
 import { sqlState, type DatabaseLike, type Executor } from './executor.js';
 import { partitionState } from './introspect.js';
 import { releaseMaintainerLock, takeMaintainerLock, withLockRetry } from './lock.js';
@@ -165,8 +165,11 @@ async function applyOne(ex: Executor, op: Exclude<MaintenanceOp, CreateOp>, opts
 }
 
 /**
- * Applies `plan`. Each table is maintained under its advisory lock; each step is
- * its own short transaction with `lock_timeout` and retries.
+ * Applies `plan`. Each table is maintained under its advisory lock; each step is a
+ * short transaction with `lock_timeout` and retries (new partitions of a table
+ * several to one, see `createBatchMs`).
+ *
+ * @throws {RuntimeError} `OPTION_INVALID` when `createBatchMs` is not a number of ms, at least 0.
  *
  * @example
  * ```ts
@@ -175,6 +178,8 @@ async function applyOne(ex: Executor, op: Exclude<MaintenanceOp, CreateOp>, opts
  * ```
  */
 export async function apply(db: DatabaseLike, plan: MaintenancePlan, opts: ApplyOptions = {}): Promise<ApplyResult> {
+  const batchMs = opts.createBatchMs;
+  if (batchMs !== undefined && !(Number.isFinite(batchMs) && batchMs >= 0)) throw new RuntimeError('OPTION_INVALID', `createBatchMs must be a number of milliseconds, at least 0 (got ${String(batchMs)})`);
   return withSession(db, async (ex) => {
     const results: OpResult[] = [];
     const skippedTables = new Set<string>();

@@ -70,7 +70,8 @@ export function togetherKind(op: CreateOp): TogetherKind | undefined {
 
 /**
  * How many steps the next transaction takes: 1 while nothing is measured, then as many
- * as fit {@link CREATE_TOGETHER_BUDGET_MS} at the last time per step, at most `max`.
+ * as fit `budgetMs` (default {@link CREATE_TOGETHER_BUDGET_MS}) at the last time per
+ * step, at most `max`.
  *
  * @example
  * ```ts
@@ -78,9 +79,9 @@ export function togetherKind(op: CreateOp): TogetherKind | undefined {
  * batchSize(2.5, 50); // 10
  * ```
  */
-export function batchSize(msPerStep: number | undefined, max: number): number {
+export function batchSize(msPerStep: number | undefined, max: number, budgetMs = CREATE_TOGETHER_BUDGET_MS): number {
   if (msPerStep === undefined) return 1;
-  return Math.max(1, Math.min(max, Math.floor(CREATE_TOGETHER_BUDGET_MS / Math.max(msPerStep, 0.001))));
+  return Math.max(1, Math.min(max, Math.floor(budgetMs / Math.max(msPerStep, 0.001))));
 }
 
 /**

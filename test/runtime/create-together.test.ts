@@ -8,7 +8,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { apply, listPartitions, plan, type ApplyResult } from '../../src/index.js';
-import { batchSize } from '../../src/runtime/create-together.js';
+import { withExecutor } from '../../src/runtime/executor.js';
+import { LockTimeoutError } from '../../src/runtime/lock.js';
+import type { CreateOp } from '../../src/runtime/plan.js';
+import { batchSize, stepTogether } from '../../src/runtime/create-together.js';
 import { CREATE_TOGETHER_BUDGET_MS } from '../../src/runtime/step-limits.js';
 import { useTestDatabase } from '../harness/db.js';
 import { createOn, eventsTable, EVENTS_COLUMNS } from '../support/fixtures.js';
@@ -25,6 +28,39 @@ async function attached(parent: string): Promise<string[]> {
   return rows.map((r) => r.name);
 }
 
+describe('one transaction for several', () => {
+  it('waits for a lock on the parent at most lock_timeout, then fails whole: none attached', async () => {
+    const t = eventsTable('at_whole', { interval: '1 day', premake: 3 }, { withDefault: false });
+    await createOn(db.sql, t, EVENTS_COLUMNS);
+    const ops = (await plan(db.sql, [t], { now: NOW })).tables[0]!.ops as CreateOp[];
+    for (const op of ops) await db.sql.unsafe(`create table ${op.partition.name} (like at_whole)`);
+    const holder = await db.sql.reserve();
+    try {
+      await holder.unsafe('begin');
+      await holder.unsafe('lock table only at_whole in share update exclusive mode');
+      const err = await withExecutor(db.sql, (ex) => stepTogether(ex, ops, { lockTimeoutMs: 50, attempts: 2, backoffMs: 1, maxWaitShare: 1 }, NOW, false)).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(LockTimeoutError);
+      expect((err as LockTimeoutError).attempts).toBe(2);
+      expect(await attached('at_whole')).toEqual([]);
+    } finally {
+      await holder.unsafe('rollback');
+      holder.release();
+    }
+    await withExecutor(db.sql, (ex) => stepTogether(ex, ops, {}, NOW, false));
+    expect(await attached('at_whole')).toEqual(ops.map((o) => o.partition.name).sort());
+  });
+
+  it('createBatchMs: 0 makes each partition in a transaction of its own; a bad value is refused naming the option', async () => {
+    const t = eventsTable('at_zero', { interval: '1 day', premake: 4 }, { withDefault: false });
+    await createOn(db.sql, t, EVENTS_COLUMNS);
+    const p = await plan(db.sql, [t], { now: NOW });
+    await expect(apply(db.sql, p, { createBatchMs: -1 })).rejects.toMatchObject({ code: 'OPTION_INVALID', message: expect.stringContaining('createBatchMs') });
+    expect(await attached('at_zero')).toEqual([]);
+    const r = await apply(db.sql, p, { createBatchMs: 0 });
+    expect(r.results.map((x) => x.method)).toEqual(Array(5).fill('created, attached'));
+  });
+});
+
 describe('batch size', () => {
   it('starts at one, then fits the budget at the last time per step, within the bounds', () => {
     expect(batchSize(undefined, 50)).toBe(1);
@@ -35,23 +71,17 @@ describe('batch size', () => {
 });
 
 describe('beside a default partition', () => {
-  it('makes the new partitions in place several per transaction holding the parent; rows that reached the default since the plan make their transaction give way to one step each, the rows moved', async () => {
+  it('makes the new partitions in place several per transaction holding the parent, each marked as ours; a rerun finds nothing to do', async () => {
     const t = eventsTable('at_dflt', { interval: '1 day', premake: 29 });
     await createOn(db.sql, t, EVENTS_COLUMNS);
     const p = await plan(db.sql, [t], { now: NOW });
     expect(p.tables[0]!.ops).toHaveLength(30);
-    // after the plan, rows of the third new day reach the default partition
-    await db.sql.unsafe(`insert into at_dflt (id, at) select g, timestamptz '2026-06-03 00:00Z' + g * interval '1 minute' from generate_series(1, 25) g`);
-    const r = await apply(db.sql, p);
+    // a budget no step comes near: after the first step alone (nothing measured yet), the rest together
+    const r = await apply(db.sql, p, { createBatchMs: 60_000 });
     expect(statuses(r)).toEqual(p.tables[0]!.ops.map((o) => `${o.partition.name}: done`));
-    expect(Math.max(...togetherCounts(r))).toBeGreaterThan(1);
-    expect(r.results.find((x) => x.op.partition.name === 'at_dflt_p20260603')).toMatchObject({ movedRows: 25, method: 'created, attached in one step holding the table, 25 row(s) moved out of at_dflt_default' });
-    expect(r.results.filter((x) => x.method?.startsWith('created, attached in one step holding the table'))).toHaveLength(30);
-    const [moved] = await db.sql<{ n: number }[]>`select count(*)::int as n from at_dflt_p20260603`;
-    expect(moved!.n).toBe(25);
-    const [left] = await db.sql<{ n: number }[]>`select count(*)::int as n from at_dflt_default`;
-    expect(left!.n).toBe(0);
+    expect(r.results.map((x) => x.method)).toEqual(['created, attached in one step holding the table', ...Array(29).fill('created, attached in one step holding the table in one transaction with 28 other(s)')]);
     expect(await attached('at_dflt')).toEqual(['at_dflt_default', ...p.tables[0]!.ops.map((o) => o.partition.name)].sort());
+    expect((await listPartitions(db.sql, t)).partitions.filter((x) => x.name !== 'at_dflt_default').every((x) => x.origin === 'maintenance')).toBe(true);
     expect((await plan(db.sql, [t], { now: NOW })).tables[0]!.ops).toEqual([]);
   });
 });
@@ -62,11 +92,10 @@ describe('without a default partition', () => {
     await createOn(db.sql, t, EVENTS_COLUMNS);
     const p = await plan(db.sql, [t], { now: NOW });
     expect(p.tables[0]!.ops).toHaveLength(30);
-    const r = await apply(db.sql, p);
+    const r = await apply(db.sql, p, { createBatchMs: 60_000 });
     expect(statuses(r)).toEqual(p.tables[0]!.ops.map((o) => `${o.partition.name}: done`));
-    const counts = togetherCounts(r);
-    expect(counts[0]).toBe(1); // nothing measured yet: the first goes alone
-    expect(Math.max(...counts)).toBeGreaterThan(1);
+    // nothing measured yet: the first goes alone; then the rest together
+    expect(togetherCounts(r)).toEqual([1, ...Array(29).fill(29)]);
     expect(await attached('at_many')).toEqual(p.tables[0]!.ops.map((o) => o.partition.name).sort());
     // Attached like any partition: the parent's primary key reaches every one, and they are ours.
     const [idx] = await db.sql<{ n: number }[]>`select count(*)::int as n from pg_inherits i join pg_class c on c.oid = i.inhrelid where i.inhparent = 'at_many_pkey'::regclass`;
@@ -84,11 +113,13 @@ describe('without a default partition', () => {
     const clash = ops[1]!;
     await db.sql.unsafe(`create table at_clash_other partition of at_clash for values from ('2026-06-02T00:00:00Z') to ('2026-06-03T00:00:00Z')`);
     expect(clash.partition.name).toBe('at_clash_p20260602');
-    const r = await apply(db.sql, p);
+    const r = await apply(db.sql, p, { createBatchMs: 60_000 });
     const failed = r.results.filter((x) => x.status === 'failed');
     expect(failed.map((x) => [x.op.partition.name, x.code])).toEqual([['at_clash_p20260602', '42P17']]);
     expect(failed[0]!.reason).toMatch(/overlap/);
     expect(r.results.filter((x) => x.status === 'done')).toHaveLength(11);
+    // the first alone, then the other eleven in one transaction that gave way: each alone
+    expect(r.results.map((x) => x.method ?? x.code)).toEqual(['created, attached', '42P17', ...Array(10).fill('created, attached')]);
     expect(await attached('at_clash')).toEqual([...ops.filter((o) => o !== clash).map((o) => o.partition.name), 'at_clash_other'].sort());
   });
 
@@ -106,7 +137,7 @@ describe('without a default partition', () => {
     }
   });
 
-  it('a lock on the parent that never comes fails every new table with LOCK_TIMEOUT; made but not attached, they are attached by the next run', async () => {
+  it('a lock on the parent that never comes: each new table fails with LOCK_TIMEOUT; made but not attached, they are attached by the next run', async () => {
     const t = eventsTable('at_locked', { interval: '1 day', premake: 5 }, { withDefault: false });
     await createOn(db.sql, t, EVENTS_COLUMNS);
     const p = await plan(db.sql, [t], { now: NOW });
