@@ -111,6 +111,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       window: { type: 'boolean', help: 'also do steps past the step limits (the application waits for them)' },
       wait: { type: 'boolean', help: 'wait for another maintainer of the same table instead of skipping it' },
       'lock-timeout': { type: 'string', kind: 'positive', arg: 'ms', help: 'lock_timeout of each step (default 1000)' },
+      'create-batch': { type: 'string', kind: 'whole', arg: 'ms', help: 'about how long one transaction making several new partitions may last (default 25; 0: one per transaction)' },
     },
   },
 ];

@@ -161,6 +161,7 @@ async function applyCommand(db: unknown, p: MaintenancePlan, flags: Values, io: 
     allowDestructive: yes,
     window: flags.window === true,
     lockTimeoutMs: flags['lock-timeout'] as number | undefined,
+    createBatchMs: flags['create-batch'] as number | undefined,
     concurrentMaintainer: flags.wait === true ? 'wait' : 'skip',
     onProgress: progress,
   });

@@ -43,6 +43,7 @@ describe('bad options exit 2 naming the option, before any work', () => {
   it.each([
     [['apply', '--lock-timeout', 'abc'], '--lock-timeout needs a whole number of 1 or more, not "abc"'],
     [['apply', '--lock-timeout', '0'], '--lock-timeout needs a whole number of 1 or more, not "0"'],
+    [['apply', '--create-batch', '2.5'], '--create-batch needs a whole number, not "2.5"'],
     [['plan', '--backfill', '1.5'], '--backfill needs a whole number, not "1.5"'],
     [['status', '--max-default-rows=1e6'], '--max-default-rows needs a whole number, not "1e6"'],
     [['plan', '--now', 'junk'], '--now "junk" is not a date and time'],
@@ -85,8 +86,8 @@ describe('parseCommandArgs', () => {
   const spec = (name: string) => COMMANDS.find((c) => c.name === name)!;
 
   it('gives numbers for whole-number options, Dates for times, true for switches', () => {
-    expect(parseCommandArgs(spec('apply'), ['--lock-timeout', '500', '--yes', '--now=2026-03-01T00:00:00Z', '--max-move-rows', '0'])).toEqual({
-      values: { 'lock-timeout': 500, yes: true, now: new Date('2026-03-01T00:00:00Z'), 'max-move-rows': 0 },
+    expect(parseCommandArgs(spec('apply'), ['--lock-timeout', '500', '--yes', '--now=2026-03-01T00:00:00Z', '--max-move-rows', '0', '--create-batch', '0'])).toEqual({
+      values: { 'lock-timeout': 500, yes: true, now: new Date('2026-03-01T00:00:00Z'), 'max-move-rows': 0, 'create-batch': 0 },
       forward: [],
     });
   });
