@@ -8,7 +8,6 @@ import { attachPartitionSql } from '../ddl/partition-ddl.js';
 import { moveGuardSql, triggersBackOnSql } from '../ddl/default-rows-sql.js';
 import {
   addCheckSql,
-  addForeignKeySql,
   boundPredicate,
   commentOnTableSql,
   createLikeSql,
@@ -16,7 +15,6 @@ import {
   copyRowsSql,
   deleteMovedRowsSql,
   lockExclusiveSql,
-  localDefaultTablespaceSql,
   NO_FLUSH_WAIT_SQL,
   FLUSH_SQL,
 } from '../ddl/maintenance-sql.js';
@@ -24,7 +22,7 @@ import type { QualifiedName } from '../sql/quote.js';
 import { RuntimeError } from '../errors.js';
 import { sqlState, type Executor } from './executor.js';
 import { hasConstraint, hasForeignKeys, partitionStates, type partitionState } from './introspect.js';
-import { batchSize, inPlace, inPlaceStatements, stepTogether, togetherKind } from './create-together.js';
+import { batchSize, foreignKeyStatements, inPlace, stepTogether, tablespaceFirst, togetherKind } from './create-together.js';
 import { LockTimeoutError, withLockRetryScript } from './lock.js';
 import { managedComment } from './marker.js';
 import { FENCE_CONSTRAINT } from './fence.js';
@@ -57,11 +55,6 @@ function boundCheck(op: CreateOp): string | undefined {
   return op.default && op.defaultRows > 0 ? boundPredicate(op.keyColumn, op.bound) : undefined;
 }
 
-/** With a tablespace for `op`: the table, its sub-partitions and the indexes made with them (or by ATTACH) go there. */
-function tablespaceFirst(op: CreateOp): string[] {
-  return op.tablespace ? [localDefaultTablespaceSql(op.tablespace)] : [];
-}
-
 /** The statements that make `op`'s table beside its parent: shaped like it, its bound as a CHECK (see {@link boundCheck}), its sub-partitions, marked as ours. */
 function createStatements(op: CreateOp, createdAt: Date): string[] {
   const check = boundCheck(op);
@@ -74,11 +67,6 @@ function createStatements(op: CreateOp, createdAt: Date): string[] {
     ...foreignKeyStatements(op),
     commentOnTableSql(op.partition, managedComment({ createdAt, reason: op.reason })),
   ];
-}
-
-/** A partition family's foreign keys from `op`'s new table to the matching partitions (family-order.ts). */
-function foreignKeyStatements(op: CreateOp): string[] {
-  return (op.foreignKeys ?? []).map((fk) => addForeignKeySql(op.partition, fk.name, fk.columns, fk.references, fk.referencedColumns));
 }
 
 /**
@@ -174,18 +162,9 @@ export async function attachTable(ex: Executor, op: CreateOp, opts: ApplyOptions
 async function createInPlace(ex: Executor, op: CreateOp & { default: QualifiedName }, opts: ApplyOptions, fence: boolean): Promise<Step> {
   opts.onProgress?.({ op, phase: 'create' });
   opts.onProgress?.({ op, phase: 'attach' });
-  const statements = [
-    NO_FLUSH_WAIT_SQL,
-    ...tablespaceFirst(op),
-    // the default partition, as the attach step takes it (PARTITION OF reads it)
-    lockExclusiveSql(op.default),
-    ...inPlaceStatements(op, opts.now ?? new Date()),
-    ...foreignKeyStatements(op),
-    ...(fence ? [dropConstraintSql(op.default, FENCE_CONSTRAINT)] : []),
-  ];
   let attempts = 0;
   try {
-    attempts = (await withLockRetryScript(ex, { what: `create and attach ${op.partition.name}`, relation: op.table, holdFirst: op.table }, opts, statements)).attempts;
+    attempts = (await stepTogether(ex, [op], opts, opts.now ?? new Date(), fence)).attempts;
   } catch (e) {
     if (sqlState(e) !== PG_ERRORS.checkViolation) throw e;
     const c = (await createTables(ex, [op], opts)).get(op)!;
@@ -199,12 +178,12 @@ async function createInPlace(ex: Executor, op: CreateOp & { default: QualifiedNa
 
 
 /**
- * The steps of `group` in one transaction ({@link stepTogether}), or of its one op
- * alone: a result per op, the time per step, and whether the fence on the default
- * partition is gone. A lock that never came fails them all; any other failure, each
+ * The steps of `group` in one transaction ({@link stepTogether}), or the step of its
+ * one op alone (made in place, or attached): a result per op, the time per step, and
+ * whether the fence on the default partition is gone. A lock that never came fails them all; any other failure, each
  * is tried alone, for its own result.
  */
-async function stepsTogether(
+async function runGroup(
   ex: Executor,
   group: readonly { op: CreateOp }[],
   created: ReadonlyMap<CreateOp, { attempts: number }>,
@@ -218,7 +197,7 @@ async function stepsTogether(
   const alone = async (op: CreateOp, share: number): Promise<OpResult> => {
     const at = Date.now();
     try {
-      const r = inPlace(op) ? await createInPlace(ex, op, opts, fence && !fenceGone) : await attachTable(ex, op, opts, false);
+      const r = inPlace(op) ? await createInPlace(ex, op, opts, fence && !fenceGone) : await attachTable(ex, op, opts, fence && !fenceGone);
       if (op.default) fenceGone = true;
       return { op, ...r, attempts: Math.max(madeAttempts(op), r.attempts), ms: Math.round(before + share + Date.now() - at) };
     } catch (e) {
@@ -302,29 +281,17 @@ export async function applyCreates(ex: Executor, ops: readonly CreateOp[], opts:
         results[i] = failed(ops[i]!, c.error, Math.round(before));
         continue;
       }
+      // this step alone, or with the next ones of its kind, as many as the budget allows
       const kind = together ? togetherKind(op) : undefined;
-      if (kind) {
-        // this step and the next ones of its kind, as many as the budget allows
-        const size = batchSize(msPerStep, chunk.length, budget);
-        let n = m + 1;
-        while (n < chunk.length && n - m < size && togetherKind(chunk[n]!.op) === kind && chunk[n]!.op.tablespace === op.tablespace && created.get(chunk[n]!.op)?.error === undefined) n++;
-        const group = chunk.slice(m, n);
-        m = n - 1;
-        const step = await stepsTogether(ex, group, created, opts, fence, before);
-        if (step.msPerStep !== undefined) msPerStep = step.msPerStep;
-        if (step.fenceGone) fence = false;
-        for (const [j, r] of step.results.entries()) results[group[j]!.i] = { ...r, op: ops[group[j]!.i]! };
-        continue;
-      }
-      started = Date.now();
-      try {
-        const r = inPlace(op) ? await createInPlace(ex, op, opts, fence) : await attachTable(ex, op, opts, fence);
-        if (op.default) fence = false;
-        results[i] = { op: ops[i]!, ...r, attempts: Math.max(c?.attempts ?? 0, r.attempts), ms: Math.round(before + Date.now() - started) };
-      } catch (e) {
-        const f = failed(ops[i]!, e, Math.round(before + Date.now() - started));
-        results[i] = { ...f, attempts: Math.max(c?.attempts ?? 0, f.attempts) };
-      }
+      const size = kind ? batchSize(msPerStep, chunk.length, budget) : 1;
+      let n = m + 1;
+      while (n < chunk.length && n - m < size && togetherKind(chunk[n]!.op) === kind && chunk[n]!.op.tablespace === op.tablespace && created.get(chunk[n]!.op)?.error === undefined) n++;
+      const group = chunk.slice(m, n);
+      m = n - 1;
+      const step = await runGroup(ex, group, created, opts, fence, before);
+      if (step.msPerStep !== undefined) msPerStep = step.msPerStep;
+      if (step.fenceGone) fence = false;
+      for (const [j, r] of step.results.entries()) results[group[j]!.i] = { ...r, op: ops[group[j]!.i]! };
     }
   }
   // What apply() reports done is on disk when it returns (see NO_FLUSH_WAIT_SQL); a failure

@@ -23,7 +23,7 @@
  * take the other table in SHARE ROW EXCLUSIVE mode, which stops its writes.
  */
 import { attachPartitionSql, createPartitionSql } from '../ddl/partition-ddl.js';
-import { commentOnTableSql, dropConstraintSql, localDefaultTablespaceSql, lockExclusiveSql, NO_FLUSH_WAIT_SQL } from '../ddl/maintenance-sql.js';
+import { addForeignKeySql, commentOnTableSql, dropConstraintSql, localDefaultTablespaceSql, lockExclusiveSql, NO_FLUSH_WAIT_SQL } from '../ddl/maintenance-sql.js';
 import type { QualifiedName } from '../sql/quote.js';
 import type { Executor } from './executor.js';
 import { FENCE_CONSTRAINT } from './fence.js';
@@ -85,23 +85,43 @@ export function batchSize(msPerStep: number | undefined, max: number, budgetMs =
 }
 
 /**
- * The statements that make `op`'s partition in place and mark it as ours.
+ * With a tablespace for `op`: the table, its sub-partitions and the indexes made with
+ * them (or by ATTACH) go there, for the rest of the transaction.
  *
  * @example
  * ```ts
- * const statements = inPlaceStatements(op, new Date());
+ * const statements = [...tablespaceFirst(op), createLikeSql(op.partition, op.table)];
  * ```
  */
-export function inPlaceStatements(op: CreateOp, createdAt: Date): string[] {
+export function tablespaceFirst(op: CreateOp): string[] {
+  return op.tablespace ? [localDefaultTablespaceSql(op.tablespace)] : [];
+}
+
+/**
+ * A partition family's foreign keys from `op`'s new table to the matching partitions (family-order.ts).
+ *
+ * @example
+ * ```ts
+ * const statements = [createLikeSql(op.partition, op.table), ...foreignKeyStatements(op)];
+ * ```
+ */
+export function foreignKeyStatements(op: CreateOp): string[] {
+  return (op.foreignKeys ?? []).map((fk) => addForeignKeySql(op.partition, fk.name, fk.columns, fk.references, fk.referencedColumns));
+}
+
+/** The statements that make `op`'s partition in place, add its family's foreign keys, and mark it as ours. */
+function inPlaceStatements(op: CreateOp, createdAt: Date): string[] {
   return [
     createPartitionSql({ parent: op.table, partition: op.partition, bound: op.bound }),
+    ...foreignKeyStatements(op),
     commentOnTableSql(op.partition, managedComment({ createdAt, reason: op.reason })),
   ];
 }
 
 /**
- * Carries out the steps of `ops` (one parent, one {@link TogetherKind}, one tablespace)
- * in one transaction sent in one round trip, retried whole on a lock timeout; `fence`:
+ * Carries out the steps of `ops` (one parent, one {@link TogetherKind}, one tablespace;
+ * one op alone may be any op made in place) in one transaction sent in one round trip,
+ * retried whole on a lock timeout; `fence`:
  * drop the fence an earlier version left on the default partition. Throws as the
  * transaction failed: then none of them is done.
  *
@@ -112,7 +132,7 @@ export function inPlaceStatements(op: CreateOp, createdAt: Date): string[] {
  */
 export async function stepTogether(ex: Executor, ops: readonly CreateOp[], opts: LockOptions, createdAt: Date, fence: boolean): Promise<{ attempts: number }> {
   const first = ops[0]!;
-  const statements = [NO_FLUSH_WAIT_SQL, ...(first.tablespace ? [localDefaultTablespaceSql(first.tablespace)] : [])];
+  const statements = [NO_FLUSH_WAIT_SQL, ...tablespaceFirst(first)];
   const more = ops.length > 1 ? ` and ${ops.length - 1} more` : '';
   if (first.default) {
     // the default partition, as the attach step takes it (PARTITION OF reads it)
