@@ -19,6 +19,7 @@ import { toJson, type Values } from './args.js';
 import type { ConvertAction } from './commands.js';
 import { withDatabase } from './connect.js';
 import type { CliIo } from './io.js';
+import { qualifiedLabel } from '../sql/quote.js';
 
 function statusLines(s: ConversionStatus): string[] {
   const t = `${s.table.schema}.${s.table.name}`;
@@ -38,7 +39,7 @@ export async function runConvert(action: ConvertAction, v: Values, io: CliIo): P
   const config = await loadDrizzleConfig({ config: text('config') });
   const schema = await loadSchema({ schema: config.schema, cwd: config.cwd });
   // the partitioned definition (plain to partitioned), else a plain table of that name (back)
-  const named = (q: { schema?: string; name: string }) => q.name === only || `${q.schema ?? 'public'}.${q.name}` === only;
+  const named = (q: { schema?: string; name: string }) => q.name === only || qualifiedLabel(q) === only;
   const table =
     partitionedTableObjects(schema.exports).find((t) => named(getPartitioning(t)!.table)) ??
     Object.values(schema.exports).find((t): t is PgTable => is(t, PgTable) && !getPartitioning(t) && named(conversionTableOf(t)));
@@ -57,7 +58,7 @@ export async function runConvert(action: ConvertAction, v: Values, io: CliIo): P
       throw e;
     }
   })();
-  const recorded = layout && conversionTarget(layout, `${target.schema ?? 'public'}.${target.name}`);
+  const recorded = layout && conversionTarget(layout, qualifiedLabel(target));
   const declaredPartitions = recorded?.table?.partitions.map((x) => x.name);
   const json = v.json === true;
   const lock = { lockTimeoutMs: v['lock-timeout'] as number | undefined };

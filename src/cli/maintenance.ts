@@ -19,6 +19,7 @@ import { partitionTablespaces, type PartitionTablespace } from '../runtime/table
 import { toJson, type Values } from './args.js';
 import { withDatabase } from './connect.js';
 import type { CliIo } from './io.js';
+import { qualifiedLabel } from '../sql/quote.js';
 
 function human(bytes: number): string {
   const units = ['B', 'kB', 'MB', 'GB', 'TB'];
@@ -66,7 +67,7 @@ export async function load(configFile: string | undefined, only: string | undefi
   const schema = await loadSchema({ schema: config.schema, cwd: config.cwd });
   const tableObjects = partitionedTableObjects(schema.exports).filter((t) => {
     const p = getPartitioning(t)!.table;
-    return !only || p.name === only || `${p.schema ?? 'public'}.${p.name}` === only;
+    return !only || p.name === only || qualifiedLabel(p) === only;
   });
   return { config, tableObjects, tables: tableObjects.map((t) => getPartitioning(t)!) };
 }

@@ -5,7 +5,7 @@
  * progress to stderr. Exit 0 done, 1 refused / failed / skipped, 2 usage or connection.
  */
 import type { PgTable } from 'drizzle-orm/pg-core';
-import type { QualifiedName } from '../sql/quote.js';
+import { qualifiedLabel, type QualifiedName } from '../sql/quote.js';
 import { attachPartition, createPartition, detachPartition, movePartition, type BoundSpec, type PartitionOpResult } from '../runtime/manual.js';
 import type { ProgressEvent } from '../runtime/apply.js';
 import { toJson, type Values } from './args.js';
@@ -85,7 +85,7 @@ export async function runPartition(sub: Sub, v: Values, io: CliIo): Promise<numb
     }
     if (v.json === true) io.out(toJson(r));
     else {
-      const where = `${r.partition.schema ?? 'public'}.${r.partition.name}`;
+      const where = qualifiedLabel(r.partition);
       io.out(`${r.status === 'done' ? '✓' : '✗'} ${r.operation} ${where}: ${r.status}${r.method ? ` — ${r.method}` : ''}${r.reason ? ` — ${r.reason.startsWith(`[${r.code}]`) || !r.code ? r.reason : `[${r.code}] ${r.reason}`}` : ''}${r.attempts > 1 ? ` (${r.attempts} lock attempts)` : ''}`);
     }
     return r.status === 'done' ? 0 : 1;

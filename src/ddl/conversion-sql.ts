@@ -4,12 +4,11 @@
  * a notice that say so, and the guard later migrations put before they change the
  * partitions of a table whose conversion may not have run yet.
  */
-import { quoteLiteral, quoteQualified, type QualifiedName } from '../sql/quote.js';
+import { qualifiedLabel as key, quoteLiteral, quoteQualified, type QualifiedName } from '../sql/quote.js';
 
 /** Which way a table is converted. */
 export type ConversionDirection = 'to-partitioned' | 'to-plain';
 
-const key = (t: QualifiedName) => `${t.schema ?? 'public'}.${t.name}`;
 /** A comment holds one line: a line break in a name would end it. */
 const oneLine = (s: string) => s.replace(/[\r\n]+/g, ' ');
 

@@ -7,7 +7,7 @@ import type { DeclaredPartition, PartitionBound, PartitionKey, PartitionLevel, P
 import { columnDbName, type Casing } from './column-names.js';
 import { renderExpression } from '../sql/expression.js';
 import { boundClause } from '../bound/literals.js';
-import { numericLiteral, quoteIdent, quoteLiteral, quoteQualified, type QualifiedName } from '../sql/quote.js';
+import { qualifiedLabel, numericLiteral, quoteIdent, quoteLiteral, quoteQualified, type QualifiedName } from '../sql/quote.js';
 import { PostprocessError } from '../errors.js';
 
 /**
@@ -224,7 +224,7 @@ export function declaredPartitionsSql(p: Partitioning, opts: RenderOptions = {})
 export function partitionedTableSql(createTableSql: string, p: Partitioning, opts: RenderOptions = {}): string[] {
   const m = /\)\s*;(\s*)$/.exec(createTableSql);
   if (!m) {
-    const table = `${p.table.schema ?? 'public'}.${p.table.name}`;
+    const table = qualifiedLabel(p.table);
     throw new PostprocessError('CREATE_TABLE_UNRECOGNISED', table, `the CREATE TABLE statement for "${table}" does not end with ");", so PARTITION BY cannot be added: ${JSON.stringify(createTableSql.slice(-60))}`);
   }
   const head = createTableSql.slice(0, m.index + 1);

@@ -9,6 +9,7 @@ import { createCollationSql, createExtensionSql, dropCollationSql, dropExtension
 import { PostprocessError } from '../errors.js';
 import { isPgCollation, type PgCollation } from '../schema/collation.js';
 import { isPgExtension, type PgExtension } from '../schema/extension.js';
+import { qualifiedLabel } from '../sql/quote.js';
 
 /** An extension as recorded. */
 export interface ExtensionState {
@@ -36,7 +37,7 @@ export interface ObjectsState {
 /** No extension, no collation: what a state file without them records. */
 export const NO_OBJECTS: ObjectsState = Object.freeze({ extensions: [], collations: [] }) as ObjectsState;
 
-const collationKey = (c: { schema?: string | null | undefined; name: string }) => `${c.schema ?? 'public'}.${c.name}`;
+const collationKey = qualifiedLabel;
 const byKey = <T>(key: (t: T) => string) => (a: T, b: T) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
 
 /**

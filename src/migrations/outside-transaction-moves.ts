@@ -17,7 +17,7 @@
  *
  * Statements keep their order in the file; each leaves a comment in its place.
  */
-import { quoteQualified } from '../sql/quote.js';
+import { qualifiedLabel as key, quoteQualified } from '../sql/quote.js';
 import type { FileTables, TextReplacement } from './sql-file.js';
 
 /** What moving a migration's index statements does to it. */
@@ -26,10 +26,6 @@ export interface OutsideTransactionMoves {
   /** Statements for the migration that runs outside a transaction, in file order. */
   deferred: string[];
   notes: string[];
-}
-
-function key(t: { schema?: string | undefined; name: string }): string {
-  return `${t.schema ?? 'public'}.${t.name}`;
 }
 
 function movedComment(statement: string): string {

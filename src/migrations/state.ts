@@ -14,7 +14,7 @@ import { boundClause } from '../bound/literals.js';
 import { partitionByClause, type RenderOptions } from '../ddl/partition-ddl.js';
 import type { ConversionDirection } from '../ddl/conversion-sql.js';
 import { DrizzlePartitionsError } from '../errors.js';
-import { quoteIdent } from '../sql/quote.js';
+import { qualifiedLabel, quoteIdent } from '../sql/quote.js';
 import { parsePartitionBound } from '../bound/parse.js';
 import { boundsEqual } from '../bound/values.js';
 import type { PartitionBound, PartitionKey, PartitionLevel, Partitioning } from '../schema/resolved.js';
@@ -96,7 +96,7 @@ export interface StateExtras {
 
 /** `public.events` style key of a table state. */
 export function tableKey(t: { schema?: string | null | undefined; name: string }): string {
-  return `${t.schema ?? 'public'}.${t.name}`;
+  return qualifiedLabel(t);
 }
 
 function levelPartitions(level: PartitionLevel, opts: RenderOptions): PartitionState[] {

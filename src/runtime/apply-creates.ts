@@ -18,7 +18,7 @@ import {
   NO_FLUSH_WAIT_SQL,
   FLUSH_SQL,
 } from '../ddl/maintenance-sql.js';
-import type { QualifiedName } from '../sql/quote.js';
+import { qualifiedLabel as label, type QualifiedName } from '../sql/quote.js';
 import { RuntimeError } from '../errors.js';
 import { sqlState, type Executor } from './executor.js';
 import { hasConstraint, hasForeignKeys, partitionStates, type partitionState } from './introspect.js';
@@ -29,7 +29,7 @@ import { FENCE_CONSTRAINT } from './fence.js';
 import { PG_ERRORS } from './pg-errors.js';
 import type { CreateOp } from './plan.js';
 import { CREATE_TOGETHER_BUDGET_MS } from './step-limits.js';
-import { failed, label, type ApplyOptions, type OpResult, type Step } from './apply-types.js';
+import { failed, type ApplyOptions, type OpResult, type Step } from './apply-types.js';
 
 /** The CHECK matching a bound that a table carries until it is attached (see {@link attachTable}). */
 export const BOUND_CONSTRAINT = 'drizzle_partitions_bound';

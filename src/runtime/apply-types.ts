@@ -3,7 +3,6 @@
  * events), shared by the create steps (apply-creates.ts) and the rest (apply.ts).
  */
 import { DrizzlePartitionsError } from '../errors.js';
-import type { QualifiedName } from '../sql/quote.js';
 import { sqlState } from './executor.js';
 import type { LockOptions } from './lock.js';
 import type { MaintenanceOp } from './plan.js';
@@ -97,8 +96,6 @@ export interface ApplyResult {
 
 /** An op's result before its op and time are added. */
 export type Step = Omit<OpResult, 'op' | 'ms'>;
-
-export const label = (q: QualifiedName) => `${q.schema ?? 'public'}.${q.name}`;
 
 /** The result of an op that threw `e` after `ms` ms. */
 export function failed(op: MaintenanceOp, e: unknown, ms: number): OpResult {

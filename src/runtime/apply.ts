@@ -17,7 +17,7 @@
 import { detachPartitionSql, dropTableSql } from '../ddl/partition-ddl.js';
 import { commentOnTableSql, createSchemaSql, dropConstraintSql, setSchemaSql } from '../ddl/maintenance-sql.js';
 import { moveToTablespace } from './tablespace.js';
-import { quoteQualified, type QualifiedName } from '../sql/quote.js';
+import { qualifiedLabel as label, quoteQualified, type QualifiedName } from '../sql/quote.js';
 import { DrizzlePartitionsError, RuntimeError } from '../errors.js';
 import { sqlState, type DatabaseLike, type Executor } from './executor.js';
 import { partitionState } from './introspect.js';
@@ -26,7 +26,7 @@ import { retiredComment, retiringComment } from './marker.js';
 import type { CreateOp, FinalizeOp, FinishRetireOp, MaintenanceOp, MaintenancePlan, RetireOp, TablePlan } from './plan.js';
 import { withSession } from './session.js';
 import { applyCreates, recheckCreate } from './apply-creates.js';
-import { label, type ApplyOptions, type ApplyResult, type OpResult, type Step } from './apply-types.js';
+import type { ApplyOptions, ApplyResult, OpResult, Step } from './apply-types.js';
 
 export type { ApplyOptions, ApplyResult, OpResult, ProgressEvent, Step } from './apply-types.js';
 

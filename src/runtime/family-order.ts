@@ -10,7 +10,7 @@
  */
 import { getTableConfig, PgTable } from 'drizzle-orm/pg-core';
 import { is } from 'drizzle-orm';
-import { identifierBytes, MAX_IDENTIFIER_BYTES, quoteQualified, type QualifiedName } from '../sql/quote.js';
+import { identifierBytes, MAX_IDENTIFIER_BYTES, qualifiedLabel as key, quoteQualified, type QualifiedName } from '../sql/quote.js';
 import { tableIdentity } from '../schema/resolve.js';
 import { getPartitioning } from '../schema/partitioned-table.js';
 import { boundsEqual } from '../bound/values.js';
@@ -41,7 +41,6 @@ export interface ForeignKeyLink {
   toColumns: string[];
 }
 
-const key = (q: QualifiedName) => `${q.schema ?? 'public'}.${q.name}`;
 
 /** The top-level foreign keys (not the clones PostgreSQL keeps per partition) from or to any table of `tables`, or of their partitions. */
 export async function readForeignKeys(ex: Executor, tables: readonly QualifiedName[]): Promise<ForeignKeyLink[]> {

@@ -7,7 +7,7 @@
  * that have a name, where a partition stands, who holds a lock, a constraint.
  */
 import type { PgTable } from 'drizzle-orm/pg-core';
-import { quoteQualified, type QualifiedName } from '../sql/quote.js';
+import { qualifiedLabel, quoteQualified, type QualifiedName } from '../sql/quote.js';
 import { RuntimeError } from '../errors.js';
 import { keyTypeOfSqlType, type KeyType } from '../bound/key-type.js';
 import { getPartitioning } from '../schema/partitioned-table.js';
@@ -236,7 +236,7 @@ function buildTree(rows: readonly Row[], table: QualifiedName, declared: Readonl
   const rootIndex = extras.findIndex((x) => x?.root === true);
   const root = extras[rootIndex];
   if (!root || !root.partkey) {
-    throw new RuntimeError('NOT_PARTITIONED', `table "${table.schema ?? 'public'}.${table.name}" is not a partitioned table in this database`, 'apply the migrations first (drizzle-partitions generate, then migrate)');
+    throw new RuntimeError('NOT_PARTITIONED', `table "${qualifiedLabel(table)}" is not a partitioned table in this database`, 'apply the migrations first (drizzle-partitions generate, then migrate)');
   }
   const schema = root.schema!;
   // Children by their parent's oid; the root's partitions under ''.
@@ -305,7 +305,7 @@ export async function readPlanCatalog(ex: Executor, table: QualifiedName, declar
 
 /** Of the tables marked retiring, those retired from `table`. */
 function leftoversFrom(rows: readonly { schema: string; name: string; comment: string }[], table: QualifiedName): QualifiedName[] {
-  const from = `${table.schema ?? 'public'}.${table.name}`;
+  const from = qualifiedLabel(table);
   return rows.filter((r) => retiringFrom(r.comment) === from).map((r) => ({ schema: r.schema, name: r.name }));
 }
 

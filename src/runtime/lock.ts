@@ -5,7 +5,7 @@
  * held the lock. One maintainer at a time per table: a session advisory lock.
  */
 import { RuntimeError } from '../errors.js';
-import type { QualifiedName } from '../sql/quote.js';
+import { qualifiedLabel, type QualifiedName } from '../sql/quote.js';
 import { lockTableSql } from '../ddl/maintenance-sql.js';
 import { sqlState, type Executor } from './executor.js';
 import { lockHolders } from './introspect.js';
@@ -199,7 +199,7 @@ const LOCK_SPACE = 0x44505254;
  * ```
  */
 export async function takeMaintainerLock(ex: Executor, table: QualifiedName, mode: 'wait' | 'skip', waitMs = 30_000): Promise<boolean> {
-  const key = `${table.schema ?? 'public'}.${table.name}`;
+  const key = qualifiedLabel(table);
   const deadline = Date.now() + waitMs;
   for (;;) {
     const [row] = await ex.query<{ ok: boolean }>('select pg_try_advisory_lock($1::int4, hashtext($2)) as ok', [LOCK_SPACE | 0, key]);
@@ -211,7 +211,7 @@ export async function takeMaintainerLock(ex: Executor, table: QualifiedName, mod
 
 /** Releases the maintainer lock taken by {@link takeMaintainerLock}. */
 export async function releaseMaintainerLock(ex: Executor, table: QualifiedName): Promise<void> {
-  await ex.query('select pg_advisory_unlock($1::int4, hashtext($2))', [LOCK_SPACE | 0, `${table.schema ?? 'public'}.${table.name}`]);
+  await ex.query('select pg_advisory_unlock($1::int4, hashtext($2))', [LOCK_SPACE | 0, qualifiedLabel(table)]);
 }
 
 /** Advisory lock namespace of the maintenance runner ('DPRU'): one lock per runner name. */

@@ -10,7 +10,7 @@
  */
 import type { PgTable } from 'drizzle-orm/pg-core';
 import { addCheckSql, boundPredicate, createSchemaSql, dropConstraintSql, setSchemaSql, validateConstraintSql } from '../ddl/maintenance-sql.js';
-import { quoteQualified, type QualifiedName } from '../sql/quote.js';
+import { qualifiedLabel as label, quoteQualified, type QualifiedName } from '../sql/quote.js';
 import { DrizzlePartitionsError, RuntimeError, type RuntimeErrorCode } from '../errors.js';
 import { isBoundProblem, normalizeBound, partitionName, type BoundInput, type BoundValue, type PartitionBound } from '../bound/values.js';
 import { applyRetire, detach, type ApplyOptions } from './apply.js';
@@ -78,7 +78,6 @@ export interface PartitionOpResult {
 export type PartitionOpOptions = ApplyOptions & StepLimits;
 
 type Target = PgTable | QualifiedName;
-const label = (q: QualifiedName) => `${q.schema ?? 'public'}.${q.name}`;
 const refuse = (refusal: RuntimeErrorCode, message: string): never => {
   throw new RuntimeError(refusal, message);
 };

@@ -5,7 +5,7 @@
  */
 import type { PgTable } from 'drizzle-orm/pg-core';
 import { anyRowsSql, boundPredicate, maxKeySql } from '../ddl/maintenance-sql.js';
-import { identifierBytes, MAX_IDENTIFIER_BYTES, type QualifiedName } from '../sql/quote.js';
+import { identifierBytes, MAX_IDENTIFIER_BYTES, qualifiedLabel as label, type QualifiedName } from '../sql/quote.js';
 import type { Casing } from '../ddl/column-names.js';
 import { declaredPartitionsSql, partitionByClause } from '../ddl/partition-ddl.js';
 import { resolveTemplate } from '../schema/resolve.js';
@@ -222,7 +222,6 @@ export interface PlanOptions extends StepLimits {
   sizes?: boolean;
 }
 
-const label = (q: QualifiedName) => `${q.schema ?? 'public'}.${q.name}`;
 
 /** At most this many missed slots are filled between the newest partition and now. */
 const MAX_GAP_FILL = 1000;

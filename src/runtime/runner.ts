@@ -7,7 +7,7 @@
  */
 import type { PgTable } from 'drizzle-orm/pg-core';
 import { RuntimeError } from '../errors.js';
-import type { QualifiedName } from '../sql/quote.js';
+import { qualifiedLabel, type QualifiedName } from '../sql/quote.js';
 import { apply, type ApplyOptions, type ApplyResult } from './apply.js';
 import { checkDatabase, holdSession, withExecutor, type DatabaseLike, type HeldSession } from './executor.js';
 import { resolveTarget } from './introspect.js';
@@ -209,7 +209,7 @@ export function startMaintenance(db: DatabaseLike, tables: readonly (PgTable | Q
       if (!errors.has(key)) errors.set(key, (e as Error)?.message ?? String(e));
       report(e);
     };
-    const key = (q: QualifiedName) => `${q.schema ?? 'public'}.${q.name}`;
+    const key = qualifiedLabel;
 
     let planned: TablePlan[] = [];
     let now = opts.planOptions?.now ?? startedAt;

@@ -6,7 +6,7 @@
 import { is, SQL } from 'drizzle-orm';
 import { PgColumn, type PgTable } from 'drizzle-orm/pg-core';
 import { PartitionDefinitionError, type DefinitionErrorCode } from '../errors.js';
-import { identifierBytes, identifierProblem, MAX_IDENTIFIER_BYTES } from '../sql/quote.js';
+import { identifierBytes, identifierProblem, MAX_IDENTIFIER_BYTES, qualifiedLabel } from '../sql/quote.js';
 import {
   compareTuple,
   displayTuple,
@@ -41,8 +41,7 @@ function fail(code: DefinitionErrorCode, ctx: LevelContext, message: string, hin
 
 /** `public.events` style label of a drizzle table. */
 export function tableLabel(table: PgTable): string {
-  const { schema, name } = tableIdentity(table);
-  return `${schema ?? 'public'}.${name}`;
+  return qualifiedLabel(tableIdentity(table));
 }
 
 /** A drizzle table's schema (undefined for the default) and name. */

@@ -65,6 +65,19 @@ export function quoteIdent(name: string): string {
 }
 
 /**
+ * A qualified name as people read it, `public` when unqualified: for messages, reports
+ * and keys, never for SQL (see {@link quoteQualified}).
+ *
+ * @example
+ * ```ts
+ * qualifiedLabel({ name: 'events' }); // 'public.events'
+ * ```
+ */
+export function qualifiedLabel(q: { schema?: string | null | undefined; name: string }): string {
+  return `${q.schema ?? 'public'}.${q.name}`;
+}
+
+/**
  * Quotes a schema-qualified name: `{ schema: 'analytics', name: 'events' }` becomes
  * `"analytics"."events"`; without a schema only the name is written.
  *

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { bigint, boolean, date, integer, numeric, pgSchema, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { getPartitioning, list, partitioned, pgPartitionedTable, QuotingError, range } from '../../src/index.js';
 import { declaredPartitionsSql, partitionByClause, quoteIdent, quoteLiteral } from '../../src/ddl/index.js';
-import { inlineParameters } from '../../src/sql/quote.js';
+import { inlineParameters, qualifiedLabel, quoteQualified } from '../../src/sql/quote.js';
 import { useTestDatabase } from '../harness/db.js';
 
 const db = useTestDatabase();
@@ -20,6 +20,15 @@ const awkward = [
   'a'.repeat(63),
   'é'.repeat(31) + 'a', // 63 bytes in 32 characters
 ];
+
+describe('qualifiedLabel', () => {
+  it('reads public for an unqualified name and is never SQL (no quotes doubled)', () => {
+    expect(qualifiedLabel({ name: 'events' })).toBe('public.events');
+    expect(qualifiedLabel({ schema: null, name: 'events' })).toBe('public.events');
+    expect(qualifiedLabel({ schema: 'a"b', name: 'e' })).toBe('a"b.e');
+    expect(quoteQualified({ schema: 'a"b', name: 'e' })).toBe('"a""b"."e"');
+  });
+});
 
 describe('quoteIdent', () => {
   it('doubles quotes and never splits on dots', () => {

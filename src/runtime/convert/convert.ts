@@ -14,7 +14,7 @@ import { deleteRecordSql, startRecordSql, type ConversionPhase } from '../../ddl
 import { dropTableSql } from '../../ddl/partition-ddl.js';
 import { getPartitioning } from '../../schema/partitioned-table.js';
 import type { Partitioning } from '../../schema/resolved.js';
-import { quoteQualified, type QualifiedName } from '../../sql/quote.js';
+import { qualifiedLabel as label, quoteQualified, type QualifiedName } from '../../sql/quote.js';
 import { RuntimeError } from '../../errors.js';
 import { sqlState, type DatabaseLike, type Executor } from '../executor.js';
 import { PG_ERRORS } from '../pg-errors.js';
@@ -103,7 +103,6 @@ export interface ConversionStatus {
   updatedAt?: string;
 }
 
-const label = (t: QualifiedName) => `${t.schema ?? 'public'}.${t.name}`;
 
 /**
  * What a conversion makes of the table: the partitioned table its definition

@@ -4,7 +4,7 @@
  * pointing at it and from it, the views on it, its comment, grants, row-level security
  * policies and triggers.
  */
-import { numericLiteral, quoteLiteral, quoteQualified, type QualifiedName } from '../../sql/quote.js';
+import { numericLiteral, qualifiedLabel, quoteLiteral, quoteQualified, type QualifiedName } from '../../sql/quote.js';
 import { truncateTriggerName, type TypedColumn } from '../../ddl/convert-sql.js';
 import type { Executor } from '../executor.js';
 import { RuntimeError } from '../../errors.js';
@@ -158,7 +158,7 @@ export function checkSameColumns(live: QualifiedName, liveFacts: SourceFacts, st
   const missing = a.filter((c) => !b.includes(c));
   const extra = b.filter((c) => !a.includes(c));
   if (missing.length === 0 && extra.length === 0) return;
-  const t = `${live.schema ?? 'public'}.${live.name}`;
+  const t = qualifiedLabel(live);
   const what = [missing.length ? `${t} has column(s) ${missing.join(', ')} that ${standby} lacks` : '', extra.length ? `${standby} has column(s) ${extra.join(', ')} that ${t} lacks` : ''].filter(Boolean).join('; ');
   throw new RuntimeError('CONVERT_COLUMNS_CHANGED', `${t}: its columns changed after the copy ${standby} was made (${what}); nothing was swapped`, `make the same change on ${standby}, or run \`drizzle-partitions convert drop-old --yes\` and convert again`);
 }
