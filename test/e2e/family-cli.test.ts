@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useTestDatabase } from '../harness/db.js';
+import { partitionNames } from '../support/catalog.js';
 import { createProject, pgConfig, type Project } from '../support/project.js';
 
 const db = useTestDatabase({ prefix: 'dp_e2e_family' });
@@ -73,9 +74,7 @@ describe('a partition family from the schema to status', () => {
     expect(problems).toEqual([expect.objectContaining({ code: 'retire-blocked', table: 'public.tweets', partition: 'tweets_p20260101' })]);
     const a = await project.cli(['apply', '--yes', ...at('05')]);
     expect(a.stdout).toContain('retweets_p20260101');
-    const left = await db.sql.unsafe<{ name: string }[]>(`select c.relname as name from pg_inherits i join pg_class c on c.oid = i.inhrelid where i.inhparent = 'tweets'::regclass order by 1`);
-    expect(left.map((x) => x.name)).toEqual(['tweets_p20260101', 'tweets_p20260301', 'tweets_p20260401', 'tweets_p20260501', 'tweets_p20260601']);
-    const right = await db.sql.unsafe<{ name: string }[]>(`select c.relname as name from pg_inherits i join pg_class c on c.oid = i.inhrelid where i.inhparent = 'retweets'::regclass order by 1`);
-    expect(right.map((x) => x.name)).toEqual(['retweets_p20260301', 'retweets_p20260401', 'retweets_p20260501', 'retweets_p20260601']);
+    expect(await partitionNames(db.sql, 'tweets')).toEqual(['tweets_p20260101', 'tweets_p20260301', 'tweets_p20260401', 'tweets_p20260501', 'tweets_p20260601']);
+    expect(await partitionNames(db.sql, 'retweets')).toEqual(['retweets_p20260301', 'retweets_p20260401', 'retweets_p20260501', 'retweets_p20260601']);
   });
 });

@@ -14,6 +14,7 @@ import type { CreateOp } from '../../src/runtime/plan.js';
 import { batchSize, stepTogether } from '../../src/runtime/create-together.js';
 import { CREATE_TOGETHER_BUDGET_MS } from '../../src/runtime/step-limits.js';
 import { useTestDatabase } from '../harness/db.js';
+import { partitionNames } from '../support/catalog.js';
 import { createOn, eventsTable, EVENTS_COLUMNS } from '../support/fixtures.js';
 
 const db = useTestDatabase();
@@ -23,10 +24,7 @@ const NOW = new Date('2026-06-01T12:00:00Z');
 const togetherCounts = (r: ApplyResult) => r.results.filter((x) => x.op.kind === 'create').map((x) => 1 + Number(/ in one transaction with (\d+) other/.exec(x.method ?? '')?.[1] ?? 0));
 const statuses = (r: ApplyResult) => r.results.map((x) => `${x.op.partition.name}: ${x.status}${x.reason ? ` (${x.reason})` : ''}`);
 
-async function attached(parent: string): Promise<string[]> {
-  const rows = await db.sql<{ name: string }[]>`select c.relname as name from pg_inherits i join pg_class c on c.oid = i.inhrelid where i.inhparent = ${parent}::regclass order by 1`;
-  return rows.map((r) => r.name);
-}
+const attached = (parent: string) => partitionNames(db.sql, parent);
 
 describe('one transaction for several', () => {
   it('waits for a lock on the parent at most lock_timeout, then fails whole: none attached', async () => {

@@ -12,6 +12,7 @@ import { bigint, primaryKey, text } from 'drizzle-orm/pg-core';
 import { describe, expect, it } from 'vitest';
 import { apply, ensurePartitions, list, plan, pgPartitionedTable, type ApplyResult, type MaintenancePolicyInput } from '../../src/index.js';
 import { useTestDatabase } from '../harness/db.js';
+import { partitionNames } from '../support/catalog.js';
 import { addDays, crashChildGone, runCrashChild, sleep } from '../support/concurrency.js';
 import { createOn, eventsTable, EVENTS_COLUMNS } from '../support/fixtures.js';
 import { createWorkload, queuedDuring, type Workload, type WorkloadReport } from '../support/workload.js';
@@ -153,7 +154,7 @@ describe('maintenance under a live mixed workload', () => {
     // Each statement waited at most one lock_timeout plus one step (generous: not a timing test, a bound on queueing).
     expect(max).toBeLessThan(LOCK_TIMEOUT_MS + 2000);
     // The days retention retired are gone from the parent (their rows were nobody's ledger), the rest are there.
-    const parts = (await db.sql<{ name: string }[]>`select c.relname as name from pg_inherits i join pg_class c on c.oid = i.inhrelid where i.inhparent = ${name}::regclass order by 1`).map((r) => r.name);
+    const parts = await partitionNames(db.sql, name);
     expect(parts).toContain(`${name}_p${new Date(DAY0 + 17 * DAY_MS).toISOString().slice(0, 10).replaceAll('-', '')}`);
     expect(parts).not.toContain(`${name}_p${new Date(DAY0 + 5 * DAY_MS).toISOString().slice(0, 10).replaceAll('-', '')}`);
   }, 240_000);
@@ -219,7 +220,7 @@ describe('maintenance under a live mixed workload', () => {
     expect(report.errors).toEqual([]);
     expect(failures(report)).toEqual(ZERO);
     // the retired days are gone (dropped), the workload's days are all there
-    const days = (await db.sql<{ name: string }[]>`select c.relname as name from pg_inherits i join pg_class c on c.oid = i.inhrelid where i.inhparent = ${name}::regclass order by 1`).map((r) => r.name);
+    const days = await partitionNames(db.sql, name);
     expect(days[0]).toBe(`${name}_p${new Date(DAY0).toISOString().slice(0, 10).replaceAll('-', '')}`);
     expect(await count(`select count(*)::int as n from pg_class where relname like '${name}_p2026031%'`)).toBe(0);
   }, 120_000);

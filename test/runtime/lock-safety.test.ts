@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { apply, plan, type ApplyResult, type MaintenancePolicyInput } from '../../src/index.js';
 import { connect } from '../harness/client.js';
 import { useTestDatabase, type Sql } from '../harness/db.js';
+import { partitionNames } from '../support/catalog.js';
 import { addDays, clientWithDebug, dayName, holdTransaction, latencyDuring, startWriter, waitUntil, type InsertSample } from '../support/concurrency.js';
 import { createOn, eventsTable, EVENTS_COLUMNS } from '../support/fixtures.js';
 
@@ -177,10 +178,7 @@ async function rowsPerPartition(table: string): Promise<Map<string, number>> {
   return new Map(rows.map((r) => [r.p, r.n]));
 }
 
-async function partitionsOf(table: string): Promise<string[]> {
-  const rows = await db.sql<{ name: string }[]>`select c.relname as name from pg_inherits i join pg_class c on c.oid = i.inhrelid where i.inhparent = ${table}::regclass order by 1`;
-  return rows.map((r) => r.name);
-}
+const partitionsOf = (table: string) => partitionNames(db.sql, table);
 
 /** Creates the table and its partitions as of `days` before NOW, with a few rows in each past day and today. */
 async function setUp(name: string, policy: MaintenancePolicyInput, withDefault: boolean, days: number) {

@@ -30,3 +30,9 @@ export async function catalogTree(sql: Sql, schema: string, name: string): Promi
   if (!root) throw new Error(`no table ${schema}.${name}`);
   return node(sql, root.oid, name, '');
 }
+
+/** The names of the partitions attached to `parent` (a name as `::regclass` reads it), sorted. */
+export async function partitionNames(sql: Sql, parent: string): Promise<string[]> {
+  const rows = await sql<{ name: string }[]>`select c.relname as name from pg_inherits i join pg_class c on c.oid = i.inhrelid where i.inhparent = ${parent}::regclass order by 1`;
+  return rows.map((r) => r.name);
+}
