@@ -6,6 +6,7 @@
 import type { PgTable } from 'drizzle-orm/pg-core';
 import type { MaintenancePolicyInput } from '../src/index.js';
 import { managedComment } from '../src/runtime/marker.js';
+import { createLikeSql } from '../src/ddl/maintenance-sql.js';
 import { createOn, EVENTS_COLUMNS, eventsTable } from '../test/support/fixtures.js';
 import { dayFragment, tsLiteral, utcDay, type Sql } from './lib.js';
 
@@ -17,15 +18,15 @@ export function rawDailyPartitionSql(parent: string, day: Date): string {
 }
 
 /**
- * The day's table made beside `parent` as apply() makes it (`LIKE`, no indexes: ATTACH
+ * The day's table made beside `parent` with apply()'s own `LIKE` (no indexes: ATTACH
  * builds them), then `ATTACH`ed: two statements, which take the parent in SHARE UPDATE
  * EXCLUSIVE mode only.
  */
 export function rawDailyLikeAttachSql(parent: string, day: Date): [string, string] {
-  const child = `"${parent}_p${dayFragment(day)}"`;
+  const child = `${parent}_p${dayFragment(day)}`;
   return [
-    `CREATE TABLE ${child} (LIKE "${parent}" INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING STORAGE INCLUDING GENERATED);`,
-    `ALTER TABLE "${parent}" ATTACH PARTITION ${child} FOR VALUES FROM ('${tsLiteral(day)}') TO ('${tsLiteral(utcDay(day, 1))}');`,
+    createLikeSql({ name: child }, { name: parent }),
+    `ALTER TABLE "${parent}" ATTACH PARTITION "${child}" FOR VALUES FROM ('${tsLiteral(day)}') TO ('${tsLiteral(utcDay(day, 1))}');`,
   ];
 }
 

@@ -13,7 +13,8 @@
  * - drizzle-partitions again on a parent without a default partition: the tables are
  *   made beside the parent (LIKE, 50 to a transaction) and ATTACHed in transactions of
  *   about 25 ms, which take only SHARE UPDATE EXCLUSIVE on the parent (the path the
- *   issue's lock goal names).
+ *   issue's lock goal names); beside it, that path's floor: one script that makes every
+ *   table LIKE the parent, then ATTACHes each, in one transaction.
  *
  * Each contestant gets a fresh database on the same server, after a CHECKPOINT; the
  * databases are dropped together at the end, after a first round that is not counted.
